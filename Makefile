@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# scalable_iommu: out-of-tree kernel module.  Kbuild (the file) lists the
+# objects; this Makefile is the user's entry point.
+#
+#   make                 build against the running kernel's headers
+#   make KDIR=<dir>      build against another kernel's headers
+#   make install         install into /lib/modules/<kver>/updates
+#   make lint            sparse (C=1) and checkpatch
+#   make check           everything CI runs: build, lint, dkms, VM tests
+#   make demo            boot a VM with an emulated VT-d unit and show it off
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PWD := $(CURDIR)
+TOOLS := $(PWD)/tools
+
+.PHONY: all modules install clean lint check check-build check-lint \
+	check-dkms check-unit check-vm demo
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || \
+		rm -f src/*.o src/.*.cmd *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
+	$(MAKE) -C tests/unit clean
+
+lint:
+	$(TOOLS)/lint.sh
+
+check:
+	$(TOOLS)/check.sh
+
+demo:
+	$(TOOLS)/demo.sh

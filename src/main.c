@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scalable_iommu: scalable DMA remapping on Intel VT-d for stock kernels.
+ *
+ * Module lifecycle: find the VT-d units the firmware describes, refuse to
+ * start where the kernel (or anyone) already translates DMA through them,
+ * and leave every register as found on unload.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/acpi.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "siommu.h"
+#include "vtd_regs.h"
+
+#ifdef CONFIG_INTEL_IOMMU
+/*
+ * Exported by the kernel's VT-d driver and set once it has turned DMA
+ * remapping on (intel_iommu=on), but declared only in its private header.
+ */
+extern int intel_iommu_enabled;
+#define kernel_dma_remapping_active()	(intel_iommu_enabled != 0)
+#else
+#define kernel_dma_remapping_active()	false
+#endif
+
+static struct siommu siommu;
+
+static void siommu_units_release(struct siommu *sio)
+{
+	unsigned int i;
+
+	for (i = 0; i < sio->nr_units; i++)
+		siommu_unit_unmap(&sio->units[i]);
+	kfree(sio->units);
+	sio->units = NULL;
+	sio->nr_units = 0;
+}
+
+static int siommu_read_dmar(struct siommu *sio)
+{
+	struct acpi_table_header *table;
+	acpi_status status;
+	int ret;
+
+	status = acpi_get_table(ACPI_SIG_DMAR, 0, &table);
+	if (ACPI_FAILURE(status)) {
+		pr_err("no ACPI DMAR table: this machine has no VT-d unit, or firmware disabled it\n");
+		return -ENODEV;
+	}
+	ret = dmar_parse((const u8 *)table, table->length, &sio->dmar);
+	acpi_put_table(table);
+	if (ret == -EINVAL) {
+		pr_err("malformed ACPI DMAR table (bad structure at byte %zu); not touching VT-d\n",
+		       sio->dmar.bad_offset);
+		return ret;
+	}
+	if (ret)
+		return ret;
+	if (!sio->dmar.nr_drhds) {
+		pr_err("ACPI DMAR table lists no remapping unit\n");
+		dmar_info_free(&sio->dmar);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int siommu_units_init(struct siommu *sio)
+{
+	unsigned int i;
+	int ret;
+
+	sio->units = kcalloc(sio->dmar.nr_drhds, sizeof(*sio->units),
+			     GFP_KERNEL);
+	if (!sio->units)
+		return -ENOMEM;
+	for (i = 0; i < sio->dmar.nr_drhds; i++) {
+		struct siommu_unit *unit = &sio->units[i];
+
+		unit->index = i;
+		unit->drhd = &sio->dmar.drhds[i];
+		ret = siommu_unit_map(unit);
+		if (ret)
+			goto fail;
+		sio->nr_units++;
+	}
+
+	/* Only now refuse: every unit is checked before any is touched. */
+	for (i = 0; i < sio->nr_units; i++) {
+		struct siommu_unit *unit = &sio->units[i];
+
+		if (unit->gsts_at_load & VTD_GSTS_TES) {
+			pr_err("dmar%u at %#llx is already translating DMA (enabled by firmware or another driver); refusing to take it over\n",
+			       i, unit->drhd->base);
+			ret = -EBUSY;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	siommu_units_release(sio);
+	return ret;
+}
+
+static void siommu_report(const struct siommu *sio)
+{
+	unsigned int i;
+
+	for (i = 0; i < sio->nr_units; i++) {
+		const struct siommu_unit *u = &sio->units[i];
+
+		pr_info("dmar%u: %#llx ver %u.%u cap %#llx ecap %#llx%s%s\n",
+			i, u->drhd->base, VTD_VER_MAJOR(u->ver),
+			VTD_VER_MINOR(u->ver), u->cap, u->ecap,
+			u->gsts_at_load & VTD_GSTS_IRES ?
+				", interrupt remapping by the kernel" : "",
+			u->gsts_at_load & VTD_GSTS_QIES ?
+				", invalidation queue held by the kernel" : "");
+	}
+	for (i = 0; i < sio->dmar.nr_rmrrs; i++)
+		pr_info("rmrr%u: [%#llx-%#llx] for %u device scope(s)\n", i,
+			sio->dmar.rmrrs[i].base, sio->dmar.rmrrs[i].end,
+			sio->dmar.rmrrs[i].nr_scopes);
+	pr_info("ready: %u unit(s), %u RMRR(s); no device attached\n",
+		sio->nr_units, sio->dmar.nr_rmrrs);
+}
+
+static int __init siommu_init(void)
+{
+	struct siommu *sio = &siommu;
+	int ret;
+
+	if (kernel_dma_remapping_active()) {
+		pr_err("the kernel's own DMA remapping is active (intel_iommu=on); boot with intel_iommu=off to use this module\n");
+		return -EBUSY;
+	}
+	ret = siommu_read_dmar(sio);
+	if (ret)
+		return ret;
+	ret = siommu_units_init(sio);
+	if (ret)
+		goto free_dmar;
+	ret = siommu_sysfs_init(sio);
+	if (ret)
+		goto release_units;
+	siommu_report(sio);
+	return 0;
+
+release_units:
+	siommu_units_release(sio);
+free_dmar:
+	dmar_info_free(&sio->dmar);
+	return ret;
+}
+
+static void __exit siommu_exit(void)
+{
+	struct siommu *sio = &siommu;
+	unsigned int i;
+	bool clean = true;
+
+	siommu_sysfs_exit(sio);
+	for (i = 0; i < sio->nr_units; i++)
+		clean &= siommu_unit_registers_unchanged(&sio->units[i]);
+	siommu_units_release(sio);
+	dmar_info_free(&sio->dmar);
+	pr_info("unloaded; %s\n", clean ? "every unit left as found" :
+		"a unit's registers changed while loaded (see above)");
+}
+
+module_init(siommu_init);
+module_exit(siommu_exit);
+
+MODULE_DESCRIPTION("Scalable DMA remapping for Intel VT-d");
+MODULE_AUTHOR("The scalable_iommu authors");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(SIOMMU_VERSION);

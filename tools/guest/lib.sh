@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest scenarios (busybox sh).  Source with ". /lib.sh".
+#
+# Every check prints one line the host collects:
+#   @@RESULT <name> PASS|FAIL <detail>
+# and a scenario's exit status is the number of failed checks.
+
+failures=0
+SIOMMU_SYSFS=/sys/kernel/scalable_iommu
+
+pass() { echo "@@RESULT $1 PASS ${2:-}"; }
+fail() { echo "@@RESULT $1 FAIL ${2:-}"; failures=$((failures + 1)); }
+
+# check <name> <detail> <command...>: PASS when the command succeeds.
+check() {
+	name=$1 detail=$2
+	shift 2
+	if "$@"; then pass "$name" "$detail"; else fail "$name" "$detail"; fi
+}
+
+# expect_eq <name> <expected> <actual>
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1" "$3"
+	else
+		fail "$1" "expected '$2' got '$3'"
+	fi
+}
+
+# Report a machine-readable value that is not a pass/fail check.
+value() { echo "@@VALUE $1 $2"; }
+
+# The field <key>=<value> of a units line.
+unit_field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+load_module() { insmod /scalable_iommu.ko "$@"; }
+
+finish() { exit "$failures"; }

@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the tools: where things live, which kernel we target, and how
+# missing Debian packages get installed.  Source it; do not run it.
+
+SIOMMU_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SIOMMU_CACHE=${SIOMMU_CACHE:-$SIOMMU_ROOT/.cache}
+mkdir -p "$SIOMMU_CACHE"
+
+# What the host needs for the build, the lint, DKMS and the VM rig.
+SIOMMU_HOST_PACKAGES="build-essential kmod cpio xz-utils linux-headers-amd64
+	qemu-system-x86 busybox-static fio iperf3 sockperf iproute2 dkms
+	sparse linux-source python3"
+
+log() { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+apt_updated=
+apt_update_once() {
+	[ -n "$apt_updated" ] && return
+	apt-get update -qq || die "apt-get update failed"
+	apt_updated=1
+}
+
+# Install the given Debian packages that are not installed yet.
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
+	log "installing ${missing[*]}"
+	apt_update_once
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >&2 ||
+		die "apt-get install ${missing[*]} failed"
+}
+
+ensure_host() {
+	# shellcheck disable=SC2086
+	ensure_packages $SIOMMU_HOST_PACKAGES
+}
+
+# The kernel we build for and boot: the one Debian's linux-headers-amd64
+# currently points at, e.g. 6.1.0-56-amd64.  Never hard-coded.
+kernel_version() {
+	local v
+	v=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		sed -n 's/.*linux-headers-\([^ ,]*-amd64\).*/\1/p')
+	[ -n "$v" ] || die "linux-headers-amd64 is not installed"
+	echo "$v"
+}
+
+kernel_headers() {
+	local d="/lib/modules/$1/build"
+	[ -d "$d" ] || d="/usr/src/linux-headers-$1"
+	[ -d "$d" ] || die "no headers for $1"
+	echo "$d"
+}
+
+# Unpack the matching linux-image package into the cache; print its root.
+kernel_image_root() {
+	local kver=$1 dir="$SIOMMU_CACHE/kernel/$1" deb pkg
+	if [ ! -f "$dir/root/boot/vmlinuz-$kver" ]; then
+		rm -rf "$dir" && mkdir -p "$dir/deb"
+		for pkg in "linux-image-$kver" "linux-image-$kver-unsigned"; do
+			apt_update_once
+			(cd "$dir/deb" && apt-get download -qq \
+				-o APT::Sandbox::User=root "$pkg" >&2) && break
+		done
+		deb=$(ls "$dir"/deb/*.deb 2>/dev/null | head -n1)
+		[ -n "$deb" ] || die "cannot download linux-image-$kver"
+		dpkg -x "$deb" "$dir/root" || die "cannot unpack $deb"
+		depmod -b "$dir/root" "$kver" || die "depmod failed"
+		rm -rf "$dir/deb"
+	fi
+	echo "$dir/root"
+}
+
+# Build the module against the target kernel; print the .ko path.
+build_module() {
+	local kver=$1
+	make -s -C "$SIOMMU_ROOT" KDIR="$(kernel_headers "$kver")" modules >&2 ||
+		die "module build failed"
+	echo "$SIOMMU_ROOT/scalable_iommu.ko"
+}

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build (or reuse from the cache) the guest's base initramfs for a kernel:
+# busybox-static, the real clients (fio, iperf3, sockperf, iproute2) with
+# their shared libraries, the kernel modules the scenarios load, and /init.
+# Prints the path of the gzipped cpio archive.
+#
+# usage: tools/mkinitramfs.sh <kernel-version>
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=${1:?usage: mkinitramfs.sh <kernel-version>}
+# Drivers whose devices the scenarios attach; their dependencies come too.
+KMODS="nvme e1000e"
+BINARIES="/usr/bin/fio /usr/bin/iperf3 /usr/bin/sockperf /usr/sbin/ip"
+
+ensure_packages busybox-static cpio fio iperf3 sockperf iproute2 kmod
+kroot=$(kernel_image_root "$kver")
+
+key=$( { echo "$kver $KMODS $BINARIES"; cat "$0" "$SIOMMU_ROOT"/tools/guest/*;
+	 for b in $BINARIES; do md5sum "$b"; done; } | md5sum | cut -c1-12)
+out="$SIOMMU_CACHE/initramfs/base-$kver-$key.cpio.gz"
+if [ -f "$out" ]; then
+	echo "$out"
+	exit 0
+fi
+
+log "building base initramfs for $kver"
+rm -f "$SIOMMU_CACHE"/initramfs/base-"$kver"-*.cpio.gz
+mkdir -p "$SIOMMU_CACHE/initramfs"
+stage=$(mktemp -d "$SIOMMU_CACHE/initramfs/stage.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,run/netns,tmp,etc,root,lib/modules}
+cp /bin/busybox "$stage/bin/busybox"
+for applet in $(/bin/busybox --list-full); do
+	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
+done
+mknod -m 600 "$stage/dev/console" c 5 1
+mknod -m 666 "$stage/dev/null" c 1 3
+
+# A binary and every library the dynamic loader would pull in.
+copy_binary() {
+	local bin=$1 lib
+	mkdir -p "$stage$(dirname "$bin")"
+	cp -L "$bin" "$stage$bin"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		[ -e "$stage$lib" ] && continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+}
+for b in $BINARIES; do
+	copy_binary "$b"
+done
+echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
+echo "root:x:0:" >"$stage/etc/group"
+printf '127.0.0.1 localhost\n' >"$stage/etc/hosts"
+
+# Kernel modules, placed where modprobe looks for them.
+for ko in $(modprobe -d "$kroot" -S "$kver" --show-depends $KMODS |
+	    awk '$1 == "insmod" { print $2 }'); do
+	rel=${ko#"$kroot"}
+	mkdir -p "$stage$(dirname "$rel")"
+	cp "$ko" "$stage$rel"
+done
+cp "$kroot/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} \
+	"$stage/lib/modules/$kver/" 2>/dev/null || true
+depmod -b "$stage" "$kver"
+
+install -m 755 "$SIOMMU_ROOT/tools/guest/init" "$stage/init"
+install -m 644 "$SIOMMU_ROOT/tools/guest/lib.sh" "$stage/lib.sh"
+
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "$out"
