@@ -3,11 +3,13 @@
  * Intel VT-d remapping hardware unit: register offsets and fields.
  *
  * Values follow the Intel Virtualization Technology for Directed I/O
- * Architecture Specification.  Only plain integer macros live here so that
- * the same header serves the module, the userspace harness and the tools.
+ * Architecture Specification.  Only integer macros live here, so the same
+ * header serves the module and the userspace harness.
  */
 #ifndef SCALABLE_IOMMU_VTD_REGS_H
 #define SCALABLE_IOMMU_VTD_REGS_H
+
+#include <linux/bits.h>
 
 /* Register offsets from the unit's base address. */
 #define VTD_REG_VER		0x00	/* 32-bit: version */
@@ -65,15 +67,15 @@
 #define VTD_FRCD_SIZE		16
 
 /* GCMD_REG and GSTS_REG share bit positions. */
-#define VTD_GSTS_TES		(1u << 31)	/* translation enabled */
-#define VTD_GSTS_RTPS		(1u << 30)	/* root table pointer set */
-#define VTD_GSTS_WBFS		(1u << 27)	/* write-buffer flush */
-#define VTD_GSTS_QIES		(1u << 26)	/* invalidation queue enabled */
-#define VTD_GSTS_IRES		(1u << 25)	/* interrupt remapping enabled */
-#define VTD_GSTS_IRTPS		(1u << 24)	/* interrupt remap table set */
-#define VTD_GSTS_CFIS		(1u << 23)	/* compatibility format IRQs */
+#define VTD_GSTS_TES		BIT(31)	/* translation enabled */
+#define VTD_GSTS_RTPS		BIT(30)	/* root table pointer set */
+#define VTD_GSTS_WBFS		BIT(27)	/* write-buffer flush */
+#define VTD_GSTS_QIES		BIT(26)	/* invalidation queue enabled */
+#define VTD_GSTS_IRES		BIT(25)	/* interrupt remapping enabled */
+#define VTD_GSTS_IRTPS		BIT(24)	/* interrupt remap table set */
+#define VTD_GSTS_CFIS		BIT(23)	/* compatibility format IRQs */
 
 /* PMEN_REG */
-#define VTD_PMEN_PRS		(1u << 0)	/* protected region status */
+#define VTD_PMEN_PRS		BIT(0)	/* protected region status */
 
 #endif /* SCALABLE_IOMMU_VTD_REGS_H */

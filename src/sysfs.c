@@ -20,6 +20,7 @@ static ssize_t units_show(struct kobject *kobj, struct kobj_attribute *attr,
 		n += siommu_unit_describe(&sysfs_sio->units[i], buf, n);
 	return n;
 }
+
 static struct kobj_attribute units_attr = __ATTR_RO(units);
 
 /* A scope as kind:bus:dev.fn, bridge hops after the first after a '/'. */
@@ -86,6 +87,7 @@ static ssize_t rmrrs_show(struct kobject *kobj, struct kobj_attribute *attr,
 	}
 	return n;
 }
+
 static struct kobj_attribute rmrrs_attr = __ATTR_RO(rmrrs);
 
 static struct attribute *siommu_attrs[] = {

@@ -12,7 +12,9 @@ set -euo pipefail
 kver=${1:?usage: mkinitramfs.sh <kernel-version>}
 # Drivers whose devices the scenarios attach; their dependencies come too.
 KMODS="nvme e1000e"
-BINARIES="/usr/bin/fio /usr/bin/iperf3 /usr/bin/sockperf /usr/sbin/ip"
+# kmod, not busybox: busybox insmod retries a failed finit_module with
+# init_module, so a module that refuses to load would be asked twice.
+BINARIES="/usr/bin/fio /usr/bin/iperf3 /usr/bin/sockperf /usr/sbin/ip /usr/bin/kmod"
 
 ensure_packages busybox-static cpio fio iperf3 sockperf iproute2 kmod
 kroot=$(kernel_image_root "$kver")
@@ -52,6 +54,12 @@ copy_binary() {
 }
 for b in $BINARIES; do
 	copy_binary "$b"
+done
+# kmod picks its personality from argv[0]; scenarios call these by full
+# path because busybox sh runs its own applets before anything on PATH.
+mkdir -p "$stage/usr/local/sbin"
+for tool in insmod rmmod modprobe lsmod; do
+	ln -s /usr/bin/kmod "$stage/usr/local/sbin/$tool"
 done
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 echo "root:x:0:" >"$stage/etc/group"

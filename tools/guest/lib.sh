@@ -33,6 +33,8 @@ value() { echo "@@VALUE $1 $2"; }
 # The field <key>=<value> of a units line.
 unit_field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-load_module() { insmod /scalable_iommu.ko "$@"; }
+# Debian's kmod by full path: busybox's own applets would win otherwise.
+load_module() { /usr/local/sbin/insmod /scalable_iommu.ko "$@"; }
+unload_module() { /usr/local/sbin/rmmod scalable_iommu; }
 
 finish() { exit "$failures"; }

@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The VM integration tests: every configuration boots Debian's stock kernel
+# under QEMU with the options given, runs a guest scenario from tests/vm/,
+# and passes when every check in it passed and the kernel log is clean.
+#
+# usage: tests/vm/run.sh [name-filter]
+# Prints one "PASS|FAIL <name>" line per configuration and a closing
+# "vm: N passed, N failed"; console logs of failures go to .cache/logs/.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../tools/lib.sh"
+
+filter=${1:-}
+logs="$SIOMMU_CACHE/logs"
+mkdir -p "$logs"
+
+# name | vm-run options | scenario
+TESTS=(
+	"load-aw39-ir-off|--aw-bits 39 --intremap off|load_unload.sh"
+	"load-aw48-ir-off|--aw-bits 48 --intremap off|load_unload.sh"
+	"load-aw39-ir-on|--aw-bits 39 --intremap on|load_unload.sh"
+	"load-aw48-ir-on|--aw-bits 48 --intremap on|load_unload.sh"
+	"refuse-no-vtd|--no-iommu --env EXPECT_ERROR=No.such.device --env EXPECT_LOG=no.ACPI.DMAR.table|refusal.sh"
+	"refuse-intel-iommu-on|--append intel_iommu=on --intremap on --env EXPECT_ERROR=Device.or.resource.busy --env EXPECT_LOG=intel_iommu=on|refusal.sh"
+)
+
+passed=0 failed=0
+for t in "${TESTS[@]}"; do
+	IFS='|' read -r name opts scenario <<<"$t"
+	[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
+	# shellcheck disable=SC2086
+	if out=$("$SIOMMU_ROOT/tools/vm-run" $opts --log "$logs/$name.log" \
+		"$here/$scenario" 2>&1); then
+		echo "PASS $name ($(echo "$out" | grep -c ' PASS') checks)"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name (console: $logs/$name.log)"
+		echo "$out" | grep -v ' PASS' | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+done
+echo "vm: $passed passed, $failed failed"
+[ $failed = 0 ]

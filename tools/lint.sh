@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Style and static checks: checkpatch (from Debian's linux-source, just the
+# script and its data files) and sparse through Kbuild (C=2: every file).
+# Exit status: 0 only when both are clean.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ensure_packages sparse linux-source linux-headers-amd64 xz-utils perl
+kver=$(kernel_version)
+cd "$SIOMMU_ROOT"
+
+# checkpatch.pl finds spelling.txt and const_structs.checkpatch beside it.
+cp_dir="$SIOMMU_CACHE/checkpatch"
+if [ ! -f "$cp_dir/checkpatch.pl" ]; then
+	src=$(ls /usr/src/linux-source-*.tar.* 2>/dev/null | sort -V | tail -n1)
+	[ -n "$src" ] || die "no /usr/src/linux-source-*.tar.*"
+	top=$(basename "$src" | sed 's/\.tar\..*//')
+	mkdir -p "$cp_dir"
+	tar -xf "$src" -C "$cp_dir" --strip-components=2 \
+		"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
+		"$top/scripts/const_structs.checkpatch"
+fi
+
+status=0
+files=$(ls src/*.[ch] include/*.h)
+log "checkpatch on $(echo "$files" | wc -w) files"
+# shellcheck disable=SC2086
+if ! perl "$cp_dir/checkpatch.pl" --no-tree --terse --show-types \
+	--strict -f $files; then
+	status=1
+fi
+
+log "sparse (make C=2) against $kver"
+out=$(make -s -C "$(kernel_headers "$kver")" M="$SIOMMU_ROOT" C=2 \
+	CHECK="sparse -Wsparse-all -Wno-declaration-after-statement" modules 2>&1) ||
+	{ echo "$out"; die "build under sparse failed"; }
+# Only our files count; the kernel's own headers are not ours to fix.
+ours=$(echo "$out" | grep -E "^($SIOMMU_ROOT/)?(src|include)/.*(warning|error):" || true)
+if [ -n "$ours" ]; then
+	echo "$ours"
+	status=1
+fi
+[ $status = 0 ] && log "lint clean" || log "lint found problems"
+exit $status
