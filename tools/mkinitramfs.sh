@@ -66,8 +66,10 @@ echo "root:x:0:" >"$stage/etc/group"
 printf '127.0.0.1 localhost\n' >"$stage/etc/hosts"
 
 # Kernel modules, placed where modprobe looks for them.
-for ko in $(modprobe -d "$kroot" -S "$kver" --show-depends $KMODS |
-	    awk '$1 == "insmod" { print $2 }'); do
+# --show-depends takes one module; words after it would be its parameters.
+for ko in $(for m in $KMODS; do
+		modprobe -d "$kroot" -S "$kver" --show-depends "$m"
+	    done | awk '$1 == "insmod" { print $2 }' | sort -u); do
 	rel=${ko#"$kroot"}
 	mkdir -p "$stage$(dirname "$rel")"
 	cp "$ko" "$stage$rel"
