@@ -6,6 +6,7 @@
 #ifndef SIOMMU_HARNESS_H
 #define SIOMMU_HARNESS_H
 #include <stdio.h>
+#include <string.h>
 
 extern int harness_passed, harness_failed;
 
@@ -23,6 +24,10 @@ extern int harness_passed, harness_failed;
 
 static inline int harness_report(const char *suite)
 {
+	const char *slash = strrchr(suite, '/');
+
+	if (slash)
+		suite = slash + 1;
 	printf("%s: %d passed, %d failed\n", suite, harness_passed,
 	       harness_failed);
 	return harness_failed ? 1 : 0;

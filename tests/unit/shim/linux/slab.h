@@ -1,29 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Userspace stand-in for <linux/slab.h>.  shim_fail_alloc_after lets a test
- * make the n-th allocation from now fail, as the kernel's may.
+ * Userspace stand-in for <linux/slab.h>.  shim_fail_alloc_after (shim.h)
+ * lets a test make the n-th allocation from now fail, as the kernel's may.
  */
 #ifndef SHIM_LINUX_SLAB_H
 #define SHIM_LINUX_SLAB_H
+#include <stdbool.h>
 #include <stdlib.h>
+#include <linux/gfp.h>
 
-#define GFP_KERNEL	0
+#define ZERO_SIZE_PTR	((void *)16)
 
-extern long shim_fail_alloc_after;	/* < 0: never fail */
+bool shim_alloc_should_fail(void);
 
-static inline void *kcalloc(size_t n, size_t size, int gfp)
+static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
 {
 	(void)gfp;
-	if (shim_fail_alloc_after == 0)
+	/* The kernel answers a zero-sized request with a token, never NULL. */
+	if (!n || !size)
+		return ZERO_SIZE_PTR;
+	if (shim_alloc_should_fail())
 		return NULL;
-	if (shim_fail_alloc_after > 0)
-		shim_fail_alloc_after--;
-	/* The kernel hands out a non-NULL token for zero-sized requests. */
-	return calloc(n ? n : 1, size ? size : 1);
+	return calloc(n, size);
 }
 
 static inline void kfree(const void *p)
 {
-	free((void *)p);
+	if (p != ZERO_SIZE_PTR)
+		free((void *)p);
 }
 #endif

@@ -11,4 +11,5 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int64_t s64;
+typedef unsigned int gfp_t;
 #endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace stand-ins for the kernel's atomics, on the compiler's builtins. */
+#ifndef SHIM_LINUX_ATOMIC_H
+#define SHIM_LINUX_ATOMIC_H
+#include <linux/types.h>
+
+typedef struct { long counter; } atomic_long_t;
+
+#define READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+/* The kernel's cmpxchg is a full barrier and returns the old value. */
+#define cmpxchg64(ptr, old, new) ({					\
+	__typeof__(*(ptr)) __old = (old);				\
+	__atomic_compare_exchange_n((ptr), &__old, (new), false,	\
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+	__old;								\
+})
+#define cmpxchg(ptr, old, new)	cmpxchg64(ptr, old, new)
+#define xchg(ptr, v)	__atomic_exchange_n((ptr), (v), __ATOMIC_SEQ_CST)
+
+static inline void atomic_long_set(atomic_long_t *a, long v)
+{
+	__atomic_store_n(&a->counter, v, __ATOMIC_RELAXED);
+}
+
+static inline long atomic_long_read(const atomic_long_t *a)
+{
+	return __atomic_load_n(&a->counter, __ATOMIC_RELAXED);
+}
+
+static inline void atomic_long_inc(atomic_long_t *a)
+{
+	__atomic_fetch_add(&a->counter, 1, __ATOMIC_RELAXED);
+}
+
+static inline void atomic_long_dec(atomic_long_t *a)
+{
+	__atomic_fetch_sub(&a->counter, 1, __ATOMIC_RELAXED);
+}
+#endif

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace stand-in for page allocation.  Pages come from aligned_alloc;
+ * shim_fail_alloc_after (see shim.c) makes a chosen allocation fail.
+ */
+#ifndef SHIM_LINUX_GFP_H
+#define SHIM_LINUX_GFP_H
+#include <linux/types.h>
+
+#define GFP_KERNEL	0x1u
+#define GFP_ATOMIC	0x2u
+#define PAGE_SIZE	4096UL
+
+unsigned long get_zeroed_page(gfp_t gfp);
+void free_page(unsigned long addr);
+#endif

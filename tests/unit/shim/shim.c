@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Out-of-line parts of the harness's kernel shim. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/gfp.h>
+#include <asm/cacheflush.h>
+#include "shim.h"
+
+long shim_fail_alloc_after = -1;
+static long pages_outstanding;
+
+/* Decide, atomically, whether this allocation is the one to fail. */
+bool shim_alloc_should_fail(void);
+bool shim_alloc_should_fail(void)
+{
+	long n = __atomic_load_n(&shim_fail_alloc_after, __ATOMIC_RELAXED);
+
+	while (n >= 0) {
+		if (__atomic_compare_exchange_n(&shim_fail_alloc_after, &n,
+						n ? n - 1 : -1, false,
+						__ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return n == 0;
+	}
+	return false;
+}
+
+unsigned long get_zeroed_page(gfp_t gfp)
+{
+	void *p;
+
+	(void)gfp;
+	if (shim_alloc_should_fail())
+		return 0;
+	p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	if (!p)
+		return 0;
+	memset(p, 0, PAGE_SIZE);
+	__atomic_fetch_add(&pages_outstanding, 1, __ATOMIC_RELAXED);
+	return (unsigned long)p;
+}
+
+void free_page(unsigned long addr)
+{
+	if (!addr)
+		return;
+	__atomic_fetch_sub(&pages_outstanding, 1, __ATOMIC_RELAXED);
+	free((void *)addr);
+}
+
+long shim_pages_outstanding(void)
+{
+	return __atomic_load_n(&pages_outstanding, __ATOMIC_RELAXED);
+}
+
+/* A set of flushed cache-line addresses, open addressing. */
+#define FLUSH_SLOTS	(1u << 20)
+static uintptr_t *flushed;
+static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t slot_of(uintptr_t line)
+{
+	return (line * 0x9e3779b97f4a7c15ULL >> 40) & (FLUSH_SLOTS - 1);
+}
+
+void shim_flush_reset(void)
+{
+	pthread_mutex_lock(&flush_lock);
+	free(flushed);
+	flushed = calloc(FLUSH_SLOTS, sizeof(*flushed));
+	pthread_mutex_unlock(&flush_lock);
+}
+
+void clflush_cache_range(void *addr, unsigned int size)
+{
+	uintptr_t line = (uintptr_t)addr & ~63UL;
+	uintptr_t end = (uintptr_t)addr + size;
+
+	pthread_mutex_lock(&flush_lock);
+	for (; flushed && line < end; line += 64) {
+		size_t s = slot_of(line);
+
+		while (flushed[s] && flushed[s] != line)
+			s = (s + 1) & (FLUSH_SLOTS - 1);
+		flushed[s] = line;
+	}
+	pthread_mutex_unlock(&flush_lock);
+}
+
+bool shim_flushed(const void *addr)
+{
+	uintptr_t line = (uintptr_t)addr & ~63UL;
+	size_t s;
+	bool found = false;
+
+	pthread_mutex_lock(&flush_lock);
+	if (flushed) {
+		for (s = slot_of(line); flushed[s]; s = (s + 1) & (FLUSH_SLOTS - 1))
+			if (flushed[s] == line) {
+				found = true;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&flush_lock);
+	return found;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Test-side controls and observations of the shim (see shim.c). */
+#ifndef SHIM_SHIM_H
+#define SHIM_SHIM_H
+#include <stdbool.h>
+
+/* Allocations left before one fails; < 0: never. */
+extern long shim_fail_alloc_after;
+/* Pages handed out and not yet freed. */
+long shim_pages_outstanding(void);
+/* Forget which cache lines were flushed. */
+void shim_flush_reset(void);
+/* Was the cache line holding @addr flushed since the last reset? */
+bool shim_flushed(const void *addr);
+#endif

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit and stress tests of the I/O page tables (src/pgtable.c compiled
+ * unchanged over the shim).  Built twice: with ASan+UBSan, and with TSan
+ * for the concurrent populate test.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "shim.h"
+#include <linux/gfp.h>
+
+#include "vtd_pgtable.h"
+
+int harness_passed, harness_failed;
+
+#define PG	VTD_PAGE_SIZE
+#define RW	(VTD_PTE_READ | VTD_PTE_WRITE)
+
+/* A plausible physical address for IOVA page @i: distinct per page. */
+static u64 phys_of(u64 i)
+{
+	return 0x100000000ULL + i * PG;
+}
+
+static void test_init(void)
+{
+	struct vtd_pgtable pt;
+
+	EXPECT(vtd_pgtable_init(&pt, 2, true) == -EINVAL, "2 levels");
+	EXPECT(vtd_pgtable_init(&pt, 5, true) == -EINVAL, "5 levels");
+	EXPECT(vtd_pgtable_init(&pt, 3, true) == 0, "3 levels");
+	EXPECT(vtd_pgtable_max_iova(&pt) == (1ULL << 39) - 1, "39-bit");
+	EXPECT(atomic_long_read(&pt.nr_tables) == 1, "root only");
+	vtd_pgtable_destroy(&pt);
+	EXPECT(vtd_pgtable_init(&pt, 4, true) == 0, "4 levels");
+	EXPECT(vtd_pgtable_max_iova(&pt) == (1ULL << 48) - 1, "48-bit");
+	vtd_pgtable_destroy(&pt);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
+static void test_map_lookup_unmap(void)
+{
+	struct vtd_pgtable pt;
+	u64 prot, i, bad = 0;
+	/* 600 pages from just below a leaf-table boundary: spans 3 leaves. */
+	const u64 iova = 0x200000 - 8 * PG, n = 600;
+
+	vtd_pgtable_init(&pt, 4, true);
+	EXPECT(vtd_pgtable_map(&pt, 0x5000, 0xabc000, PG, VTD_PTE_READ,
+			       GFP_KERNEL) == 0, "map one page");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x5123, &prot) == 0xabc123 &&
+	       prot == VTD_PTE_READ, "lookup with offset, read-only");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x6000, &prot) == 0 && prot == 0,
+	       "neighbour not mapped");
+	/* root + L3 + L2 + L1 */
+	EXPECT(atomic_long_read(&pt.nr_tables) == 4, "%ld tables",
+	       atomic_long_read(&pt.nr_tables));
+
+	EXPECT(vtd_pgtable_map(&pt, iova, phys_of(0), n * PG, RW,
+			       GFP_ATOMIC) == 0, "map 600 pages");
+	for (i = 0; i < n; i++)
+		if (vtd_pgtable_lookup(&pt, iova + i * PG, &prot) != phys_of(i) ||
+		    prot != RW)
+			bad++;
+	EXPECT(bad == 0, "%llu pages translate wrong", (unsigned long long)bad);
+	EXPECT(vtd_pgtable_unmap(&pt, iova, n * PG) == n * PG, "unmap all");
+	EXPECT(vtd_pgtable_unmap(&pt, iova, n * PG) == 0, "unmap again: 0");
+	EXPECT(vtd_pgtable_lookup(&pt, iova + 300 * PG, NULL) == 0, "gone");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x5000, NULL) == 0xabc000, "kept");
+	/* Unmapping a range never mapped, with no tables under it. */
+	EXPECT(vtd_pgtable_unmap(&pt, 1ULL << 40, 4 * PG) == 0, "empty range");
+	vtd_pgtable_destroy(&pt);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
+static void test_bad_requests(void)
+{
+	struct vtd_pgtable pt;
+
+	vtd_pgtable_init(&pt, 3, true);
+	EXPECT(vtd_pgtable_map(&pt, 0x1001, 0, PG, RW, 0) == -EINVAL, "iova");
+	EXPECT(vtd_pgtable_map(&pt, 0x1000, 0x10, PG, RW, 0) == -EINVAL, "phys");
+	EXPECT(vtd_pgtable_map(&pt, 0x1000, 0, 0, RW, 0) == -EINVAL, "size 0");
+	EXPECT(vtd_pgtable_map(&pt, 0x1000, 0, 100, RW, 0) == -EINVAL, "size");
+	EXPECT(vtd_pgtable_map(&pt, 0x1000, 0, PG, 0, 0) == -EINVAL, "no rights");
+	EXPECT(vtd_pgtable_map(&pt, 0x1000, 0, PG, 4, 0) == -EINVAL, "bad prot");
+	EXPECT(vtd_pgtable_map(&pt, 1ULL << 39, 0, PG, RW, 0) == -EINVAL,
+	       "past 39 bits");
+	EXPECT(vtd_pgtable_map(&pt, (1ULL << 39) - PG, 0, 2 * PG, RW, 0) ==
+	       -EINVAL, "straddles the top");
+	EXPECT(vtd_pgtable_map(&pt, -PG, 0, 2 * PG, RW, 0) == -EINVAL, "wraps");
+	EXPECT(vtd_pgtable_lookup(&pt, 1ULL << 45, NULL) == 0, "lookup past");
+	EXPECT(atomic_long_read(&pt.nr_tables) == 1, "nothing built");
+	vtd_pgtable_destroy(&pt);
+}
+
+static void test_double_map(void)
+{
+	struct vtd_pgtable pt;
+
+	vtd_pgtable_init(&pt, 3, true);
+	vtd_pgtable_map(&pt, 0x10000, 0x70000, PG, VTD_PTE_READ, 0);
+	/* A new range over the mapped page: refused, nothing of it left. */
+	EXPECT(vtd_pgtable_map(&pt, 0xc000, 0x90000, 8 * PG, RW, 0) == -EEXIST,
+	       "overlap refused");
+	EXPECT(vtd_pgtable_lookup(&pt, 0xc000, NULL) == 0 &&
+	       vtd_pgtable_lookup(&pt, 0xf000, NULL) == 0, "rolled back");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x10000, NULL) == 0x70000,
+	       "original intact");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x11000, NULL) == 0, "after: untouched");
+	vtd_pgtable_destroy(&pt);
+}
+
+static void test_alloc_failure(void)
+{
+	struct vtd_pgtable pt;
+	long n;
+
+	/* Fail each of the three table allocations a fresh walk needs. */
+	for (n = 0; n < 3; n++) {
+		vtd_pgtable_init(&pt, 4, true);
+		shim_fail_alloc_after = n;
+		EXPECT(vtd_pgtable_map(&pt, 0x40000000, 0x1000, 4 * PG, RW,
+				       GFP_ATOMIC) == -ENOMEM, "failure %ld", n);
+		shim_fail_alloc_after = -1;
+		EXPECT(vtd_pgtable_lookup(&pt, 0x40000000, NULL) == 0,
+		       "nothing mapped after failure %ld", n);
+		/* And the table still works. */
+		EXPECT(vtd_pgtable_map(&pt, 0x40000000, 0x1000, 4 * PG, RW,
+				       GFP_ATOMIC) == 0, "retry %ld", n);
+		vtd_pgtable_destroy(&pt);
+	}
+	/* A range spanning two leaf tables whose second table fails. */
+	vtd_pgtable_init(&pt, 3, true);
+	vtd_pgtable_map(&pt, 0, 0, PG, RW, 0);	/* builds the first leaf */
+	shim_fail_alloc_after = 0;
+	EXPECT(vtd_pgtable_map(&pt, 0x1ff000, 0x5000, 2 * PG, RW, 0) == -ENOMEM,
+	       "second leaf fails");
+	shim_fail_alloc_after = -1;
+	EXPECT(vtd_pgtable_lookup(&pt, 0x1ff000, NULL) == 0,
+	       "first half rolled back");
+	vtd_pgtable_destroy(&pt);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
+/* Walk like the hardware: every entry it can read must have been flushed. */
+static unsigned long count_unflushed(const u64 *table, unsigned int level)
+{
+	unsigned long missing = 0;
+	unsigned int i;
+
+	for (i = 0; i < VTD_PTES_PER_TABLE; i++) {
+		if (!table[i])
+			continue;
+		if (!shim_flushed(&table[i]))
+			missing++;
+		if (level > 1)
+			missing += count_unflushed((const u64 *)(uintptr_t)
+						   (table[i] & VTD_PTE_ADDR_MASK),
+						   level - 1);
+	}
+	return missing;
+}
+
+static void test_noncoherent_flush(void)
+{
+	struct vtd_pgtable pt;
+
+	vtd_pgtable_init(&pt, 4, false);
+	shim_flush_reset();
+	vtd_pgtable_map(&pt, 0x3ff000, phys_of(0), 100 * PG, RW, 0);
+	vtd_pgtable_map(&pt, 0x7f0000000000ULL, phys_of(200), 3 * PG, RW, 0);
+	EXPECT(count_unflushed(pt.root, 4) == 0, "%lu entries not flushed",
+	       count_unflushed(pt.root, 4));
+	vtd_pgtable_destroy(&pt);
+
+	/* The check can fail: a coherent table is never flushed. */
+	vtd_pgtable_init(&pt, 4, true);
+	shim_flush_reset();
+	vtd_pgtable_map(&pt, 0x3ff000, phys_of(0), 4 * PG, RW, 0);
+	EXPECT(count_unflushed(pt.root, 4) > 0, "coherent tables flushed");
+	vtd_pgtable_destroy(&pt);
+}
+
+/*
+ * Threads map interleaved pages: thread t owns pages t, t + T, t + 2T...
+ * so every leaf and upper table is raced for.  Afterwards every page must
+ * translate, and the table count must be exactly what one thread would
+ * have built: every lost race freed its page.
+ */
+#define THREADS		8
+#define PAGES		(4 * VTD_PTES_PER_TABLE + 77)
+#define BASE		0x123400000000ULL
+
+struct worker {
+	struct vtd_pgtable *pt;
+	unsigned int id;
+	unsigned long errors;
+};
+
+static void *map_worker(void *arg)
+{
+	struct worker *w = arg;
+	u64 i;
+
+	for (i = w->id; i < PAGES; i += THREADS)
+		if (vtd_pgtable_map(w->pt, BASE + i * PG, phys_of(i), PG, RW,
+				    GFP_ATOMIC))
+			w->errors++;
+	return NULL;
+}
+
+static void *unmap_worker(void *arg)
+{
+	struct worker *w = arg;
+	u64 i;
+
+	for (i = w->id; i < PAGES; i += THREADS)
+		if (vtd_pgtable_unmap(w->pt, BASE + i * PG, PG) != PG)
+			w->errors++;
+	return NULL;
+}
+
+static unsigned long run_workers(struct vtd_pgtable *pt, void *(*fn)(void *))
+{
+	pthread_t tid[THREADS];
+	struct worker w[THREADS];
+	unsigned long errors = 0;
+	unsigned int t;
+
+	for (t = 0; t < THREADS; t++) {
+		w[t] = (struct worker){ .pt = pt, .id = t };
+		pthread_create(&tid[t], NULL, fn, &w[t]);
+	}
+	for (t = 0; t < THREADS; t++) {
+		pthread_join(tid[t], NULL);
+		errors += w[t].errors;
+	}
+	return errors;
+}
+
+static void test_concurrent_populate(void)
+{
+	struct vtd_pgtable pt;
+	unsigned long bad = 0, round;
+	u64 i;
+
+	for (round = 0; round < 20; round++) {
+		vtd_pgtable_init(&pt, 4, round & 1);
+		EXPECT(run_workers(&pt, map_worker) == 0, "map errors");
+		for (i = 0; i < PAGES; i++)
+			if (vtd_pgtable_lookup(&pt, BASE + i * PG, NULL) !=
+			    phys_of(i))
+				bad++;
+		/* BASE is leaf-aligned: root + L3 + L2 + 5 leaves. */
+		EXPECT(atomic_long_read(&pt.nr_tables) == 3 + 5,
+		       "round %lu: %ld tables", round,
+		       atomic_long_read(&pt.nr_tables));
+		EXPECT(run_workers(&pt, unmap_worker) == 0, "unmap errors");
+		vtd_pgtable_destroy(&pt);
+	}
+	EXPECT(bad == 0, "%lu pages wrong", bad);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
+int main(int argc, char **argv)
+{
+	test_init();
+	test_map_lookup_unmap();
+	test_bad_requests();
+	test_double_map();
+	test_alloc_failure();
+	test_noncoherent_flush();
+	test_concurrent_populate();
+	return harness_report(argv[0]);
+}
