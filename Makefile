@@ -24,7 +24,9 @@ modules:
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+	# The release the module was built for, as the kernel will ask for it
+	# (some distributions' headers answer "make kernelrelease" otherwise).
+	depmod -a $$(modinfo -F vermagic scalable_iommu.ko | cut -d' ' -f1)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || \
