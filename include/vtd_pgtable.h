@@ -15,6 +15,8 @@
 #include <linux/bits.h>
 #include <linux/types.h>
 
+#include "vtd_regs.h"
+
 #define VTD_PAGE_SHIFT		12
 #define VTD_PAGE_SIZE		BIT_ULL(VTD_PAGE_SHIFT)
 #define VTD_LEVEL_BITS		9
@@ -23,7 +25,7 @@
 /* Second-level entry bits (legacy mode). */
 #define VTD_PTE_READ		BIT_ULL(0)
 #define VTD_PTE_WRITE		BIT_ULL(1)
-#define VTD_PTE_ADDR_MASK	0x000ffffffffff000ULL
+#define VTD_PTE_ADDR_MASK	VTD_ADDR_MASK
 /* Bits 52-61 are ignored by hardware: free for software. */
 #define VTD_PTE_SW_SHIFT	52
 #define VTD_PTE_SW_MASK		(0x3ffULL << VTD_PTE_SW_SHIFT)

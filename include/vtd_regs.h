@@ -27,6 +27,9 @@
 #define VTD_REG_IQA		0x90	/* 64-bit: invalidation queue address */
 #define VTD_REG_IRTA		0xb8	/* 64-bit: interrupt remap table */
 
+/* Bits 51:12 of every table pointer and page-table entry: an address. */
+#define VTD_ADDR_MASK		0x000ffffffffff000ULL
+
 /* The smallest register window every unit implements. */
 #define VTD_REG_MIN_SIZE	0x1000
 

@@ -17,9 +17,9 @@
 #include <asm/cacheflush.h>
 
 #include "vtd_context.h"
+#include "vtd_regs.h"
 
 #define ENTRY_PRESENT		BIT_ULL(0)
-#define ADDR_MASK		0x000ffffffffff000ULL
 #define CTX_LO_TT_SHIFT		2
 #define CTX_LO_TT_MASK		(3ULL << CTX_LO_TT_SHIFT)
 #define CTX_HI_AW_MASK		7ULL
@@ -80,7 +80,7 @@ void vtd_context_destroy(struct vtd_context_tables *ct)
 		u64 lo = ct->root[2 * bus];
 
 		if (lo & ENTRY_PRESENT) {
-			free_page((unsigned long)phys_to_virt(lo & ADDR_MASK));
+			free_page((unsigned long)phys_to_virt(lo & VTD_ADDR_MASK));
 			atomic_long_dec(&ct->nr_tables);
 		}
 	}
@@ -104,7 +104,7 @@ static u64 *context_table(const struct vtd_context_tables *ct, u8 bus)
 {
 	u64 lo = READ_ONCE(ct->root[2 * bus]);
 
-	return (lo & ENTRY_PRESENT) ? phys_to_virt(lo & ADDR_MASK) : NULL;
+	return (lo & ENTRY_PRESENT) ? phys_to_virt(lo & VTD_ADDR_MASK) : NULL;
 }
 
 /**
@@ -126,7 +126,7 @@ int vtd_context_set(struct vtd_context_tables *ct, u8 bus, u8 devfn,
 	if ((entry->type != VTD_CTX_TT_TRANSLATED &&
 	     entry->type != VTD_CTX_TT_PASSTHROUGH) ||
 	    entry->levels < 3 || entry->levels > 4 ||
-	    (entry->pgtable & ~ADDR_MASK) ||
+	    (entry->pgtable & ~VTD_ADDR_MASK) ||
 	    (entry->type == VTD_CTX_TT_TRANSLATED && !entry->pgtable))
 		return -EINVAL;
 
@@ -203,5 +203,5 @@ void vtd_context_get(const struct vtd_context_tables *ct, u8 bus, u8 devfn,
 	entry->did = (hi & CTX_HI_DID_MASK) >> CTX_HI_DID_SHIFT;
 	entry->levels = (hi & CTX_HI_AW_MASK) + 2;
 	entry->pgtable = entry->type == VTD_CTX_TT_TRANSLATED ?
-			 lo & ADDR_MASK : 0;
+			 lo & VTD_ADDR_MASK : 0;
 }
