@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * IOVA allocators behind one small ops table.
+ *
+ * An allocator hands out ranges of I/O virtual page frame numbers.  Each
+ * domain (one managed device) owns one allocator instance at a time; a live
+ * swap makes a new instance and frees old ranges to the instance that made
+ * them, so every range must go back to its own instance.
+ *
+ * Page frame numbers are in VTD_PAGE_SIZE (4 KiB) units.  0 is never a
+ * valid result: it means "no space".  Implementations live in src/iova/,
+ * one file each, and build unchanged in the userspace harness.
+ */
+#ifndef SCALABLE_IOMMU_IOVA_ALLOC_H
+#define SCALABLE_IOMMU_IOVA_ALLOC_H
+
+#include <linux/types.h>
+
+struct siommu_iova;
+
+struct siommu_iova_ops {
+	const char *name;
+	/*
+	 * An instance serving pfns in [start_pfn, end_pfn] (start_pfn >= 1).
+	 * Returns NULL on allocation failure.
+	 */
+	struct siommu_iova *(*create)(unsigned long start_pfn,
+				      unsigned long end_pfn);
+	/* Frees the instance and whatever it still caches. */
+	void (*destroy)(struct siommu_iova *iova);
+	/*
+	 * A range of @npages pfns, every one <= @limit_pfn (the device's DMA
+	 * mask).  Callable from any context, including hard interrupts.
+	 * Returns the first pfn, or 0 when no range fits.
+	 */
+	unsigned long (*alloc)(struct siommu_iova *iova, unsigned long npages,
+			       unsigned long limit_pfn);
+	/*
+	 * Give back a range exactly as alloc returned it.  Returns 0, or
+	 * -EINVAL when no such range is outstanding (double free, wrong
+	 * size): the allocator is left unchanged.
+	 */
+	int (*free)(struct siommu_iova *iova, unsigned long pfn,
+		    unsigned long npages);
+	/* Ranges handed out and not yet freed. */
+	unsigned long (*outstanding)(struct siommu_iova *iova);
+};
+
+/* Every instance starts with this header. */
+struct siommu_iova {
+	const struct siommu_iova_ops *ops;
+	unsigned long start_pfn;
+	unsigned long end_pfn;
+};
+
+extern const struct siommu_iova_ops siommu_iova_rbtree_ops;
+
+#endif /* SCALABLE_IOMMU_IOVA_ALLOC_H */
