@@ -42,7 +42,14 @@ struct siommu_iova_ops {
 	 */
 	int (*free)(struct siommu_iova *iova, unsigned long pfn,
 		    unsigned long npages);
-	/* Ranges handed out and not yet freed. */
+	/*
+	 * Take [pfn_lo, pfn_hi] out of the space for good (the MSI window,
+	 * RMRRs).  Called before any alloc; may overlap earlier reservations.
+	 * Returns 0 or -ENOMEM.
+	 */
+	int (*reserve)(struct siommu_iova *iova, unsigned long pfn_lo,
+		       unsigned long pfn_hi);
+	/* Ranges handed out and not yet freed (reservations excluded). */
 	unsigned long (*outstanding)(struct siommu_iova *iova);
 };
 

@@ -78,6 +78,20 @@
 #define VTD_GSTS_IRTPS		BIT(24)	/* interrupt remap table set */
 #define VTD_GSTS_CFIS		BIT(23)	/* compatibility format IRQs */
 
+/* FECTL_REG */
+#define VTD_FECTL_IM		BIT(31)	/* fault interrupt masked */
+
+/* FSTS_REG */
+#define VTD_FSTS_PFO		BIT(0)	/* primary fault overflow */
+#define VTD_FSTS_PPF		BIT(1)	/* primary fault pending */
+#define VTD_FSTS_FRI(s)		(((s) >> 8) & 0xff)	/* first record */
+
+/* Fault recording register, high 64 bits. */
+#define VTD_FRCD_SID(hi)	((u16)((hi) & 0xffff))
+#define VTD_FRCD_REASON(hi)	((unsigned int)(((hi) >> 32) & 0xff))
+#define VTD_FRCD_READ(hi)	((unsigned int)(((hi) >> 62) & 1))
+#define VTD_FRCD_F		BIT_ULL(63)	/* valid; write 1 to clear */
+
 /* PMEN_REG */
 #define VTD_PMEN_PRS		BIT(0)	/* protected region status */
 

@@ -11,9 +11,15 @@
 #include <linux/acpi.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "siommu.h"
 #include "vtd_regs.h"
+
+static char *devices;
+module_param(devices, charp, 0444);
+MODULE_PARM_DESC(devices,
+		 "PCI devices to attach at load, comma-separated (0000:00:03.0,...)");
 
 #ifdef CONFIG_INTEL_IOMMU
 /*
@@ -26,7 +32,7 @@ extern int intel_iommu_enabled;
 #define kernel_dma_remapping_active()	false
 #endif
 
-static struct siommu siommu;
+struct siommu siommu;
 
 static void siommu_units_release(struct siommu *sio)
 {
@@ -123,8 +129,50 @@ static void siommu_report(const struct siommu *sio)
 		pr_info("rmrr%u: [%#llx-%#llx] for %u device scope(s)\n", i,
 			sio->dmar.rmrrs[i].base, sio->dmar.rmrrs[i].end,
 			sio->dmar.rmrrs[i].nr_scopes);
-	pr_info("ready: %u unit(s), %u RMRR(s); no device attached\n",
-		sio->nr_units, sio->dmar.nr_rmrrs);
+}
+
+static void siommu_units_disable(struct siommu *sio)
+{
+	unsigned int i;
+
+	for (i = 0; i < sio->nr_units; i++)
+		siommu_unit_disable(sio, &sio->units[i]);
+}
+
+static int siommu_units_enable(struct siommu *sio)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < sio->nr_units; i++) {
+		ret = siommu_unit_enable(sio, &sio->units[i]);
+		if (ret) {
+			siommu_units_disable(sio);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* devices=: attach each; the first failure fails the load. */
+static int siommu_attach_param(struct siommu *sio)
+{
+	char *list, *cur, *bdf;
+	int ret = 0;
+
+	if (!devices || !*devices)
+		return 0;
+	list = kstrdup(devices, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	cur = list;
+	while (!ret && (bdf = strsep(&cur, ",")))
+		ret = siommu_attach(sio, bdf);
+	kfree(list);
+	if (ret)
+		pr_err("devices=%s: could not attach every device (%d)\n",
+		       devices, ret);
+	return ret;
 }
 
 static int __init siommu_init(void)
@@ -142,12 +190,28 @@ static int __init siommu_init(void)
 	ret = siommu_units_init(sio);
 	if (ret)
 		goto free_dmar;
-	ret = siommu_sysfs_init(sio);
+	mutex_init(&sio->lock);
+	INIT_LIST_HEAD(&sio->domains);
+	siommu_report(sio);
+	ret = siommu_units_enable(sio);
 	if (ret)
 		goto release_units;
-	siommu_report(sio);
+	siommu_fault_start(sio);
+	ret = siommu_sysfs_init(sio);
+	if (ret)
+		goto disable;
+	ret = siommu_attach_param(sio);
+	if (ret)
+		goto detach;
+	pr_info("ready: %u unit(s) translating\n", sio->nr_units);
 	return 0;
 
+detach:
+	siommu_detach_all(sio);
+	siommu_sysfs_exit(sio);
+disable:
+	siommu_fault_stop(sio);
+	siommu_units_disable(sio);
 release_units:
 	siommu_units_release(sio);
 free_dmar:
@@ -162,6 +226,9 @@ static void __exit siommu_exit(void)
 	bool clean = true;
 
 	siommu_sysfs_exit(sio);
+	siommu_detach_all(sio);
+	siommu_fault_stop(sio);
+	siommu_units_disable(sio);
 	for (i = 0; i < sio->nr_units; i++)
 		clean &= siommu_unit_registers_unchanged(&sio->units[i]);
 	siommu_units_release(sio);

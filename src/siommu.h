@@ -5,10 +5,31 @@
 #ifndef SCALABLE_IOMMU_H
 #define SCALABLE_IOMMU_H
 
+#include <linux/dma-map-ops.h>
+#include <linux/idr.h>
 #include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "dmar_table.h"
+#include "iova_alloc.h"
+#include "kernel_queue.h"
+#include "vtd_context.h"
+#include "vtd_inval.h"
+#include "vtd_pgtable.h"
+
+struct pci_dev;
+struct siommu_domain;
+
+/* How a unit's invalidations reach it (see inval.c). */
+enum siommu_inval_path {
+	SIOMMU_INVAL_REGISTERS,		/* no queued invalidation */
+	SIOMMU_INVAL_OWN_QUEUE,		/* we set the queue up */
+	SIOMMU_INVAL_KERNEL_QUEUE,	/* interrupt remapping holds it */
+};
 
 /* One DMAR remapping hardware unit (a DRHD). */
 struct siommu_unit {
@@ -24,6 +45,28 @@ struct siommu_unit {
 	/* Registers as found at load, to prove unload leaves them so. */
 	u32 gsts_at_load;
 	u64 rtaddr_at_load;
+	u64 iqa_at_load;
+	u32 fectl_at_load;
+
+	/* Translation, set up by siommu_unit_enable(). */
+	bool translating;
+	unsigned int levels;		/* page-table depth of our domains */
+	u64 max_iova;			/* last IOVA our tables can hold */
+	struct vtd_context_tables ctx;
+	struct ida dids;		/* domain ids in use */
+
+	/* Invalidation (inval.c). */
+	enum siommu_inval_path inval_path;
+	raw_spinlock_t reg_lock;	/* GCMD, CCMD/IOTLB registers, our queue */
+	struct vtd_desc *queue;		/* our queue: one page */
+	unsigned int queue_tail;	/* next free slot */
+	u32 *wait_status;		/* written by wait descriptors */
+	u32 wait_seq;
+	void *kernel_iommu;		/* struct intel_iommu * of the kernel */
+	u64 drain;			/* DR/DW bits for IOTLB descriptors */
+
+	/* Faults (fault.c). */
+	unsigned long faults_lost;	/* primary fault overflows */
 };
 
 /* The module: one instance, built at load, torn down at unload. */
@@ -32,13 +75,54 @@ struct siommu {
 	unsigned int nr_units;
 	struct siommu_unit *units;
 	struct kobject *kobj;
+	struct kobject *stats_kobj;
+
+	struct mutex lock;		/* attach, detach, policy changes */
+	struct list_head domains;	/* managed devices */
+	struct delayed_work fault_work;	/* fault polling */
+	bool fault_polling;
 };
+
+extern struct siommu siommu;
+
+/* The domain id shared by every pass-through context entry. */
+#define SIOMMU_PASSTHROUGH_DID	1
 
 /* unit.c */
 int siommu_unit_map(struct siommu_unit *unit);
 void siommu_unit_unmap(struct siommu_unit *unit);
 bool siommu_unit_registers_unchanged(struct siommu_unit *unit);
 int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at);
+int siommu_unit_gcmd(struct siommu_unit *unit, u32 bit, bool on);
+int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit);
+void siommu_unit_disable(struct siommu *sio, struct siommu_unit *unit);
+
+/* inval.c */
+int siommu_inval_init(struct siommu_unit *unit);
+void siommu_inval_exit(struct siommu_unit *unit);
+int siommu_inval_submit(struct siommu_unit *unit, struct vtd_desc desc);
+int siommu_flush_context_global(struct siommu_unit *unit);
+int siommu_flush_context_device(struct siommu_unit *unit, u16 did, u16 sid);
+int siommu_flush_iotlb_global(struct siommu_unit *unit);
+int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did);
+int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
+			     unsigned long npages);
+const char *siommu_inval_path_name(const struct siommu_unit *unit);
+
+/* fault.c */
+void siommu_fault_start(struct siommu *sio);
+void siommu_fault_stop(struct siommu *sio);
+void siommu_fault_mask(struct siommu_unit *unit);
+void siommu_fault_restore(struct siommu_unit *unit);
+
+/* attach.c */
+struct siommu_unit *siommu_unit_of(struct siommu *sio, struct pci_dev *pdev);
+int siommu_passthrough_all(struct siommu *sio, struct siommu_unit *unit);
+int siommu_attach(struct siommu *sio, const char *bdf);
+int siommu_detach(struct siommu *sio, const char *bdf);
+void siommu_detach_all(struct siommu *sio);
+struct siommu_domain *siommu_domain_of_sid(struct siommu *sio,
+					   struct siommu_unit *unit, u16 sid);
 
 /* sysfs.c */
 int siommu_scopes_describe(const struct dmar_dev_scope *scopes,

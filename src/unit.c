@@ -8,6 +8,7 @@
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/ioport.h>
+#include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/sysfs.h>
@@ -91,27 +92,46 @@ int siommu_unit_map(struct siommu_unit *unit)
 
 	unit->gsts_at_load = readl(unit->regs + VTD_REG_GSTS);
 	unit->rtaddr_at_load = lo_hi_readq(unit->regs + VTD_REG_RTADDR);
+	unit->iqa_at_load = lo_hi_readq(unit->regs + VTD_REG_IQA);
+	unit->fectl_at_load = readl(unit->regs + VTD_REG_FECTL);
 	return 0;
 }
+
+/*
+ * The enables a unit keeps in GSTS.  RTPS and WBFS are left out: they
+ * report the last one-shot command, and setting a root pointer (ours,
+ * then the original back) leaves RTPS set for good.
+ */
+#define GSTS_STATE	(u32)(VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES | \
+			 VTD_GSTS_IRTPS | VTD_GSTS_CFIS)
+/* Enables written back with every GCMD write, so a command keeps them. */
+#define GCMD_KEEP	(u32)(VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES | \
+			 VTD_GSTS_CFIS)
+#define GCMD_TIMEOUT_NS	(1000 * NSEC_PER_MSEC)
 
 /**
  * siommu_unit_registers_unchanged() - compare state with what load found
  * @unit: a mapped unit
  *
- * Return: true when the unit's global status and root table pointer are
- * as they were at load.  A difference is reported, not corrected: it means
+ * Return: true when the unit's enables, root table pointer, queue address
+ * and fault interrupt mask are as they were at load.  A difference is reported, not corrected: it means
  * someone else (or a bug of ours) changed the unit.
  */
 bool siommu_unit_registers_unchanged(struct siommu_unit *unit)
 {
-	u32 gsts = readl(unit->regs + VTD_REG_GSTS);
+	u32 gsts = readl(unit->regs + VTD_REG_GSTS) & GSTS_STATE;
 	u64 rtaddr = lo_hi_readq(unit->regs + VTD_REG_RTADDR);
+	u64 iqa = lo_hi_readq(unit->regs + VTD_REG_IQA);
+	u32 fectl = readl(unit->regs + VTD_REG_FECTL) & (u32)VTD_FECTL_IM;
 
-	if (gsts == unit->gsts_at_load && rtaddr == unit->rtaddr_at_load)
+	if (gsts == (unit->gsts_at_load & GSTS_STATE) &&
+	    rtaddr == unit->rtaddr_at_load && iqa == unit->iqa_at_load &&
+	    fectl == (unit->fectl_at_load & VTD_FECTL_IM))
 		return true;
-	pr_err("dmar%u: registers changed while loaded: gsts %#x -> %#x, rtaddr %#llx -> %#llx\n",
-	       unit->index, unit->gsts_at_load, gsts,
-	       unit->rtaddr_at_load, rtaddr);
+	pr_err("dmar%u: registers differ from load: gsts %#x -> %#x, rtaddr %#llx -> %#llx, iqa %#llx -> %#llx, fectl %#x -> %#x\n",
+	       unit->index, unit->gsts_at_load & GSTS_STATE, gsts,
+	       unit->rtaddr_at_load, rtaddr, unit->iqa_at_load, iqa,
+	       unit->fectl_at_load & (u32)VTD_FECTL_IM, fectl);
 	return false;
 }
 
@@ -155,13 +175,179 @@ int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at)
 				   sagaw ? "," : "");
 	}
 	n += sysfs_emit_at(buf, at + n,
-			   " translation=%s intremap=%s qi=%s include_all=%u scope=",
-			   unit_owner(gsts, VTD_GSTS_TES),
+			   " translation=%s invalidation=%s intremap=%s qi=%s include_all=%u scope=",
+			   unit->translating ? "ours" :
+				unit_owner(gsts, VTD_GSTS_TES),
+			   unit->translating ? siommu_inval_path_name(unit) :
+				"none",
 			   unit_owner(gsts, VTD_GSTS_IRES),
-			   unit_owner(gsts, VTD_GSTS_QIES),
+			   unit->inval_path == SIOMMU_INVAL_OWN_QUEUE ? "ours" :
+				unit_owner(gsts, VTD_GSTS_QIES),
 			   !!(unit->drhd->flags & DMAR_DRHD_INCLUDE_PCI_ALL));
 	n += siommu_scopes_describe(unit->drhd->scopes, unit->drhd->nr_scopes,
 				    buf, at + n);
 	n += sysfs_emit_at(buf, at + n, "\n");
 	return n;
+}
+
+static int wait_gsts(struct siommu_unit *unit, u32 bit, bool set)
+{
+	ktime_t end = ktime_add_ns(ktime_get(), GCMD_TIMEOUT_NS);
+
+	while (!!(readl(unit->regs + VTD_REG_GSTS) & bit) != set) {
+		if (ktime_after(ktime_get(), end))
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
+/**
+ * siommu_unit_gcmd() - switch one of the unit's persistent enables
+ * @unit: a mapped unit
+ * @bit: VTD_GSTS_TES or VTD_GSTS_QIES (GCMD and GSTS share positions)
+ * @on: the state wanted
+ *
+ * GCMD is write-only and every write sets all enables at once, so the
+ * command carries the enables GSTS reports now: the kernel's interrupt
+ * remapping stays on while we switch translation.
+ *
+ * Return: 0, or -ETIMEDOUT when the unit does not report the new state.
+ */
+int siommu_unit_gcmd(struct siommu_unit *unit, u32 bit, bool on)
+{
+	u32 cmd = readl(unit->regs + VTD_REG_GSTS) & GCMD_KEEP;
+
+	writel(on ? cmd | bit : cmd & ~bit, unit->regs + VTD_REG_GCMD);
+	return wait_gsts(unit, bit, on);
+}
+
+/* Latch RTADDR: a one-shot command, complete when RTPS is set again. */
+static int unit_set_root(struct siommu_unit *unit, u64 rtaddr)
+{
+	u32 cmd = readl(unit->regs + VTD_REG_GSTS) & GCMD_KEEP;
+
+	lo_hi_writeq(rtaddr, unit->regs + VTD_REG_RTADDR);
+	writel(cmd | VTD_GSTS_RTPS, unit->regs + VTD_REG_GCMD);
+	return wait_gsts(unit, VTD_GSTS_RTPS, true);
+}
+
+/* Drain the unit's write buffers, where CAP.RWBF says it has them. */
+static int unit_flush_write_buffer(struct siommu_unit *unit)
+{
+	u32 cmd = readl(unit->regs + VTD_REG_GSTS) & GCMD_KEEP;
+
+	if (!VTD_CAP_RWBF(unit->cap))
+		return 0;
+	writel(cmd | VTD_GSTS_WBFS, unit->regs + VTD_REG_GCMD);
+	return wait_gsts(unit, VTD_GSTS_WBFS, false);
+}
+
+/* The deepest table the unit walks that we implement: 4 or 3 levels. */
+static unsigned int unit_levels(const struct siommu_unit *unit)
+{
+	unsigned int sagaw = VTD_CAP_SAGAW(unit->cap);
+
+	if (sagaw & BIT(2))
+		return VTD_SAGAW_LEVELS(2);
+	if (sagaw & BIT(1))
+		return VTD_SAGAW_LEVELS(1);
+	return 0;
+}
+
+/**
+ * siommu_unit_enable() - take over DMA remapping on a unit
+ * @sio: the module
+ * @unit: a mapped unit, translation off
+ *
+ * Every device behind the unit gets a pass-through context entry before
+ * translation starts, so devices we do not manage keep working.
+ *
+ * Return: 0, or a negative errno with the unit left as found.
+ */
+int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit)
+{
+	int ret;
+
+	unit->levels = unit_levels(unit);
+	if (!unit->levels) {
+		pr_err("dmar%u: supports neither 3- nor 4-level page tables (SAGAW %#x)\n",
+		       unit->index, VTD_CAP_SAGAW(unit->cap));
+		return -EOPNOTSUPP;
+	}
+	if (!VTD_ECAP_PT(unit->ecap)) {
+		pr_err("dmar%u: no pass-through support; an identity domain for unmanaged devices is not implemented yet\n",
+		       unit->index);
+		return -EOPNOTSUPP;
+	}
+	unit->max_iova = min_t(u64, BIT_ULL(VTD_CAP_MGAW(unit->cap)) - 1,
+			       (1ULL << (VTD_PAGE_SHIFT +
+					 VTD_LEVEL_BITS * unit->levels)) - 1);
+	ida_init(&unit->dids);
+
+	ret = siommu_inval_init(unit);
+	if (ret)
+		return ret;
+	ret = vtd_context_init(&unit->ctx, VTD_ECAP_C(unit->ecap));
+	if (ret)
+		goto exit_inval;
+	ret = siommu_passthrough_all(sio, unit);
+	if (ret)
+		goto free_ctx;
+
+	siommu_fault_mask(unit);
+	ret = unit_set_root(unit, vtd_context_root_phys(&unit->ctx));
+	if (!ret)
+		ret = siommu_flush_context_global(unit);
+	if (!ret)
+		ret = siommu_flush_iotlb_global(unit);
+	if (!ret)
+		ret = unit_flush_write_buffer(unit);
+	if (!ret)
+		ret = siommu_unit_gcmd(unit, VTD_GSTS_TES, true);
+	if (ret) {
+		pr_err("dmar%u: the unit did not accept our tables (%d)\n",
+		       unit->index, ret);
+		siommu_unit_gcmd(unit, VTD_GSTS_TES, false);
+		unit_set_root(unit, unit->rtaddr_at_load);
+		siommu_fault_restore(unit);
+		goto free_ctx;
+	}
+	unit->translating = true;
+	pr_info("dmar%u: translating, %u-level tables, invalidation through %s\n",
+		unit->index, unit->levels, siommu_inval_path_name(unit));
+	return 0;
+
+free_ctx:
+	vtd_context_destroy(&unit->ctx);
+exit_inval:
+	siommu_inval_exit(unit);
+	ida_destroy(&unit->dids);
+	return ret;
+}
+
+/**
+ * siommu_unit_disable() - hand DMA remapping on a unit back
+ * @sio: the module
+ * @unit: an enabled unit with no device attached
+ */
+void siommu_unit_disable(struct siommu *sio, struct siommu_unit *unit)
+{
+	if (!unit->translating)
+		return;
+	if (siommu_unit_gcmd(unit, VTD_GSTS_TES, false)) {
+		/* The unit may still walk our tables: never free them. */
+		pr_err("dmar%u: the unit did not turn translation off; leaving our tables in place\n",
+		       unit->index);
+		return;
+	}
+	unit->translating = false;
+	unit_set_root(unit, unit->rtaddr_at_load);
+	/* Nothing cached from our tables may outlive them. */
+	siommu_flush_context_global(unit);
+	siommu_flush_iotlb_global(unit);
+	siommu_inval_exit(unit);
+	siommu_fault_restore(unit);
+	vtd_context_destroy(&unit->ctx);
+	ida_destroy(&unit->dids);
 }

@@ -38,3 +38,48 @@ load_module() { /usr/local/sbin/insmod /scalable_iommu.ko "$@"; }
 unload_module() { /usr/local/sbin/rmmod scalable_iommu; }
 
 finish() { exit "$failures"; }
+
+# A counter from stats/.
+stat() { cat "$SIOMMU_SYSFS/stats/$1"; }
+
+# The PCI address of the first device bound to (or matching) a driver.
+pci_of_driver() {
+	for d in /sys/bus/pci/drivers/"$1"/0000:*; do
+		[ -e "$d" ] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# The PCI address of a vendor:device pair, e.g. 1234:11e8.
+pci_of_id() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x${1%:*}:0x${1#*:}" ] &&
+			{ basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# sysfs_write <file> <value>: echo the errno text on failure, "ok" else.
+sysfs_write() {
+	if err=$( { printf '%s' "$2" >"$1"; } 2>&1); then
+		echo ok
+	else
+		echo "$err" | sed 's/.*write error: //; s/.*: //'
+	fi
+}
+
+# wait_for <seconds> <command...>: poll until the command succeeds.
+wait_for() {
+	t=$(( $1 * 10 ))
+	shift
+	while [ $t -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		t=$((t - 1))
+	done
+	return 1
+}
+
+# Lines the module logged since the mark set by log_mark.
+log_mark() { log_from=$(dmesg | wc -l); }
+log_since() { dmesg | tail -n +$((log_from + 1)); }

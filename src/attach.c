@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Taking a device over and handing it back.
+ *
+ * A device changes hands only while no driver is bound to it, so nothing
+ * maps or unmaps, and no DMA is in flight, while its context entries and
+ * dma_ops change: unbind the driver, switch every requester id the device
+ * may use (its DMA aliases) to the new context entry, invalidate, switch
+ * dev->dma_ops, bind the driver again.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+
+#include "domain.h"
+
+/**
+ * siommu_unit_of() - the unit that translates a device's DMA
+ * @sio: the module
+ * @pdev: the device
+ *
+ * Return: the unit whose device scope names the device or a bridge above
+ * it; else the segment's include-all unit; else NULL.
+ */
+struct siommu_unit *siommu_unit_of(struct siommu *sio, struct pci_dev *pdev)
+{
+	struct siommu_unit *fallback = NULL;
+	unsigned int i, j;
+
+	for (i = 0; i < sio->nr_units; i++) {
+		const struct dmar_drhd *drhd = sio->units[i].drhd;
+
+		if (drhd->segment != pci_domain_nr(pdev->bus))
+			continue;
+		if (drhd->flags & DMAR_DRHD_INCLUDE_PCI_ALL)
+			fallback = &sio->units[i];
+		for (j = 0; j < drhd->nr_scopes; j++)
+			if (siommu_scope_matches(&drhd->scopes[j],
+						 drhd->segment, pdev))
+				return &sio->units[i];
+	}
+	return fallback;
+}
+
+/* The device itself, a few quirk aliases, the bridges above it. */
+#define DEVFNS_PER_BUS	256
+#define MAX_ALIASES	8
+
+struct aliases {
+	unsigned int nr;
+	u16 sid[MAX_ALIASES];
+};
+
+static void alias_add(struct aliases *a, u8 bus, u8 devfn)
+{
+	u16 sid = PCI_DEVID(bus, devfn);
+	unsigned int i;
+
+	for (i = 0; i < a->nr; i++)
+		if (a->sid[i] == sid)
+			return;
+	if (a->nr < MAX_ALIASES)
+		a->sid[a->nr++] = sid;
+}
+
+/*
+ * The requester ids the unit may see for @pdev: its own, the aliases PCI
+ * quirks recorded, and the id of a conventional-PCI bridge that takes
+ * ownership of its requests on the way up (the kernel's
+ * pci_for_each_dma_alias() does this too, but is not exported).
+ */
+static void device_aliases(struct pci_dev *pdev, struct aliases *a)
+{
+	struct pci_dev *tmp;
+	unsigned int devfn;
+
+	a->nr = 0;
+	alias_add(a, pdev->bus->number, pdev->devfn);
+	if (pdev->dma_alias_mask)
+		for_each_set_bit(devfn, pdev->dma_alias_mask, DEVFNS_PER_BUS)
+			alias_add(a, pdev->bus->number, devfn);
+	for (tmp = pdev; !pci_is_root_bus(tmp->bus); tmp = tmp->bus->self) {
+		struct pci_dev *bridge = tmp->bus->self;
+
+		if (!bridge)
+			break;
+		if (pci_is_pcie(bridge)) {
+			if (pci_pcie_type(bridge) == PCI_EXP_TYPE_PCI_BRIDGE) {
+				/* PCIe-to-PCI: ids become (secondary, 0). */
+				alias_add(a, bridge->subordinate->number, 0);
+				alias_add(a, bridge->bus->number,
+					  bridge->devfn);
+				break;
+			}
+			continue;
+		}
+		/* A conventional bridge forwards with its own id. */
+		alias_add(a, bridge->bus->number, bridge->devfn);
+	}
+}
+
+static void passthrough_entry(const struct siommu_unit *unit,
+			      struct vtd_context_entry *e)
+{
+	*e = (struct vtd_context_entry) {
+		.present = true,
+		.type = VTD_CTX_TT_PASSTHROUGH,
+		.did = SIOMMU_PASSTHROUGH_DID,
+		.levels = unit->levels,
+	};
+}
+
+/**
+ * siommu_passthrough_all() - pass-through entries for a unit's devices
+ * @sio: the module
+ * @unit: the unit, translation still off
+ *
+ * Every device the kernel knows behind @unit keeps DMAing untranslated
+ * once translation is on.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int siommu_passthrough_all(struct siommu *sio, struct siommu_unit *unit)
+{
+	struct vtd_context_entry e;
+	struct pci_dev *pdev = NULL;
+	struct aliases a;
+	unsigned int i, n = 0;
+	int ret;
+
+	passthrough_entry(unit, &e);
+	for_each_pci_dev(pdev) {
+		if (siommu_unit_of(sio, pdev) != unit)
+			continue;
+		device_aliases(pdev, &a);
+		for (i = 0; i < a.nr; i++) {
+			ret = vtd_context_set(&unit->ctx, a.sid[i] >> 8,
+					      a.sid[i] & 0xff, &e);
+			if (ret == -ENOMEM) {
+				pci_dev_put(pdev);
+				return ret;
+			}
+		}
+		n++;
+	}
+	pr_info("dmar%u: %u device(s) pass through untranslated\n",
+		unit->index, n);
+	return 0;
+}
+
+/*
+ * Replace the context entries of every alias of @pdev.  @old_did is the
+ * domain id the entries had, whose cached translations must go.
+ */
+static int switch_context(struct siommu_unit *unit, struct pci_dev *pdev,
+			  const struct vtd_context_entry *e, u16 old_did)
+{
+	struct aliases a;
+	unsigned int i;
+	int ret = 0;
+
+	device_aliases(pdev, &a);
+	for (i = 0; i < a.nr; i++) {
+		u8 bus = a.sid[i] >> 8, devfn = a.sid[i] & 0xff;
+
+		vtd_context_clear(&unit->ctx, bus, devfn);
+		siommu_flush_context_device(unit, old_did, a.sid[i]);
+	}
+	siommu_flush_iotlb_domain(unit, old_did);
+	for (i = 0; i < a.nr; i++) {
+		int r = vtd_context_set(&unit->ctx, a.sid[i] >> 8,
+					a.sid[i] & 0xff, e);
+
+		if (r && !ret)
+			ret = r;
+		siommu_flush_context_device(unit, e->did, a.sid[i]);
+	}
+	return ret;
+}
+
+static struct siommu_domain *domain_of_pdev(struct siommu *sio,
+					    struct pci_dev *pdev)
+{
+	struct siommu_domain *dom;
+
+	list_for_each_entry(dom, &sio->domains, node)
+		if (dom->pdev == pdev)
+			return dom;
+	return NULL;
+}
+
+/**
+ * siommu_domain_of_sid() - the managed device behind a requester id
+ * @sio: the module
+ * @unit: the unit that saw the request
+ * @sid: the requester id
+ *
+ * Return: the domain, or NULL for devices we do not manage.  Callers hold
+ * sio->lock or otherwise keep the domain list stable.
+ */
+struct siommu_domain *siommu_domain_of_sid(struct siommu *sio,
+					   struct siommu_unit *unit, u16 sid)
+{
+	struct siommu_domain *dom;
+
+	list_for_each_entry(dom, &sio->domains, node)
+		if (dom->unit == unit && pci_dev_id(dom->pdev) == sid)
+			return dom;
+	return NULL;
+}
+
+/* "0000:00:03.0": segment, bus, device and function, nothing else. */
+static int parse_bdf(const char *buf, unsigned int *seg, unsigned int *bus,
+		     unsigned int *devfn)
+{
+	static const char shape[] = "xxxx:xx:xx.x";
+	unsigned int v[4] = { 0 }, field = 0, dev;
+	size_t len = strlen(buf), i;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len != sizeof(shape) - 1)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (shape[i] != 'x') {
+			if (buf[i] != shape[i])
+				return -EINVAL;
+			field++;
+			continue;
+		}
+		if (hex_to_bin(buf[i]) < 0)
+			return -EINVAL;
+		v[field] = v[field] << 4 | hex_to_bin(buf[i]);
+	}
+	dev = v[2];
+	if (dev > 0x1f || v[3] > 7)
+		return -EINVAL;
+	*seg = v[0];
+	*bus = v[1];
+	*devfn = PCI_DEVFN(dev, v[3]);
+	return 0;
+}
+
+static struct pci_dev *lookup_bdf(const char *buf, int *err)
+{
+	unsigned int seg, bus, devfn;
+	struct pci_dev *pdev;
+
+	*err = parse_bdf(buf, &seg, &bus, &devfn);
+	if (*err) {
+		pr_err("not a PCI address: want the form 0000:00:03.0\n");
+		return NULL;
+	}
+	pdev = pci_get_domain_bus_and_slot(seg, bus, devfn);
+	if (!pdev) {
+		pr_err("no PCI device at %04x:%02x:%02x.%u\n", seg, bus,
+		       PCI_SLOT(devfn), PCI_FUNC(devfn));
+		*err = -ENODEV;
+	}
+	return pdev;
+}
+
+/*
+ * Unbind the driver, run @change, bind the driver again.  The driver's
+ * module is pinned in between so it cannot vanish while unbound.
+ */
+static int with_driver_unbound(struct pci_dev *pdev,
+			       int (*change)(struct siommu *sio,
+					     struct pci_dev *pdev, void *arg),
+			       struct siommu *sio, void *arg)
+{
+	struct device *dev = &pdev->dev;
+	struct device_driver *drv;
+	int ret, bind;
+
+	device_lock(dev);
+	drv = dev->driver;
+	if (drv && !try_module_get(drv->owner))
+		drv = NULL;
+	device_unlock(dev);
+
+	if (drv)
+		device_release_driver(dev);
+	ret = change(sio, pdev, arg);
+	if (drv) {
+		bind = device_driver_attach(drv, dev);
+		if (bind)
+			pci_err(pdev, "driver %s did not bind again (%d)\n",
+				drv->name, bind);
+		if (!ret)
+			ret = bind;
+		module_put(drv->owner);
+	}
+	return ret;
+}
+
+static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
+{
+	struct siommu_domain *dom = arg;
+	struct vtd_context_entry e = {
+		.present = true,
+		.type = VTD_CTX_TT_TRANSLATED,
+		.did = dom->did,
+		.levels = dom->unit->levels,
+		.pgtable = vtd_pgtable_root_phys(&dom->pt),
+	};
+	int ret;
+
+	ret = switch_context(dom->unit, pdev, &e, SIOMMU_PASSTHROUGH_DID);
+	if (ret) {
+		struct vtd_context_entry pt;
+
+		passthrough_entry(dom->unit, &pt);
+		switch_context(dom->unit, pdev, &pt, dom->did);
+		return ret;
+	}
+	dom->saved_ops = get_dma_ops(&pdev->dev);
+	set_dma_ops(&pdev->dev, &dom->ops);
+	list_add(&dom->node, &sio->domains);
+	return 0;
+}
+
+static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
+{
+	struct siommu_domain *dom = arg;
+	struct vtd_context_entry e;
+
+	passthrough_entry(dom->unit, &e);
+	list_del_init(&dom->node);
+	set_dma_ops(&pdev->dev, dom->saved_ops);
+	return switch_context(dom->unit, pdev, &e, dom->did);
+}
+
+static int detach_locked(struct siommu *sio, struct siommu_domain *dom)
+{
+	struct pci_dev *pdev = dom->pdev;
+	int ret;
+
+	ret = with_driver_unbound(pdev, do_detach, sio, dom);
+	siommu_domain_destroy(dom);
+	pci_info(pdev, "handed back: DMA untranslated again\n");
+	return ret;
+}
+
+/**
+ * siommu_attach() - take over a device's DMA
+ * @sio: the module
+ * @bdf: its PCI address, "0000:00:03.0", optionally newline-terminated
+ *
+ * Return: 0; -EINVAL for a malformed address, -ENODEV when no device is
+ * there, -ENXIO when no unit of ours translates for it, -EEXIST when it is
+ * already attached, -ENOMEM; or the driver's error when it does not bind
+ * under our translation (the device is then handed back).
+ */
+int siommu_attach(struct siommu *sio, const char *bdf)
+{
+	struct siommu_domain *dom;
+	struct siommu_unit *unit;
+	struct pci_dev *pdev;
+	int ret;
+
+	pdev = lookup_bdf(bdf, &ret);
+	if (!pdev)
+		return ret;
+	mutex_lock(&sio->lock);
+	if (domain_of_pdev(sio, pdev)) {
+		pci_err(pdev, "already attached to " KBUILD_MODNAME "\n");
+		ret = -EEXIST;
+		goto out;
+	}
+	unit = siommu_unit_of(sio, pdev);
+	if (!unit || !unit->translating) {
+		pci_err(pdev, "not behind a DMAR unit " KBUILD_MODNAME " drives\n");
+		ret = -ENXIO;
+		goto out;
+	}
+	dom = siommu_domain_create(sio, unit, pdev);
+	if (IS_ERR(dom)) {
+		ret = PTR_ERR(dom);
+		pci_err(pdev, "cannot set up a domain (%d)\n", ret);
+		goto out;
+	}
+	ret = with_driver_unbound(pdev, do_attach, sio, dom);
+	if (ret && list_empty(&dom->node)) {
+		/* The context switch failed: nothing changed. */
+		siommu_domain_destroy(dom);
+		goto out;
+	}
+	if (ret) {
+		pci_err(pdev, "driver failed under translation (%d); handing the device back\n",
+			ret);
+		detach_locked(sio, dom);
+		/* Its driver gave up under us; let it probe untranslated. */
+		if (device_attach(&pdev->dev) < 0)
+			pci_err(pdev, "no driver bound after hand-back\n");
+		pci_dev_put(pdev);	/* the domain's reference */
+		goto out;
+	}
+	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
+		 unit->index, dom->did, dom->iova->ops->name, dom->flush->name);
+	mutex_unlock(&sio->lock);
+	return 0;	/* the domain keeps the reference */
+out:
+	mutex_unlock(&sio->lock);
+	pci_dev_put(pdev);
+	return ret;
+}
+
+/**
+ * siommu_detach() - hand a device's DMA back to the kernel
+ * @sio: the module
+ * @bdf: its PCI address
+ *
+ * Return: 0; -EINVAL, -ENODEV as for attach; -ENOENT when we do not
+ * manage the device.
+ */
+int siommu_detach(struct siommu *sio, const char *bdf)
+{
+	struct siommu_domain *dom;
+	struct pci_dev *pdev;
+	int ret;
+
+	pdev = lookup_bdf(bdf, &ret);
+	if (!pdev)
+		return ret;
+	mutex_lock(&sio->lock);
+	dom = domain_of_pdev(sio, pdev);
+	if (dom) {
+		ret = detach_locked(sio, dom);
+		pci_dev_put(pdev);	/* the domain's reference */
+	} else {
+		pci_err(pdev, "not attached to " KBUILD_MODNAME "\n");
+		ret = -ENOENT;
+	}
+	mutex_unlock(&sio->lock);
+	pci_dev_put(pdev);
+	return ret;
+}
+
+/**
+ * siommu_detach_all() - hand every device back (unload)
+ * @sio: the module
+ */
+void siommu_detach_all(struct siommu *sio)
+{
+	struct siommu_domain *dom, *tmp;
+
+	mutex_lock(&sio->lock);
+	list_for_each_entry_safe(dom, tmp, &sio->domains, node) {
+		struct pci_dev *pdev = dom->pdev;
+
+		detach_locked(sio, dom);
+		pci_dev_put(pdev);
+	}
+	mutex_unlock(&sio->lock);
+}

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * struct dma_map_ops for managed devices: every DMA API call a driver
+ * makes on a device we attached lands here and is translated through the
+ * device's domain.
+ *
+ * Permissions follow the direction: DMA_TO_DEVICE maps read-only, so a
+ * device writing through it faults.  DMA_FROM_DEVICE maps writable, and
+ * readable too on units without CAP.ZLR, which treat zero-length reads
+ * (used by devices to flush posted writes) as reads.
+ *
+ * x86 DMA is cache-coherent and nothing is bounced, so the sync hooks
+ * have nothing to copy; they exist so the DMA API never falls back to the
+ * direct path for a managed device.
+ */
+#include <linux/dma-map-ops.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+
+#include "domain.h"
+#include "stats.h"
+#include "vtd_regs.h"
+
+/* Below this, an IOVA space is too small to be worth handing out. */
+#define SIOMMU_MIN_DMA_MASK	DMA_BIT_MASK(24)
+
+static u64 dir_prot(const struct siommu_domain *dom,
+		    enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_TO_DEVICE:
+		return VTD_PTE_READ;
+	case DMA_FROM_DEVICE:
+		return VTD_PTE_WRITE |
+		       (VTD_CAP_ZLR(dom->unit->cap) ? 0 : VTD_PTE_READ);
+	case DMA_BIDIRECTIONAL:
+		return VTD_PTE_READ | VTD_PTE_WRITE;
+	default:
+		return 0;
+	}
+}
+
+static dma_addr_t siommu_map_phys(struct device *dev, phys_addr_t phys,
+				  size_t size, enum dma_data_direction dir,
+				  u64 mask)
+{
+	struct siommu_domain *dom = siommu_domain_of(dev);
+	u64 prot = dir_prot(dom, dir);
+
+	if (!prot || !size)
+		return DMA_MAPPING_ERROR;
+	return siommu_domain_map(dom, phys, size, prot, mask);
+}
+
+static dma_addr_t siommu_map_page(struct device *dev, struct page *page,
+				  unsigned long offset, size_t size,
+				  enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	return siommu_map_phys(dev, page_to_phys(page) + offset, size, dir,
+			       dma_get_mask(dev));
+}
+
+static void siommu_unmap_page(struct device *dev, dma_addr_t addr,
+			      size_t size, enum dma_data_direction dir,
+			      unsigned long attrs)
+{
+	siommu_domain_unmap(siommu_domain_of(dev), addr, size);
+}
+
+static dma_addr_t siommu_map_resource(struct device *dev, phys_addr_t phys,
+				      size_t size,
+				      enum dma_data_direction dir,
+				      unsigned long attrs)
+{
+	return siommu_map_phys(dev, phys, size, dir, dma_get_mask(dev));
+}
+
+static unsigned long sg_pages(struct scatterlist *sg)
+{
+	return DIV_ROUND_UP((sg_phys(sg) & (VTD_PAGE_SIZE - 1)) + sg->length,
+			    VTD_PAGE_SIZE);
+}
+
+/*
+ * One IOVA range for the whole list, each segment at the next page
+ * boundary in it, so the list needs one allocation and one invalidation.
+ */
+static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir,
+			 unsigned long attrs)
+{
+	struct siommu_domain *dom = siommu_domain_of(dev);
+	u64 prot = dir_prot(dom, dir);
+	unsigned long total = 0;
+	struct scatterlist *sg;
+	dma_addr_t iova, at;
+	int i;
+
+	if (!prot)
+		return -EINVAL;
+	for_each_sg(sgl, sg, nents, i)
+		total += sg_pages(sg);
+	iova = siommu_domain_alloc_iova(dom, total, dma_get_mask(dev));
+	if (iova == DMA_MAPPING_ERROR)
+		return -ENOMEM;
+
+	at = iova;
+	for_each_sg(sgl, sg, nents, i) {
+		phys_addr_t phys = sg_phys(sg);
+		phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
+		unsigned long n = sg_pages(sg);
+
+		if (siommu_domain_map_at(dom, at, phys - offset,
+					 n << VTD_PAGE_SHIFT, prot)) {
+			/* Nothing was handed to the device yet. */
+			if (at != iova)
+				siommu_domain_unmap_pages(dom, iova, total);
+			else
+				siommu_domain_free_iova(dom, iova, total);
+			return -ENOMEM;
+		}
+		sg->dma_address = at + offset;
+		sg_dma_len(sg) = sg->length;
+		at += n << VTD_PAGE_SHIFT;
+	}
+	siommu_stat_inc(SIOMMU_STAT_MAPS);
+	return nents;
+}
+
+static void siommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			    int nents, enum dma_data_direction dir,
+			    unsigned long attrs)
+{
+	unsigned long total = 0;
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		total += sg_pages(sg);
+	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
+	siommu_domain_unmap_pages(siommu_domain_of(dev),
+				  sg_dma_address(sgl) & ~(VTD_PAGE_SIZE - 1),
+				  total);
+}
+
+static void *siommu_alloc(struct device *dev, size_t size,
+			  dma_addr_t *handle, gfp_t gfp, unsigned long attrs)
+{
+	struct siommu_domain *dom = siommu_domain_of(dev);
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	page = alloc_pages(gfp | __GFP_ZERO, order);
+	if (!page)
+		return NULL;
+	*handle = siommu_domain_map(dom, page_to_phys(page), size,
+				    VTD_PTE_READ | VTD_PTE_WRITE,
+				    dev->coherent_dma_mask);
+	if (*handle == DMA_MAPPING_ERROR) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	return page_address(page);
+}
+
+static void siommu_free(struct device *dev, size_t size, void *cpu_addr,
+			dma_addr_t handle, unsigned long attrs)
+{
+	siommu_domain_unmap(siommu_domain_of(dev), handle, size);
+	free_pages((unsigned long)cpu_addr, get_order(size));
+}
+
+static struct page *siommu_alloc_pages(struct device *dev, size_t size,
+				       dma_addr_t *handle,
+				       enum dma_data_direction dir,
+				       gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	page = alloc_pages(gfp, order);
+	if (!page)
+		return NULL;
+	*handle = siommu_map_phys(dev, page_to_phys(page), size, dir,
+				  dev->coherent_dma_mask);
+	if (*handle == DMA_MAPPING_ERROR) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	return page;
+}
+
+static void siommu_free_pages(struct device *dev, size_t size,
+			      struct page *page, dma_addr_t handle,
+			      enum dma_data_direction dir)
+{
+	siommu_domain_unmap(siommu_domain_of(dev), handle, size);
+	__free_pages(page, get_order(size));
+}
+
+/* Coherent buffers are plain pages: user mappings map those pages. */
+static int siommu_mmap(struct device *dev, struct vm_area_struct *vma,
+		       void *cpu_addr, dma_addr_t handle, size_t size,
+		       unsigned long attrs)
+{
+	unsigned long pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+
+	if (vma->vm_pgoff >= pages ||
+	    vma_pages(vma) > pages - vma->vm_pgoff)
+		return -ENXIO;
+	return remap_pfn_range(vma, vma->vm_start,
+			       PHYS_PFN(virt_to_phys(cpu_addr)) + vma->vm_pgoff,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+static int siommu_get_sgtable(struct device *dev, struct sg_table *sgt,
+			      void *cpu_addr, dma_addr_t handle, size_t size,
+			      unsigned long attrs)
+{
+	int ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
+
+	if (!ret)
+		sg_set_page(sgt->sgl, virt_to_page(cpu_addr),
+			    PAGE_ALIGN(size), 0);
+	return ret;
+}
+
+static void siommu_sync_single(struct device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir)
+{
+}
+
+static void siommu_sync_sg(struct device *dev, struct scatterlist *sg,
+			   int nents, enum dma_data_direction dir)
+{
+}
+
+static int siommu_dma_supported(struct device *dev, u64 mask)
+{
+	return mask >= SIOMMU_MIN_DMA_MASK;
+}
+
+/*
+ * Any buffer can be mapped below 4 GiB, so a driver asking what mask it
+ * needs to reach all memory is told 32 bits.
+ */
+static u64 siommu_get_required_mask(struct device *dev)
+{
+	return DMA_BIT_MASK(32);
+}
+
+/* Half the space the device can reach: one mapping never starves it. */
+static size_t siommu_max_mapping_size(struct device *dev)
+{
+	struct siommu_domain *dom = siommu_domain_of(dev);
+	u64 limit = min(dma_get_mask(dev), dom->unit->max_iova);
+
+	return min_t(u64, SIZE_MAX, (limit >> 1) + 1);
+}
+
+const struct dma_map_ops siommu_dma_ops = {
+	.alloc = siommu_alloc,
+	.free = siommu_free,
+	.alloc_pages = siommu_alloc_pages,
+	.free_pages = siommu_free_pages,
+	.mmap = siommu_mmap,
+	.get_sgtable = siommu_get_sgtable,
+	.map_page = siommu_map_page,
+	.unmap_page = siommu_unmap_page,
+	.map_sg = siommu_map_sg,
+	.unmap_sg = siommu_unmap_sg,
+	.map_resource = siommu_map_resource,
+	.unmap_resource = siommu_unmap_page,
+	.sync_single_for_cpu = siommu_sync_single,
+	.sync_single_for_device = siommu_sync_single,
+	.sync_sg_for_cpu = siommu_sync_sg,
+	.sync_sg_for_device = siommu_sync_sg,
+	.dma_supported = siommu_dma_supported,
+	.get_required_mask = siommu_get_required_mask,
+	.max_mapping_size = siommu_max_mapping_size,
+};

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Invalidation of a unit's context cache and IOTLB, through one of three
+ * paths chosen per unit at enable time:
+ *
+ *  - our own invalidation queue, when the unit has one and nobody uses it;
+ *  - the kernel's queue, when the kernel's interrupt-remapping code turned
+ *    it on before us: the spec forbids register-based invalidation while
+ *    the queue is enabled, and a second queue cannot exist, so we hand our
+ *    descriptors to the kernel (kernel_queue.c);
+ *  - the CCMD and IOTLB registers, on units without queued invalidation.
+ *
+ * Every call is synchronous: it returns once the unit reports the
+ * invalidation complete, which is what strict unmapping needs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+
+#include "siommu.h"
+#include "vtd_regs.h"
+
+/* Long enough for any unit; QEMU completes inside the register write. */
+#define INVAL_TIMEOUT_NS	(1000 * NSEC_PER_MSEC)
+#define QUEUE_ENTRIES		(PAGE_SIZE / sizeof(struct vtd_desc))
+
+static int poll_reg64(struct siommu_unit *unit, unsigned int off, u64 busy)
+{
+	ktime_t end = ktime_add_ns(ktime_get(), INVAL_TIMEOUT_NS);
+
+	while (readq(unit->regs + off) & busy) {
+		if (ktime_after(ktime_get(), end))
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
+/* The register path: decode the descriptor into CCMD or IOTLB writes. */
+static int submit_registers(struct siommu_unit *unit, struct vtd_desc d)
+{
+	unsigned int iotlb = VTD_ECAP_IRO(unit->ecap);
+	unsigned int gran = VTD_DESC_GRAN(d.lo);
+	u64 cmd;
+
+	switch (VTD_DESC_TYPE(d.lo)) {
+	case VTD_DESC_CONTEXT:
+		cmd = VTD_CCMD_ICC | (u64)gran << VTD_CCMD_CIRG_SHIFT |
+		      (u64)VTD_DESC_FM(d.lo) << VTD_CCMD_FM_SHIFT |
+		      (u64)VTD_DESC_SID(d.lo) << VTD_CCMD_SID_SHIFT |
+		      VTD_DESC_DID(d.lo);
+		writeq(cmd, unit->regs + VTD_REG_CCMD);
+		return poll_reg64(unit, VTD_REG_CCMD, VTD_CCMD_ICC);
+	case VTD_DESC_IOTLB:
+		cmd = VTD_IOTLB_IVT | (u64)gran << VTD_IOTLB_IIRG_SHIFT |
+		      (u64)VTD_DESC_DID(d.lo) << VTD_IOTLB_DID_SHIFT;
+		if (d.lo & VTD_DESC_IOTLB_DR)
+			cmd |= VTD_IOTLB_DR;
+		if (d.lo & VTD_DESC_IOTLB_DW)
+			cmd |= VTD_IOTLB_DW;
+		if (gran == VTD_GRAN_PAGE)
+			writeq(d.hi, unit->regs + iotlb);
+		writeq(cmd, unit->regs + iotlb + 8);
+		return poll_reg64(unit, iotlb + 8, VTD_IOTLB_IVT);
+	}
+	return -EINVAL;
+}
+
+/*
+ * Our queue: the descriptor, then a wait descriptor that writes a new
+ * sequence number once the first has completed.  The lock is held until
+ * then, so the queue never holds more than two entries and cannot fill.
+ */
+static int submit_own_queue(struct siommu_unit *unit, struct vtd_desc d)
+{
+	ktime_t end = ktime_add_ns(ktime_get(), INVAL_TIMEOUT_NS);
+	u32 seq = ++unit->wait_seq;
+	unsigned int t = unit->queue_tail;
+
+	unit->queue[t] = d;
+	t = (t + 1) % QUEUE_ENTRIES;
+	unit->queue[t] = vtd_desc_wait(virt_to_phys(unit->wait_status), seq);
+	t = (t + 1) % QUEUE_ENTRIES;
+	unit->queue_tail = t;
+	/* writeq orders the descriptor stores before the tail update. */
+	writeq((u64)t << VTD_IQ_TAIL_SHIFT, unit->regs + VTD_REG_IQT);
+
+	while (READ_ONCE(*unit->wait_status) != seq) {
+		u32 fsts = readl(unit->regs + VTD_REG_FSTS);
+
+		if (fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE)) {
+			pr_err_ratelimited("dmar%u: invalidation queue error (fault status %#x)\n",
+					   unit->index, fsts);
+			return -EIO;
+		}
+		if (ktime_after(ktime_get(), end))
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
+/**
+ * siommu_inval_submit() - run one invalidation descriptor to completion
+ * @unit: a unit set up by siommu_inval_init()
+ * @desc: a context-cache or IOTLB descriptor
+ *
+ * Callable from any context, interrupts included.
+ *
+ * Return: 0; -ETIMEDOUT or -EIO when the unit does not complete it.
+ */
+int siommu_inval_submit(struct siommu_unit *unit, struct vtd_desc desc)
+{
+	unsigned long flags;
+	int ret;
+
+	if (unit->inval_path == SIOMMU_INVAL_KERNEL_QUEUE)
+		return siommu_kernel_queue_submit(unit->kernel_iommu, desc);
+
+	raw_spin_lock_irqsave(&unit->reg_lock, flags);
+	if (unit->inval_path == SIOMMU_INVAL_OWN_QUEUE)
+		ret = submit_own_queue(unit, desc);
+	else
+		ret = submit_registers(unit, desc);
+	raw_spin_unlock_irqrestore(&unit->reg_lock, flags);
+	if (ret == -ETIMEDOUT)
+		pr_err_ratelimited("dmar%u: invalidation timed out (%s)\n",
+				   unit->index, siommu_inval_path_name(unit));
+	return ret;
+}
+
+int siommu_flush_context_global(struct siommu_unit *unit)
+{
+	return siommu_inval_submit(unit,
+				   vtd_desc_context(VTD_GRAN_GLOBAL, 0, 0));
+}
+
+int siommu_flush_context_device(struct siommu_unit *unit, u16 did, u16 sid)
+{
+	return siommu_inval_submit(unit,
+				   vtd_desc_context(VTD_GRAN_DEVICE, did, sid));
+}
+
+int siommu_flush_iotlb_global(struct siommu_unit *unit)
+{
+	return siommu_inval_submit(unit, vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0,
+							0, unit->drain));
+}
+
+int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did)
+{
+	return siommu_inval_submit(unit, vtd_desc_iotlb(VTD_GRAN_DOMAIN, did,
+							0, 0, unit->drain));
+}
+
+/**
+ * siommu_flush_iotlb_range() - invalidate the IOTLB for an IOVA range
+ * @unit: the unit
+ * @did: domain id
+ * @iova: first byte (page aligned)
+ * @npages: pages in the range
+ *
+ * Page-selective with the smallest address mask whose aligned block
+ * covers the range, where CAP.PSI and CAP.MAMV allow; the whole domain
+ * otherwise.
+ */
+int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
+			     unsigned long npages)
+{
+	u64 first = iova >> VTD_PAGE_SHIFT, last = first + npages - 1;
+	unsigned int am = 0;
+
+	if (!VTD_CAP_PSI(unit->cap))
+		return siommu_flush_iotlb_domain(unit, did);
+	while ((first >> am) != (last >> am))
+		am++;
+	if (am > VTD_CAP_MAMV(unit->cap))
+		return siommu_flush_iotlb_domain(unit, did);
+	return siommu_inval_submit(unit,
+			vtd_desc_iotlb(VTD_GRAN_PAGE, did,
+				       (first >> am) << (am + VTD_PAGE_SHIFT),
+				       am, unit->drain));
+}
+
+const char *siommu_inval_path_name(const struct siommu_unit *unit)
+{
+	switch (unit->inval_path) {
+	case SIOMMU_INVAL_OWN_QUEUE:
+		return "own-queue";
+	case SIOMMU_INVAL_KERNEL_QUEUE:
+		return "kernel-queue";
+	default:
+		return "registers";
+	}
+}
+
+/**
+ * siommu_inval_init() - choose and set up the unit's invalidation path
+ * @unit: a mapped unit, translation off
+ *
+ * Return: 0; -ENOMEM; -EOPNOTSUPP when the kernel holds the queue and its
+ * submission function cannot be found; -ETIMEDOUT if the unit does not
+ * enable our queue.
+ */
+int siommu_inval_init(struct siommu_unit *unit)
+{
+	int ret;
+
+	raw_spin_lock_init(&unit->reg_lock);
+	unit->drain = (VTD_CAP_DRD(unit->cap) ? VTD_DESC_IOTLB_DR : 0) |
+		      (VTD_CAP_DWD(unit->cap) ? VTD_DESC_IOTLB_DW : 0);
+
+	if (!VTD_ECAP_QI(unit->ecap)) {
+		unit->inval_path = SIOMMU_INVAL_REGISTERS;
+		return 0;
+	}
+	if (readl(unit->regs + VTD_REG_GSTS) & VTD_GSTS_QIES) {
+		unit->kernel_iommu = siommu_kernel_iommu_of(unit->drhd->base);
+		if (!unit->kernel_iommu) {
+			pr_err("dmar%u: the kernel's interrupt remapping holds the invalidation queue, and its submission path cannot be found in this kernel\n",
+			       unit->index);
+			return -EOPNOTSUPP;
+		}
+		unit->inval_path = SIOMMU_INVAL_KERNEL_QUEUE;
+		return 0;
+	}
+
+	unit->queue = (struct vtd_desc *)get_zeroed_page(GFP_KERNEL);
+	unit->wait_status = kzalloc(L1_CACHE_BYTES, GFP_KERNEL);
+	if (!unit->queue || !unit->wait_status) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	unit->queue_tail = 0;
+	unit->wait_seq = 0;
+	writeq(0, unit->regs + VTD_REG_IQT);
+	/* QS = 0: one 4 KiB page of 256 legacy descriptors. */
+	writeq(virt_to_phys(unit->queue), unit->regs + VTD_REG_IQA);
+	ret = siommu_unit_gcmd(unit, VTD_GSTS_QIES, true);
+	if (ret) {
+		pr_err("dmar%u: the unit did not enable our invalidation queue\n",
+		       unit->index);
+		goto fail;
+	}
+	unit->inval_path = SIOMMU_INVAL_OWN_QUEUE;
+	return 0;
+fail:
+	free_page((unsigned long)unit->queue);
+	kfree(unit->wait_status);
+	unit->queue = NULL;
+	unit->wait_status = NULL;
+	return ret;
+}
+
+/**
+ * siommu_inval_exit() - turn our queue off and restore its registers
+ * @unit: a unit whose translation is off
+ */
+void siommu_inval_exit(struct siommu_unit *unit)
+{
+	if (unit->inval_path != SIOMMU_INVAL_OWN_QUEUE)
+		return;
+	if (siommu_unit_gcmd(unit, VTD_GSTS_QIES, false)) {
+		/* The unit may still read the queue: leak it, do not free. */
+		pr_err("dmar%u: the unit did not disable our invalidation queue; leaving its pages allocated\n",
+		       unit->index);
+		return;
+	}
+	free_page((unsigned long)unit->queue);
+	writeq(0, unit->regs + VTD_REG_IQT);
+	writeq(unit->iqa_at_load, unit->regs + VTD_REG_IQA);
+	kfree(unit->wait_status);
+	unit->queue = NULL;
+	unit->wait_status = NULL;
+	unit->inval_path = SIOMMU_INVAL_REGISTERS;
+}

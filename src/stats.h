@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-CPU event counters, summed on read; one sysfs file each under
+ * /sys/kernel/scalable_iommu/stats/.
+ */
+#ifndef SCALABLE_IOMMU_STATS_H
+#define SCALABLE_IOMMU_STATS_H
+
+#include <linux/kobject.h>
+#include <linux/percpu.h>
+
+enum siommu_stat {
+	SIOMMU_STAT_MAPS,		/* map calls that succeeded */
+	SIOMMU_STAT_UNMAPS,		/* unmap calls */
+	SIOMMU_STAT_PAGES_MAPPED,	/* 4 KiB pages mapped, all calls */
+	SIOMMU_STAT_MAP_ERRORS,		/* maps refused: no IOVA, no memory */
+	SIOMMU_STAT_IOTLB_FLUSHES,	/* IOTLB invalidations issued */
+	SIOMMU_STAT_FAULTS,		/* DMA faults reported */
+	SIOMMU_STAT_FAULTS_LOST,	/* fault record overflows */
+	SIOMMU_NR_STATS
+};
+
+struct siommu_stats {
+	unsigned long v[SIOMMU_NR_STATS];
+};
+
+DECLARE_PER_CPU(struct siommu_stats, siommu_stats);
+
+static inline void siommu_stat_add(enum siommu_stat s, unsigned long n)
+{
+	this_cpu_add(siommu_stats.v[s], n);
+}
+
+static inline void siommu_stat_inc(enum siommu_stat s)
+{
+	this_cpu_inc(siommu_stats.v[s]);
+}
+
+int siommu_stats_init(struct kobject *parent, struct kobject **dir);
+void siommu_stats_exit(struct kobject *dir);
+
+#endif /* SCALABLE_IOMMU_STATS_H */

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest part: bad writes to every control file get the documented errno
+# and change nothing.  Runs after a device is attached (any part that
+# attaches one), so "state unchanged" covers a managed device too.
+grep -q '^scalable_iommu ' /proc/modules || load_module
+
+# A device to attach for the duration: the first PCI device with a driver
+# that is not the host bridge.
+victim=
+for d in /sys/bus/pci/devices/*; do
+	[ -e "$d/driver" ] || continue
+	case $(basename "$(readlink "$d/driver")") in
+	nvme|e1000e|siommu_edu_test) victim=$(basename "$d"); break ;;
+	esac
+done
+check bad.victim "a device to attach: ${victim:-none}" test -n "$victim"
+expect_eq bad.attach-victim ok "$(sysfs_write $SIOMMU_SYSFS/attach "$victim")"
+
+snapshot() {
+	cat $SIOMMU_SYSFS/devices $SIOMMU_SYSFS/allocator \
+		$SIOMMU_SYSFS/invalidation
+}
+before=$(snapshot)
+long=$(head -c 3000 /dev/zero | tr '\0' 'a')
+log_mark
+
+# file | input | expected error
+while IFS='|' read -r file input want; do
+	[ -n "$file" ] || continue
+	case $input in
+	'<empty-line>') input=$(printf '\n') ;;
+	'<long>') input=$long ;;
+	'<victim>') input=$victim ;;
+	esac
+	got=$(sysfs_write "$SIOMMU_SYSFS/$file" "$input")
+	expect_eq "bad.$file.$(echo "$input" | head -c 16 | tr -c 'a-zA-Z0-9' _)" \
+		"$want" "$got"
+done <<'TABLE'
+attach|<empty-line>|Invalid argument
+attach|garbage|Invalid argument
+attach|<long>|Invalid argument
+attach|0000:00:04.0x|Invalid argument
+attach|0000:00:20.0|Invalid argument
+attach|0000:00:1e.0|No such device
+attach|0001:00:00.0|No such device
+attach|<victim>|File exists
+detach|<empty-line>|Invalid argument
+detach|garbage|Invalid argument
+detach|<long>|Invalid argument
+detach|0000:00:1e.0|No such device
+detach|0000:00:00.0|No such file or directory
+allocator|<empty-line>|Invalid argument
+allocator|garbage|Invalid argument
+allocator|<long>|Invalid argument
+allocator|rbtree2|Invalid argument
+invalidation|<empty-line>|Invalid argument
+invalidation|garbage|Invalid argument
+invalidation|<long>|Invalid argument
+invalidation|strictly|Invalid argument
+TABLE
+
+expect_eq bad.state-unchanged "$before" "$(snapshot)"
+check bad.logged "each refusal logged by the module" \
+	test "$(log_since | grep -c 'scalable_iommu')" -ge 15
+expect_eq bad.no-warnings 0 "$(log_since | grep -c -e WARNING -e 'Call Trace')"
+expect_eq bad.allocator-shown "[rbtree]" "$(cat $SIOMMU_SYSFS/allocator)"
+expect_eq bad.invalidation-shown "[strict]" "$(cat $SIOMMU_SYSFS/invalidation)"
+expect_eq bad.detach-victim ok "$(sysfs_write $SIOMMU_SYSFS/detach "$victim")"
