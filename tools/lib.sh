@@ -85,3 +85,12 @@ build_module() {
 		die "module build failed"
 	echo "$SIOMMU_ROOT/scalable_iommu.ko"
 }
+
+# Build the VM tests' edu driver (tests/vm/edu, not part of the product)
+# against the same headers, in its own directory; print the .ko path.
+build_edu_test() {
+	local kver=$1 dir="$SIOMMU_ROOT/tests/vm/edu"
+	make -s -C "$(kernel_headers "$kver")" M="$dir" modules >&2 ||
+		die "edu test module build failed"
+	echo "$dir/siommu_edu_test.ko"
+}
