@@ -62,7 +62,11 @@ kernel_headers() {
 # Unpack the matching linux-image package into the cache; print its root.
 kernel_image_root() {
 	local kver=$1 dir="$SIOMMU_CACHE/kernel/$1" deb pkg
-	if [ ! -f "$dir/root/boot/vmlinuz-$kver" ]; then
+	# "make clean" is Kbuild's clean of the whole tree, .cache included:
+	# it deletes the unpacked image's modules.  Unpack again then.
+	if [ ! -f "$dir/root/boot/vmlinuz-$kver" ] ||
+	   [ -z "$(find "$dir/root/lib/modules/$kver/kernel" -name '*.ko' \
+		-print -quit 2>/dev/null)" ]; then
 		rm -rf "$dir" && mkdir -p "$dir/deb"
 		for pkg in "linux-image-$kver" "linux-image-$kver-unsigned"; do
 			apt_update_once
