@@ -62,7 +62,11 @@ kernel_headers() {
 # Unpack the matching linux-image package into the cache; print its root.
 kernel_image_root() {
 	local kver=$1 dir="$SIOMMU_CACHE/kernel/$1" deb pkg
-	if [ ! -f "$dir/root/boot/vmlinuz-$kver" ]; then
+	# "make clean" is Kbuild's clean of the whole tree, .cache included:
+	# it deletes the unpacked image's modules.  Unpack again then.
+	if [ ! -f "$dir/root/boot/vmlinuz-$kver" ] ||
+	   [ -z "$(find "$dir/root/lib/modules/$kver/kernel" -name '*.ko' \
+		-print -quit 2>/dev/null)" ]; then
 		rm -rf "$dir" && mkdir -p "$dir/deb"
 		for pkg in "linux-image-$kver" "linux-image-$kver-unsigned"; do
 			apt_update_once
@@ -84,4 +88,13 @@ build_module() {
 	make -s -C "$SIOMMU_ROOT" KDIR="$(kernel_headers "$kver")" modules >&2 ||
 		die "module build failed"
 	echo "$SIOMMU_ROOT/scalable_iommu.ko"
+}
+
+# Build the VM tests' edu driver (tests/vm/edu, not part of the product)
+# against the same headers, in its own directory; print the .ko path.
+build_edu_test() {
+	local kver=$1 dir="$SIOMMU_ROOT/tests/vm/edu"
+	make -s -C "$(kernel_headers "$kver")" M="$dir" modules >&2 ||
+		die "edu test module build failed"
+	echo "$dir/siommu_edu_test.ko"
 }

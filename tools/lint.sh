@@ -23,7 +23,8 @@ if [ ! -f "$cp_dir/checkpatch.pl" ]; then
 fi
 
 status=0
-files=$(ls src/*.[ch] include/*.h)
+# The VM tests' edu driver (tests/vm/edu) is held to the same style.
+files=$(ls src/*.[ch] include/*.h tests/vm/edu/siommu_edu_test.c)
 log "checkpatch on $(echo "$files" | wc -w) files"
 # shellcheck disable=SC2086
 if ! perl "$cp_dir/checkpatch.pl" --no-tree --terse --show-types \
@@ -37,6 +38,16 @@ out=$(make -s -C "$(kernel_headers "$kver")" M="$SIOMMU_ROOT" C=2 \
 	{ echo "$out"; die "build under sparse failed"; }
 # Only our files count; the kernel's own headers are not ours to fix.
 ours=$(echo "$out" | grep -E "^($SIOMMU_ROOT/)?(src|include)/.*(warning|error):" || true)
+if [ -n "$ours" ]; then
+	echo "$ours"
+	status=1
+fi
+log "sparse (make C=2) on the VM tests' edu driver"
+edu=$SIOMMU_ROOT/tests/vm/edu
+out=$(make -s -C "$(kernel_headers "$kver")" M="$edu" C=2 \
+	CHECK="sparse -Wsparse-all -Wno-declaration-after-statement" modules 2>&1) ||
+	{ echo "$out"; die "edu driver build under sparse failed"; }
+ours=$(echo "$out" | grep -E "^($edu/)?[^ ]*\.c:.*(warning|error):" || true)
 if [ -n "$ours" ]; then
 	echo "$ours"
 	status=1

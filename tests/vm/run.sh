@@ -23,6 +23,7 @@ TESTS=(
 	"load-aw48-ir-on|--aw-bits 48 --intremap on|load_unload.sh"
 	"refuse-no-vtd|--no-iommu --env EXPECT_ERROR=No.such.device --env EXPECT_LOG=no.ACPI.DMAR.table|refusal.sh"
 	"refuse-intel-iommu-on|--append intel_iommu=on --intremap on --env EXPECT_ERROR=Device.or.resource.busy --env EXPECT_LOG=intel_iommu=on|refusal.sh"
+	"edu-dma-no-iommu|--device edu|edu_dma.sh"
 )
 
 passed=0 failed=0

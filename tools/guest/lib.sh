@@ -37,6 +37,30 @@ unit_field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 load_module() { /usr/local/sbin/insmod /scalable_iommu.ko "$@"; }
 unload_module() { /usr/local/sbin/rmmod scalable_iommu; }
 
+# QEMU's edu device and its test driver (vm-run --device edu puts the
+# driver in /test-modules; interface at the top of tests/vm/edu/*.c).
+EDU_KO=/test-modules/siommu_edu_test.ko
+edu_load() { /usr/local/sbin/insmod $EDU_KO "$@"; }
+edu_unload() { /usr/local/sbin/rmmod siommu_edu_test; }
+# The sysfs directory of the first edu device, empty when there is none.
+edu_dev() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] &&
+			[ "$(cat "$d/device")" = 0x11e8 ] && { echo "$d"; return; }
+	done
+}
+# edu_cmd <dev> <command> [args]: run a command; print its result line.
+# Fails (and prints the write's error) when the command did.
+edu_cmd() {
+	_edu=$1
+	shift
+	{ echo "$*" >"$_edu/edu_test/command"; } 2>&1 || {
+		cat "$_edu/edu_test/result"
+		return 1
+	}
+	cat "$_edu/edu_test/result"
+}
+
 finish() { exit "$failures"; }
 
 # A counter from stats/.

@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * siommu_edu_test: a test-only driver for QEMU's "edu" PCI device
+ * (1234:11e8), used by the VM tests to make a real device DMA through the
+ * DMA API -- or around it -- and to see what landed in memory.  It is not
+ * part of the scalable_iommu module.
+ *
+ * The edu device has a 4 KiB buffer at device address 0x40000 and one DMA
+ * engine that copies between that buffer and a bus address.  QEMU 7.2
+ * masks every bus address it is given with its dma_mask property (28 bits
+ * by default) instead of refusing it, so this driver sets a 28-bit DMA mask
+ * and refuses raw addresses whose range does not fit below 2^28.  QEMU
+ * 7.2 also stops the whole VM (hw_error) on a transfer that ends at the
+ * buffer's last byte, so no DMA here moves more than 2048 bytes, always
+ * at the start of the device buffer: a 4096-byte command takes two DMAs
+ * per direction.  A DMA completes from a QEMU timer about 100 ms after
+ * it starts; the driver polls the busy bit (no interrupt), for at most
+ * timeout_ms.
+ *
+ * Interface: /sys/bus/pci/devices/<bdf>/edu_test/
+ *
+ *   command (write-only)  one command per write; the write returns when
+ *                         the command has finished:
+ *     roundtrip [size]       random bytes RAM -> device -> second buffer,
+ *                            both through dma_map_single(); compare
+ *     after_unmap [size]     map a buffer filled with a canary, unmap it,
+ *                            then DMA the device buffer to that IOVA
+ *     write_raw <iova> [size]  device -> RAM DMA to a bus address that
+ *                            nothing mapped
+ *     read_raw <iova> [size]   RAM -> device DMA from such an address,
+ *                            then read the device buffer back (per
+ *                            2048-byte chunk: load the pattern, read
+ *                            raw, bring back)
+ *   size is 1..4096 (default 4096); numbers take a 0x prefix for hex.
+ *   write_raw, read_raw and after_unmap first load the device buffer
+ *   with the byte 0xa5 (through a mapped buffer), so what a DMA left
+ *   in memory can be told apart.  The write fails with -EINVAL (bad
+ *   command or argument, an address range beyond 2^28), -EBUSY
+ *   (another command or a DMA still in flight), -ETIMEDOUT (the DMA did
+ *   not finish), -ENOMEM (allocation or mapping failed).
+ *
+ *   result (read-only)    the last command's outcome, one line,
+ *                         "<command> <status> key=value...":
+ *     roundtrip ok|mismatch size= iova_src= phys_src= iova_dst= phys_dst=
+ *               match=0|1 first_diff=<offset or -1> zone= ms=
+ *     after_unmap intact|overwritten size= iova= phys= canary=0x3c
+ *               pattern=0xa5 canary_intact=0|1 changed=<bytes> zone= ms=
+ *     write_raw done iova= size= pattern=0xa5 ms=
+ *     read_raw done iova= size= crc32= head=<first 16 bytes, hex>
+ *               pattern_kept=0|1 ms=
+ *     <command> timeout|error err=<-errno> ms=
+ *     invalid err=-22           (the last write did not parse)
+ *   zone= is "dma" when the DMA API maps directly (no dma_ops: buffers
+ *   come from ZONE_DMA so a 28-bit device reaches them) and "normal" when
+ *   dma_ops translate.  Addresses are hex with a 0x prefix.  Before any
+ *   command: "none".
+ *
+ *   info (read-only)      "ident=0x010000ed dma_mask=0xfffffff busy=0|1
+ *                         engine=idle|running orphans=<n> timeout_ms=<n>
+ *                         xfer_max=2048 dma=direct|ops
+ *                         [ops=<symbol> [module]]"
+ *
+ * A buffer that a timed-out DMA may still reach is not freed but kept
+ * (an "orphan") until the engine is seen idle, at the latest on unbind.
+ * Probe takes the DMA mask, and every command the DMA ops, from the DMA
+ * API as they are then, so the driver can be unbound, the device's DMA
+ * ops switched, and the driver bound again.
+ */
+
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/dma-mapping.h>
+/* get_dma_ops(): direct mapping or not decides where buffers come from. */
+#include <linux/dma-map-ops.h>
+#include <linux/io.h>
+#include <linux/iopoll.h>
+#include <linux/slab.h>
+#include <linux/random.h>
+#include <linux/crc32.h>
+#include <linux/ktime.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#define EDU_VENDOR_ID		0x1234
+#define EDU_DEVICE_ID		0x11e8
+
+/* BAR0 registers (4-byte access below 0x80, 4 or 8 bytes from 0x80). */
+#define EDU_REG_IDENT		0x00	/* major:8 minor:8 rsvd:8 0xed */
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_CNT		0x90
+#define EDU_REG_DMA_CMD		0x98
+
+#define EDU_IDENT_MAGIC		0xed
+#define EDU_DMA_RUN		BIT_ULL(0)
+#define EDU_DMA_TO_RAM		BIT_ULL(1)	/* clear: RAM -> device */
+
+#define EDU_BUF_ADDR		0x40000	/* the device buffer, device side */
+#define EDU_BUF_SIZE		4096	/* the most one command moves */
+/*
+ * QEMU 7.2 refuses (hw_error: the VM stops) a transfer that ends at the
+ * device buffer's last byte, so 4095 bytes is the most one DMA can move;
+ * commands go through the buffer's first half a chunk at a time.
+ */
+#define EDU_XFER_MAX		2048
+#define EDU_DMA_BITS		28
+
+#define EDU_PATTERN		0xa5	/* device buffer before raw DMA */
+#define EDU_CANARY		0x3c	/* RAM that a DMA must not reach */
+#define EDU_HEAD_BYTES		16
+#define EDU_RESULT_LEN		320
+#define EDU_MAX_ARGS		3
+
+static unsigned int timeout_ms = 3000;
+module_param(timeout_ms, uint, 0644);
+MODULE_PARM_DESC(timeout_ms, "how long one DMA may take (ms, default 3000)");
+
+struct edu_test {
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	u32 ident;
+	struct mutex cmd_lock;		/* one command at a time */
+	struct list_head orphans;	/* under cmd_lock */
+	unsigned int n_orphans;		/* under cmd_lock; read locklessly */
+	spinlock_t result_lock;		/* protects result */
+	char result[EDU_RESULT_LEN];
+};
+
+/* A kernel buffer and its DMA mapping, if any. */
+struct edu_buf {
+	struct list_head node;
+	void *cpu;
+	size_t size;
+	dma_addr_t iova;
+	enum dma_data_direction dir;
+	bool mapped;
+	bool stuck;		/* a DMA that timed out may still reach it */
+};
+
+struct edu_args {
+	u64 iova;
+	size_t size;
+};
+
+static struct device *edu_dev(struct edu_test *edu)
+{
+	return &edu->pdev->dev;
+}
+
+static bool edu_dma_direct(struct edu_test *edu)
+{
+	return !get_dma_ops(edu_dev(edu));
+}
+
+static const char *edu_zone(struct edu_test *edu)
+{
+	return edu_dma_direct(edu) ? "dma" : "normal";
+}
+
+static bool edu_engine_busy(struct edu_test *edu)
+{
+	return readq(edu->regs + EDU_REG_DMA_CMD) & EDU_DMA_RUN;
+}
+
+static int edu_wait_idle(struct edu_test *edu)
+{
+	u64 cmd;
+
+	return readq_poll_timeout(edu->regs + EDU_REG_DMA_CMD, cmd,
+				  !(cmd & EDU_DMA_RUN), 1000,
+				  (u64)timeout_ms * USEC_PER_MSEC);
+}
+
+/*
+ * Run one DMA between the start of the device buffer and a bus address,
+ * and wait for it.  @b, if given, is the kernel buffer behind the bus
+ * address: it is marked stuck when the DMA times out.
+ */
+static int edu_dma(struct edu_test *edu, struct edu_buf *b, u64 bus,
+		   size_t len, bool to_ram)
+{
+	u64 src = to_ram ? EDU_BUF_ADDR : bus;
+	u64 dst = to_ram ? bus : EDU_BUF_ADDR;
+	int err;
+
+	/* QEMU 7.2 stops the whole VM on a range it finds out of bounds. */
+	if (WARN_ON_ONCE(!len || len > EDU_XFER_MAX))
+		return -EINVAL;
+	if (edu_engine_busy(edu))
+		return -EBUSY;
+	writeq(src, edu->regs + EDU_REG_DMA_SRC);
+	writeq(dst, edu->regs + EDU_REG_DMA_DST);
+	writeq(len, edu->regs + EDU_REG_DMA_CNT);
+	writeq(EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0),
+	       edu->regs + EDU_REG_DMA_CMD);
+	err = edu_wait_idle(edu);
+	if (err) {
+		dev_err(edu_dev(edu), "DMA %#llx -> %#llx (%zu bytes) timed out after %u ms\n",
+			src, dst, len, timeout_ms);
+		if (b)
+			b->stuck = true;
+	}
+	return err;
+}
+
+static struct edu_buf *edu_buf_alloc(struct edu_test *edu, size_t size,
+				     enum dma_data_direction dir)
+{
+	/*
+	 * Without dma_ops the bus address is the physical one, and nothing
+	 * bounces (no swiotlb below 4 GiB of RAM): take memory the 28-bit
+	 * engine reaches.  With dma_ops, any memory: the IOVA is theirs.
+	 */
+	gfp_t gfp = GFP_KERNEL | (edu_dma_direct(edu) ? GFP_DMA : 0);
+	struct edu_buf *b;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return NULL;
+	b->cpu = kzalloc(size, gfp);
+	if (!b->cpu) {
+		kfree(b);
+		return NULL;
+	}
+	b->size = size;
+	b->dir = dir;
+	return b;
+}
+
+static int edu_buf_map(struct edu_test *edu, struct edu_buf *b)
+{
+	b->iova = dma_map_single(edu_dev(edu), b->cpu, b->size, b->dir);
+	if (dma_mapping_error(edu_dev(edu), b->iova))
+		return -ENOMEM;
+	b->mapped = true;
+	/* The DMA API honours the mask; the engine would silently wrap. */
+	if (b->iova + b->size > BIT_ULL(EDU_DMA_BITS)) {
+		dev_err(edu_dev(edu), "mapping %pad+%zu is beyond the %d-bit mask\n",
+			&b->iova, b->size, EDU_DMA_BITS);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static void edu_buf_unmap(struct edu_test *edu, struct edu_buf *b)
+{
+	if (b->mapped)
+		dma_unmap_single(edu_dev(edu), b->iova, b->size, b->dir);
+	b->mapped = false;
+}
+
+static void edu_buf_free(struct edu_test *edu, struct edu_buf *b)
+{
+	edu_buf_unmap(edu, b);
+	kfree(b->cpu);
+	kfree(b);
+}
+
+/* Free a buffer, or keep it until the engine is idle if it is stuck. */
+static void edu_buf_put(struct edu_test *edu, struct edu_buf *b)
+{
+	if (!b)
+		return;
+	if (b->stuck) {
+		list_add_tail(&b->node, &edu->orphans);
+		WRITE_ONCE(edu->n_orphans, edu->n_orphans + 1);
+		return;
+	}
+	edu_buf_free(edu, b);
+}
+
+/* Free the orphans once the engine is idle; -EBUSY while it is not. */
+static int edu_reap(struct edu_test *edu)
+{
+	struct edu_buf *b, *tmp;
+
+	if (edu_engine_busy(edu))
+		return -EBUSY;
+	list_for_each_entry_safe(b, tmp, &edu->orphans, node) {
+		list_del(&b->node);
+		edu_buf_free(edu, b);
+	}
+	WRITE_ONCE(edu->n_orphans, 0);
+	return 0;
+}
+
+/* Load the device buffer with EDU_XFER_MAX bytes of @byte. */
+static int edu_fill_device(struct edu_test *edu, u8 byte)
+{
+	struct edu_buf *b;
+	int err;
+
+	b = edu_buf_alloc(edu, EDU_XFER_MAX, DMA_TO_DEVICE);
+	if (!b)
+		return -ENOMEM;
+	memset(b->cpu, byte, EDU_XFER_MAX);
+	err = edu_buf_map(edu, b);
+	if (!err)
+		err = edu_dma(edu, b, b->iova, EDU_XFER_MAX, false);
+	edu_buf_put(edu, b);
+	return err;
+}
+
+/* The length of the chunk at @off of a @size-byte transfer. */
+static size_t edu_chunk(size_t size, size_t off)
+{
+	return min_t(size_t, size - off, EDU_XFER_MAX);
+}
+
+static int edu_cmd_roundtrip(struct edu_test *edu, const struct edu_args *a,
+			     char *line, size_t len)
+{
+	struct edu_buf *src, *dst;
+	phys_addr_t phys_src, phys_dst;
+	long first_diff = -1;
+	size_t off, i;
+	int err;
+
+	src = edu_buf_alloc(edu, a->size, DMA_TO_DEVICE);
+	dst = edu_buf_alloc(edu, a->size, DMA_FROM_DEVICE);
+	if (!src || !dst) {
+		err = -ENOMEM;
+		goto out;
+	}
+	get_random_bytes(src->cpu, a->size);
+	phys_src = virt_to_phys(src->cpu);
+	phys_dst = virt_to_phys(dst->cpu);
+	err = edu_buf_map(edu, src);
+	if (!err)
+		err = edu_buf_map(edu, dst);
+	/* Through the device buffer a chunk at a time: see EDU_XFER_MAX. */
+	for (off = 0; !err && off < a->size; off += EDU_XFER_MAX) {
+		err = edu_dma(edu, src, src->iova + off,
+			      edu_chunk(a->size, off), false);
+		if (!err)
+			err = edu_dma(edu, dst, dst->iova + off,
+				      edu_chunk(a->size, off), true);
+	}
+	if (err)
+		goto out;
+	edu_buf_unmap(edu, src);
+	edu_buf_unmap(edu, dst);
+
+	for (i = 0; i < a->size; i++) {
+		if (((u8 *)src->cpu)[i] != ((u8 *)dst->cpu)[i]) {
+			first_diff = i;
+			break;
+		}
+	}
+	scnprintf(line, len,
+		  "roundtrip %s size=%zu iova_src=%pad phys_src=%pa iova_dst=%pad phys_dst=%pa match=%d first_diff=%ld zone=%s",
+		  first_diff < 0 ? "ok" : "mismatch", a->size, &src->iova,
+		  &phys_src, &dst->iova, &phys_dst, first_diff < 0, first_diff,
+		  edu_zone(edu));
+out:
+	edu_buf_put(edu, dst);
+	edu_buf_put(edu, src);
+	return err;
+}
+
+static int edu_cmd_after_unmap(struct edu_test *edu, const struct edu_args *a,
+			       char *line, size_t len)
+{
+	size_t changed = 0, off, i;
+	struct edu_buf *b;
+	phys_addr_t phys;
+	dma_addr_t iova;
+	int err;
+
+	err = edu_fill_device(edu, EDU_PATTERN);
+	if (err)
+		return err;
+	b = edu_buf_alloc(edu, a->size, DMA_FROM_DEVICE);
+	if (!b)
+		return -ENOMEM;
+	memset(b->cpu, EDU_CANARY, a->size);
+	phys = virt_to_phys(b->cpu);
+	err = edu_buf_map(edu, b);
+	if (err)
+		goto out;
+	iova = b->iova;
+	edu_buf_unmap(edu, b);
+	/* The buffer stays ours: without an IOMMU, this lands in it. */
+	for (off = 0; !err && off < a->size; off += EDU_XFER_MAX)
+		err = edu_dma(edu, b, iova + off, edu_chunk(a->size, off), true);
+	if (err)
+		goto out;
+	for (i = 0; i < a->size; i++)
+		changed += ((u8 *)b->cpu)[i] != EDU_CANARY;
+	scnprintf(line, len,
+		  "after_unmap %s size=%zu iova=%pad phys=%pa canary=%#x pattern=%#x canary_intact=%d changed=%zu zone=%s",
+		  changed ? "overwritten" : "intact", a->size, &iova, &phys,
+		  EDU_CANARY, EDU_PATTERN, !changed, changed, edu_zone(edu));
+out:
+	edu_buf_put(edu, b);
+	return err;
+}
+
+static int edu_cmd_write_raw(struct edu_test *edu, const struct edu_args *a,
+			     char *line, size_t len)
+{
+	size_t off;
+	int err;
+
+	err = edu_fill_device(edu, EDU_PATTERN);
+	for (off = 0; !err && off < a->size; off += EDU_XFER_MAX)
+		err = edu_dma(edu, NULL, a->iova + off,
+			      edu_chunk(a->size, off), true);
+	if (err)
+		return err;
+	scnprintf(line, len, "write_raw done iova=%#llx size=%zu pattern=%#x",
+		  a->iova, a->size, EDU_PATTERN);
+	return 0;
+}
+
+static int edu_cmd_read_raw(struct edu_test *edu, const struct edu_args *a,
+			    char *line, size_t len)
+{
+	struct edu_buf *b;
+	size_t off, n;
+	int err;
+
+	/* What the engine holds after each read, brought back mapped. */
+	b = edu_buf_alloc(edu, a->size, DMA_FROM_DEVICE);
+	if (!b)
+		return -ENOMEM;
+	err = edu_buf_map(edu, b);
+	for (off = 0; !err && off < a->size; off += EDU_XFER_MAX) {
+		n = edu_chunk(a->size, off);
+		/*
+		 * Each chunk starts from the pattern: a read that does
+		 * not land leaves it there.
+		 */
+		err = edu_fill_device(edu, EDU_PATTERN);
+		if (!err)
+			err = edu_dma(edu, NULL, a->iova + off, n, false);
+		if (!err)
+			err = edu_dma(edu, b, b->iova + off, n, true);
+	}
+	if (err)
+		goto out;
+	edu_buf_unmap(edu, b);
+	scnprintf(line, len,
+		  "read_raw done iova=%#llx size=%zu crc32=%#010x head=%*phN pattern_kept=%d",
+		  a->iova, a->size, crc32_le(~0, b->cpu, a->size) ^ ~0,
+		  (int)min_t(size_t, a->size, EDU_HEAD_BYTES), b->cpu,
+		  !memchr_inv(b->cpu, EDU_PATTERN, a->size));
+out:
+	edu_buf_put(edu, b);
+	return err;
+}
+
+static const struct edu_command {
+	const char *name;
+	bool takes_iova;
+	int (*run)(struct edu_test *edu, const struct edu_args *a,
+		   char *line, size_t len);
+} edu_commands[] = {
+	{ "roundtrip", false, edu_cmd_roundtrip },
+	{ "after_unmap", false, edu_cmd_after_unmap },
+	{ "write_raw", true, edu_cmd_write_raw },
+	{ "read_raw", true, edu_cmd_read_raw },
+};
+
+/* Record a command's outcome; @ms < 0: no time (it never ran). */
+static void edu_set_result(struct edu_test *edu, const char *line, s64 ms)
+{
+	spin_lock(&edu->result_lock);
+	if (ms < 0)
+		strscpy(edu->result, line, sizeof(edu->result));
+	else
+		scnprintf(edu->result, sizeof(edu->result), "%s ms=%lld",
+			  line, ms);
+	spin_unlock(&edu->result_lock);
+}
+
+/* Split "<command> [iova] [size]" and check it; NULL on bad input. */
+static const struct edu_command *edu_parse(char *input, struct edu_args *a)
+{
+	const struct edu_command *cmd = NULL;
+	char *argv[EDU_MAX_ARGS], *tok;
+	unsigned int argc = 0, next, i;
+
+	while ((tok = strsep(&input, " \t\n")) != NULL) {
+		if (!*tok)
+			continue;
+		if (argc == EDU_MAX_ARGS)
+			return NULL;
+		argv[argc++] = tok;
+	}
+	if (!argc)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(edu_commands); i++)
+		if (!strcmp(argv[0], edu_commands[i].name))
+			cmd = &edu_commands[i];
+	if (!cmd)
+		return NULL;
+
+	next = 1;
+	a->iova = 0;
+	a->size = EDU_BUF_SIZE;
+	if (cmd->takes_iova) {
+		if (argc < 2 || kstrtou64(argv[1], 0, &a->iova))
+			return NULL;
+		next = 2;
+	}
+	if (argc > next + 1)
+		return NULL;
+	if (argc == next + 1) {
+		unsigned int size;
+
+		if (kstrtouint(argv[next], 0, &size))
+			return NULL;
+		a->size = size;
+	}
+	if (!a->size || a->size > EDU_BUF_SIZE)
+		return NULL;
+	/* The engine masks addresses to 28 bits: refuse what would wrap. */
+	if (cmd->takes_iova && (a->iova >= BIT_ULL(EDU_DMA_BITS) ||
+				a->size > BIT_ULL(EDU_DMA_BITS) - a->iova))
+		return NULL;
+	return cmd;
+}
+
+static ssize_t command_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct edu_test *edu = dev_get_drvdata(dev);
+	const struct edu_command *cmd;
+	char line[EDU_RESULT_LEN] = "";
+	char input[64];
+	struct edu_args a;
+	ktime_t start;
+	int err;
+
+	if (count >= sizeof(input))
+		return -EINVAL;
+	memcpy(input, buf, count);
+	input[count] = '\0';
+	cmd = edu_parse(input, &a);
+	if (!cmd) {
+		edu_set_result(edu, "invalid err=-22", -1);
+		return -EINVAL;
+	}
+
+	/* The result of a command in flight belongs to it: leave it alone. */
+	if (!mutex_trylock(&edu->cmd_lock))
+		return -EBUSY;
+	start = ktime_get();
+	err = edu_reap(edu);
+	if (!err)
+		err = cmd->run(edu, &a, line, sizeof(line));
+	if (err)
+		scnprintf(line, sizeof(line), "%s %s err=%d", cmd->name,
+			  err == -ETIMEDOUT ? "timeout" : "error", err);
+	edu_set_result(edu, line, ktime_ms_delta(ktime_get(), start));
+	mutex_unlock(&edu->cmd_lock);
+	return err ? err : count;
+}
+static DEVICE_ATTR_WO(command);
+
+static ssize_t result_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct edu_test *edu = dev_get_drvdata(dev);
+	int n;
+
+	spin_lock(&edu->result_lock);
+	n = sysfs_emit(buf, "%s\n", edu->result);
+	spin_unlock(&edu->result_lock);
+	return n;
+}
+static DEVICE_ATTR_RO(result);
+
+static ssize_t info_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct edu_test *edu = dev_get_drvdata(dev);
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+	int n;
+
+	n = sysfs_emit(buf,
+		       "ident=%#010x dma_mask=%#llx busy=%d engine=%s orphans=%u timeout_ms=%u xfer_max=%d dma=%s",
+		       edu->ident, dma_get_mask(dev),
+		       mutex_is_locked(&edu->cmd_lock),
+		       edu_engine_busy(edu) ? "running" : "idle",
+		       READ_ONCE(edu->n_orphans), timeout_ms, EDU_XFER_MAX,
+		       ops ? "ops" : "direct");
+	if (ops)
+		n += sysfs_emit_at(buf, n, " ops=%ps", ops);
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+static DEVICE_ATTR_RO(info);
+
+static struct attribute *edu_attrs[] = {
+	&dev_attr_command.attr,
+	&dev_attr_result.attr,
+	&dev_attr_info.attr,
+	NULL,
+};
+
+static const struct attribute_group edu_group = {
+	.name = "edu_test",
+	.attrs = edu_attrs,
+};
+
+static const struct attribute_group *edu_groups[] = {
+	&edu_group,
+	NULL,
+};
+
+static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct edu_test *edu;
+	int err;
+
+	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	edu->pdev = pdev;
+	mutex_init(&edu->cmd_lock);
+	INIT_LIST_HEAD(&edu->orphans);
+	spin_lock_init(&edu->result_lock);
+	strscpy(edu->result, "none", sizeof(edu->result));
+
+	err = pci_enable_device_mem(pdev);
+	if (err)
+		goto err_free;
+	err = pci_request_region(pdev, 0, KBUILD_MODNAME);
+	if (err)
+		goto err_disable;
+	edu->regs = pci_iomap(pdev, 0, 0);
+	if (!edu->regs) {
+		err = -ENOMEM;
+		goto err_release;
+	}
+
+	edu->ident = readl(edu->regs + EDU_REG_IDENT);
+	if ((edu->ident & 0xff) != EDU_IDENT_MAGIC) {
+		dev_err(&pdev->dev, "ident %#010x is not an edu device's\n",
+			edu->ident);
+		err = -ENODEV;
+		goto err_unmap;
+	}
+	err = dma_set_mask_and_coherent(&pdev->dev,
+					DMA_BIT_MASK(EDU_DMA_BITS));
+	if (err) {
+		dev_err(&pdev->dev, "no %d-bit DMA: %d\n", EDU_DMA_BITS, err);
+		goto err_unmap;
+	}
+	/* A DMA left running by an earlier binding finishes first. */
+	err = edu_wait_idle(edu);
+	if (err) {
+		dev_err(&pdev->dev, "DMA engine stays busy\n");
+		err = -EBUSY;
+		goto err_unmap;
+	}
+	pci_set_master(pdev);
+	pci_set_drvdata(pdev, edu);
+	dev_info(&pdev->dev, "edu %u.%u, %d-bit DMA, %s mapping\n",
+		 edu->ident >> 24, (edu->ident >> 16) & 0xff, EDU_DMA_BITS,
+		 edu_dma_direct(edu) ? "direct" : "dma_ops");
+	return 0;
+
+err_unmap:
+	pci_iounmap(pdev, edu->regs);
+err_release:
+	pci_release_region(pdev, 0);
+err_disable:
+	pci_disable_device(pdev);
+err_free:
+	mutex_destroy(&edu->cmd_lock);
+	kfree(edu);
+	return err;
+}
+
+static void edu_remove(struct pci_dev *pdev)
+{
+	struct edu_test *edu = pci_get_drvdata(pdev);
+
+	/*
+	 * The driver core removed edu_test/ before calling us, after any
+	 * write in progress returned: no command runs or can start.
+	 */
+	if (edu_wait_idle(edu) || edu_reap(edu))
+		dev_err(&pdev->dev, "DMA engine still busy: leaving %u buffers allocated\n",
+			edu->n_orphans);
+	pci_clear_master(pdev);
+	pci_iounmap(pdev, edu->regs);
+	pci_release_region(pdev, 0);
+	pci_disable_device(pdev);
+	mutex_destroy(&edu->cmd_lock);
+	kfree(edu);
+}
+
+static const struct pci_device_id edu_ids[] = {
+	{ PCI_DEVICE(EDU_VENDOR_ID, EDU_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, edu_ids);
+
+static struct pci_driver edu_driver = {
+	.name = KBUILD_MODNAME,
+	.id_table = edu_ids,
+	.probe = edu_probe,
+	.remove = edu_remove,
+	.dev_groups = edu_groups,
+};
+module_pci_driver(edu_driver);
+
+MODULE_DESCRIPTION("Test-only driver for QEMU's edu DMA device (scalable_iommu VM tests)");
+MODULE_LICENSE("GPL");
