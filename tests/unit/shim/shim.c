@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <linux/gfp.h>
+#include <linux/slab.h>
 #include <asm/cacheflush.h>
 #include "shim.h"
 
@@ -54,6 +55,14 @@ void free_page(unsigned long addr)
 long shim_pages_outstanding(void)
 {
 	return __atomic_load_n(&pages_outstanding, __ATOMIC_RELAXED);
+}
+
+/* Updated by the inline allocators in <linux/slab.h>. */
+long shim_kmalloc_count;
+
+long shim_kmalloc_outstanding(void)
+{
+	return __atomic_load_n(&shim_kmalloc_count, __ATOMIC_RELAXED);
 }
 
 /* A set of flushed cache-line addresses, open addressing. */

@@ -8,6 +8,8 @@
 extern long shim_fail_alloc_after;
 /* Pages handed out and not yet freed. */
 long shim_pages_outstanding(void);
+/* kmalloc/kzalloc/kcalloc objects not yet kfree()d. */
+long shim_kmalloc_outstanding(void);
 /* Forget which cache lines were flushed. */
 void shim_flush_reset(void);
 /* Was the cache line holding @addr flushed since the last reset? */
