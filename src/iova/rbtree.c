@@ -49,6 +49,7 @@ struct iova_rb_range {
 	unsigned long npages;			/* as asked at alloc */
 	struct iova_rb_range *next_cached;	/* on its size's stack */
 	bool cached;				/* freed, kept for reuse */
+	bool reserved;				/* never handed out */
 };
 
 struct iova_rb_stack {
@@ -389,6 +390,7 @@ static unsigned long iova_rb_alloc(struct siommu_iova *iova,
 	new->npages = npages;
 	new->next_cached = NULL;
 	new->cached = false;
+	new->reserved = false;
 
 	spin_lock_irqsave(&rb->lock, flags);
 	/* Read under the lock: once it drops, a free may take @new away. */
@@ -427,7 +429,7 @@ static int iova_rb_free(struct siommu_iova *iova, unsigned long pfn,
 	spin_lock_irqsave(&rb->lock, flags);
 	r = iova_rb_find(rb, pfn);
 	/* A cached range is one freed already: a double free. */
-	if (!r || r->cached || r->npages != npages) {
+	if (!r || r->cached || r->reserved || r->npages != npages) {
 		spin_unlock_irqrestore(&rb->lock, flags);
 		return -EINVAL;
 	}
@@ -453,6 +455,69 @@ static int iova_rb_free(struct siommu_iova *iova, unsigned long pfn,
 	return 0;
 }
 
+/* The first range ending at or after @pfn, or NULL. */
+static struct iova_rb_range *iova_rb_reaching(struct iova_rb *rb,
+					      unsigned long pfn)
+{
+	struct rb_node *above = iova_rb_above(rb, pfn);
+	struct rb_node *below = above ? rb_prev(above) : rb_last(&rb->root);
+
+	if (below && range_last(to_range(below)) >= pfn)
+		return to_range(below);
+	return above ? to_range(above) : NULL;
+}
+
+/**
+ * iova_rb_reserve() - the ops table's reserve
+ * @iova: the instance
+ * @pfn_lo: first pfn to take out
+ * @pfn_hi: last pfn to take out
+ *
+ * Fills every gap in [@pfn_lo, @pfn_hi] with a reserved range, so the
+ * part already reserved (reservations may overlap) is left as it is.
+ * Reserved ranges are never handed out, never freed, and not counted as
+ * outstanding.
+ *
+ * Return: 0, or -ENOMEM with what was reserved so far kept.
+ */
+static int iova_rb_reserve(struct siommu_iova *iova, unsigned long pfn_lo,
+			   unsigned long pfn_hi)
+{
+	struct iova_rb *rb = to_rb(iova);
+	struct iova_rb_range *r, *new;
+	unsigned long pfn, end, flags;
+	int ret = 0;
+
+	if (pfn_lo < iova->start_pfn)
+		pfn_lo = iova->start_pfn;
+	if (pfn_hi > iova->end_pfn)
+		pfn_hi = iova->end_pfn;
+	spin_lock_irqsave(&rb->lock, flags);
+	for (pfn = pfn_lo; pfn_lo <= pfn_hi && pfn <= pfn_hi; pfn = end + 1) {
+		r = iova_rb_reaching(rb, pfn);
+		if (r && r->pfn_lo <= pfn) {
+			end = range_last(r);	/* already taken: skip it */
+		} else {
+			end = r && r->pfn_lo - 1 < pfn_hi ? r->pfn_lo - 1 :
+							     pfn_hi;
+			/* Setup path, but the lock keeps interrupts off. */
+			new = kzalloc(sizeof(*new), GFP_ATOMIC);
+			if (!new) {
+				ret = -ENOMEM;
+				break;
+			}
+			new->pfn_lo = pfn;
+			new->npages = end - pfn + 1;
+			new->reserved = true;
+			iova_rb_insert(rb, new);
+		}
+		if (end >= pfn_hi)
+			break;
+	}
+	spin_unlock_irqrestore(&rb->lock, flags);
+	return ret;
+}
+
 static unsigned long iova_rb_outstanding(struct siommu_iova *iova)
 {
 	struct iova_rb *rb = to_rb(iova);
@@ -470,5 +535,6 @@ const struct siommu_iova_ops siommu_iova_rbtree_ops = {
 	.destroy = iova_rb_destroy,
 	.alloc = iova_rb_alloc,
 	.free = iova_rb_free,
+	.reserve = iova_rb_reserve,
 	.outstanding = iova_rb_outstanding,
 };

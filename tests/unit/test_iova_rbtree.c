@@ -382,6 +382,51 @@ static void test_exhaustion(void)
 	       shim_kmalloc_outstanding());
 }
 
+/*
+ * Reservations (the MSI window, RMRRs): overlapping ones merge, nothing
+ * allocated ever touches them, they cannot be freed and are not counted.
+ */
+static void test_reserve(void)
+{
+	struct siommu_iova *iova = ops->create(1, 255);
+	unsigned char taken[256] = { 0 };
+	unsigned long p, i, got = 0;
+	bool clear = true;
+
+	EXPECT(ops->reserve(iova, 100, 119) == 0, "reserve 100-119");
+	EXPECT(ops->reserve(iova, 110, 129) == 0, "overlapping 110-129");
+	EXPECT(ops->reserve(iova, 90, 140) == 0, "covering 90-140");
+	EXPECT(ops->reserve(iova, 250, 1000) == 0, "past the end: clipped");
+	EXPECT(ops->reserve(iova, 0, 0) == 0, "below the start: nothing");
+	EXPECT(ops->outstanding(iova) == 0, "reservations not counted");
+	EXPECT(ops->free(iova, 100, 20) == -EINVAL, "a reservation: no free");
+	EXPECT(ops->free(iova, 90, 10) == -EINVAL, "its gap-filler neither");
+
+	while ((p = ops->alloc(iova, 1, ULONG_MAX))) {
+		if ((p >= 90 && p <= 140) || p >= 250 || taken[p])
+			clear = false;
+		taken[p] = 1;
+		got++;
+	}
+	EXPECT(clear, "no page inside a reservation handed out");
+	/* 1..255 minus 90..140 (51) minus 250..255 (6). */
+	EXPECT(got == 255 - 51 - 6, "%lu pages outside reservations", got);
+	for (i = 1; i < 256; i++)
+		if (taken[i])
+			ops->free(iova, i, 1);
+	EXPECT(ops->outstanding(iova) == 0, "%lu out", ops->outstanding(iova));
+	ops->destroy(iova);
+
+	/* Allocation failure: -ENOMEM, and no leak once destroyed. */
+	iova = ops->create(1, 255);
+	shim_fail_alloc_after = 0;
+	EXPECT(ops->reserve(iova, 10, 20) == -ENOMEM, "-ENOMEM on failure");
+	shim_fail_alloc_after = -1;
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
 /* A space ending at the very top pfn: no sum may wrap. */
 static void test_top_of_pfns(void)
 {
@@ -690,6 +735,7 @@ int main(int argc, char **argv)
 	test_random_against_map();
 	test_exhaustion();
 	test_top_of_pfns();
+	test_reserve();
 	test_limits();
 	test_bad_free();
 	test_cache();

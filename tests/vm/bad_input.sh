@@ -28,7 +28,8 @@ log_mark
 while IFS='|' read -r file input want; do
 	[ -n "$file" ] || continue
 	case $input in
-	'<empty-line>') input=$(printf '\n') ;;
+	'<empty-line>') input='
+' ;;
 	'<long>') input=$long ;;
 	'<victim>') input=$victim ;;
 	esac

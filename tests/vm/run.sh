@@ -15,12 +15,18 @@ filter=${1:-}
 logs="$SIOMMU_CACHE/logs"
 mkdir -p "$logs"
 
-# name | vm-run options | scenario
+# name | vm-run options | scenario parts, run in order in one boot
+IO="--device nvme --device nics --device edu"
+IO_PARTS="nvme_io.sh nic_io.sh edu_protect.sh bad_input.sh lifecycle.sh"
 TESTS=(
 	"load-aw39-ir-off|--aw-bits 39 --intremap off|load_unload.sh"
 	"load-aw48-ir-off|--aw-bits 48 --intremap off|load_unload.sh"
 	"load-aw39-ir-on|--aw-bits 39 --intremap on|load_unload.sh"
 	"load-aw48-ir-on|--aw-bits 48 --intremap on|load_unload.sh"
+	"io-aw39-ir-off|--aw-bits 39 --intremap off $IO|$IO_PARTS"
+	"io-aw48-ir-off|--aw-bits 48 --intremap off $IO|$IO_PARTS"
+	"io-aw39-ir-on|--aw-bits 39 --intremap on $IO|$IO_PARTS"
+	"io-aw48-ir-on|--aw-bits 48 --intremap on $IO|$IO_PARTS"
 	"refuse-no-vtd|--no-iommu --env EXPECT_ERROR=No.such.device --env EXPECT_LOG=no.ACPI.DMAR.table|refusal.sh"
 	"refuse-intel-iommu-on|--append intel_iommu=on --intremap on --env EXPECT_ERROR=Device.or.resource.busy --env EXPECT_LOG=intel_iommu=on|refusal.sh"
 	"edu-dma-no-iommu|--device edu|edu_dma.sh"
@@ -28,11 +34,13 @@ TESTS=(
 
 passed=0 failed=0
 for t in "${TESTS[@]}"; do
-	IFS='|' read -r name opts scenario <<<"$t"
+	IFS='|' read -r name opts parts <<<"$t"
 	[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
+	scenarios=()
+	for p in $parts; do scenarios+=("$here/$p"); done
 	# shellcheck disable=SC2086
 	if out=$("$SIOMMU_ROOT/tools/vm-run" $opts --log "$logs/$name.log" \
-		"$here/$scenario" 2>&1); then
+		"${scenarios[@]}" 2>&1); then
 		echo "PASS $name ($(echo "$out" | grep -c ' PASS') checks)"
 		passed=$((passed + 1))
 	else

@@ -83,12 +83,14 @@ pci_of_id() {
 	return 1
 }
 
-# sysfs_write <file> <value>: echo the errno text on failure, "ok" else.
+# sysfs_write <file> <value>: one write(2) of the value as given; prints
+# "ok", or the errno's text (busybox's own printf does not report it, dd
+# does: "dd: error writing 'FILE': Invalid argument").
 sysfs_write() {
-	if err=$( { printf '%s' "$2" >"$1"; } 2>&1); then
+	if err=$(printf '%s' "$2" | dd of="$1" bs=65536 2>&1); then
 		echo ok
 	else
-		echo "$err" | sed 's/.*write error: //; s/.*: //'
+		echo "$err" | sed -n 's/.*error writing.*: //p' | head -n1
 	fi
 }
 

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest part: tracepoints, attach at load (devices=), and unload with
+# devices still attached: every device handed back with its driver bound
+# and working, the unit left as found.  Runs after nvme_io.sh.
+T=/sys/kernel/tracing
+
+unload_module
+check life.unloaded "module gone" sh -c '! grep -q "^scalable_iommu " /proc/modules'
+check life.nvme-bound "nvme driver kept" test -e "/sys/bus/pci/devices/$nvme/driver"
+
+log_mark
+check life.load-devices "insmod devices=$nvme" load_module "devices=$nvme"
+check life.listed "devices= attached $nvme" \
+	grep -q "^$nvme .*driver=nvme" $SIOMMU_SYSFS/devices
+wait_for 20 test -b /dev/nvme0n1
+
+# Tracepoints: enabled through tracefs, fired by real I/O.
+check life.trace-events "scalable_iommu events in tracefs" \
+	test -d $T/events/scalable_iommu
+echo 1 >$T/events/scalable_iommu/enable
+echo >$T/trace
+dd if=/dev/nvme0n1 of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null
+echo 0 >$T/events/scalable_iommu/enable
+for ev in siommu_map siommu_unmap siommu_flush; do
+	n=$(grep -c " $ev: dev=$nvme\| $ev: dmar" $T/trace)
+	check "life.trace.$ev" "$n $ev events" test "$n" -gt 0
+done
+value life.trace.sample "$(grep -m1 ' siommu_map: ' $T/trace)"
+
+# Unload with the disk attached: handed back, still readable.
+check life.unload-attached "rmmod with $nvme attached" unload_module
+check life.handed-back "log says handed back" \
+	sh -c 'dmesg | tail -n 50 | grep -q "$1: handed back"' _ "$nvme"
+check life.left-as-found "every unit left as found" \
+	sh -c 'dmesg | tail -n 5 | grep -q "unloaded; every unit left as found"'
+check life.disk-after-unload "/dev/nvme0n1 readable untranslated" \
+	sh -c 'sleep 1; dd if=/dev/nvme0n1 of=/dev/null bs=64k count=16 iflag=direct 2>/dev/null'
