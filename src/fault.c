@@ -62,7 +62,7 @@ static void fault_report(struct siommu_unit *unit, u64 lo, u64 hi)
 	if (pdev)
 		driver = dev_driver_string(&pdev->dev);
 	siommu_stat_inc(SIOMMU_STAT_FAULTS);
-	trace_siommu_fault(unit->index, sid, lo, reason, !read);
+	trace_siommu_fault(unit->index, sid, lo, reason, read ? 0 : 1);
 	pr_err_ratelimited("dmar%u: DMA %s fault from %04x:%02x:%02x.%u (%s) at IOVA %#llx: %s (reason %#x)\n",
 			   unit->index, read ? "read" : "write",
 			   unit->drhd->segment, sid >> 8, PCI_SLOT(sid & 0xff),

@@ -125,7 +125,8 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	mutex_lock(&sysfs_sio->lock);
 	list_for_each_entry(dom, &sysfs_sio->domains, node)
-		n += sysfs_emit_at(buf, n, "%s dmar%u domain=%u allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld\n",
+		n += sysfs_emit_at(buf, n,
+				   "%s dmar%u domain=%u allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld\n",
 				   pci_name(dom->pdev), dom->unit->index,
 				   dom->did, dom->iova->ops->name,
 				   dom->flush->name,

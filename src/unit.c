@@ -102,11 +102,11 @@ int siommu_unit_map(struct siommu_unit *unit)
  * report the last one-shot command, and setting a root pointer (ours,
  * then the original back) leaves RTPS set for good.
  */
-#define GSTS_STATE	(u32)(VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES | \
-			 VTD_GSTS_IRTPS | VTD_GSTS_CFIS)
+#define GSTS_STATE	((u32)(VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES | \
+			       VTD_GSTS_IRTPS | VTD_GSTS_CFIS))
 /* Enables written back with every GCMD write, so a command keeps them. */
-#define GCMD_KEEP	(u32)(VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES | \
-			 VTD_GSTS_CFIS)
+#define GCMD_KEEP	((u32)(VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES | \
+			       VTD_GSTS_CFIS))
 #define GCMD_TIMEOUT_NS	(1000 * NSEC_PER_MSEC)
 
 /**
@@ -114,8 +114,9 @@ int siommu_unit_map(struct siommu_unit *unit)
  * @unit: a mapped unit
  *
  * Return: true when the unit's enables, root table pointer, queue address
- * and fault interrupt mask are as they were at load.  A difference is reported, not corrected: it means
- * someone else (or a bug of ours) changed the unit.
+ * and fault interrupt mask are as they were at load.  A difference is
+ * reported, not corrected: it means someone else (or a bug of ours)
+ * changed the unit.
  */
 bool siommu_unit_registers_unchanged(struct siommu_unit *unit)
 {

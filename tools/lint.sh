@@ -24,17 +24,24 @@ fi
 
 status=0
 # The VM tests' edu driver (tests/vm/edu) is held to the same style.
-files=$(ls src/*.[ch] include/*.h tests/vm/edu/siommu_edu_test.c)
+files=$(ls src/*.[ch] src/*/*.[ch] include/*.h tests/vm/edu/siommu_edu_test.c)
 log "checkpatch on $(echo "$files" | wc -w) files"
+# CONST_STRUCT is ignored: each domain embeds its own writable copy of
+# struct dma_map_ops, as that is how a DMA API call leads back to the
+# domain (src/domain.h); every other ops table is const.
 # shellcheck disable=SC2086
 if ! perl "$cp_dir/checkpatch.pl" --no-tree --terse --show-types \
-	--strict -f $files; then
+	--strict --ignore CONST_STRUCT -f $files; then
 	status=1
 fi
 
 log "sparse (make C=2) against $kver"
+# -Wsparse-all, less two warnings that fire inside the kernel's own macros
+# whatever the caller writes: sizeof(void) in the fortified string helpers
+# and min()/max(), sizeof on the flexible records TRACE_EVENT declares.
+SPARSE="sparse -Wsparse-all -Wno-declaration-after-statement -Wno-pointer-arith -Wno-flexible-array-sizeof"
 out=$(make -s -C "$(kernel_headers "$kver")" M="$SIOMMU_ROOT" C=2 \
-	CHECK="sparse -Wsparse-all -Wno-declaration-after-statement" modules 2>&1) ||
+	CHECK="$SPARSE" modules 2>&1) ||
 	{ echo "$out"; die "build under sparse failed"; }
 # Only our files count; the kernel's own headers are not ours to fix.
 ours=$(echo "$out" | grep -E "^($SIOMMU_ROOT/)?(src|include)/.*(warning|error):" || true)
@@ -45,7 +52,7 @@ fi
 log "sparse (make C=2) on the VM tests' edu driver"
 edu=$SIOMMU_ROOT/tests/vm/edu
 out=$(make -s -C "$(kernel_headers "$kver")" M="$edu" C=2 \
-	CHECK="sparse -Wsparse-all -Wno-declaration-after-statement" modules 2>&1) ||
+	CHECK="$SPARSE" modules 2>&1) ||
 	{ echo "$out"; die "edu driver build under sparse failed"; }
 ours=$(echo "$out" | grep -E "^($edu/)?[^ ]*\.c:.*(warning|error):" || true)
 if [ -n "$ours" ]; then
