@@ -113,25 +113,25 @@ int siommu_unit_map(struct siommu_unit *unit)
  * siommu_unit_registers_unchanged() - compare state with what load found
  * @unit: a mapped unit
  *
- * Return: true when the unit's enables, root table pointer, queue address
- * and fault interrupt mask are as they were at load.  A difference is
- * reported, not corrected: it means someone else (or a bug of ours)
- * changed the unit.
+ * Return: true when the unit's enables, root table pointer and fault
+ * interrupt mask are as they were at load.  A difference is reported, not
+ * corrected: it means someone else (or a bug of ours) changed the unit.
+ * The queue address is restored but not compared: units may report the
+ * base latched when the queue was last enabled (QEMU does).
  */
 bool siommu_unit_registers_unchanged(struct siommu_unit *unit)
 {
 	u32 gsts = readl(unit->regs + VTD_REG_GSTS) & GSTS_STATE;
 	u64 rtaddr = lo_hi_readq(unit->regs + VTD_REG_RTADDR);
-	u64 iqa = lo_hi_readq(unit->regs + VTD_REG_IQA);
 	u32 fectl = readl(unit->regs + VTD_REG_FECTL) & (u32)VTD_FECTL_IM;
 
 	if (gsts == (unit->gsts_at_load & GSTS_STATE) &&
-	    rtaddr == unit->rtaddr_at_load && iqa == unit->iqa_at_load &&
-	    fectl == (unit->fectl_at_load & VTD_FECTL_IM))
+	    rtaddr == unit->rtaddr_at_load &&
+	    fectl == (unit->fectl_at_load & (u32)VTD_FECTL_IM))
 		return true;
-	pr_err("dmar%u: registers differ from load: gsts %#x -> %#x, rtaddr %#llx -> %#llx, iqa %#llx -> %#llx, fectl %#x -> %#x\n",
+	pr_err("dmar%u: registers differ from load: gsts %#x -> %#x, rtaddr %#llx -> %#llx, fectl %#x -> %#x\n",
 	       unit->index, unit->gsts_at_load & GSTS_STATE, gsts,
-	       unit->rtaddr_at_load, rtaddr, unit->iqa_at_load, iqa,
+	       unit->rtaddr_at_load, rtaddr,
 	       unit->fectl_at_load & (u32)VTD_FECTL_IM, fectl);
 	return false;
 }
@@ -177,7 +177,7 @@ int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at)
 	}
 	n += sysfs_emit_at(buf, at + n,
 			   " translation=%s invalidation=%s intremap=%s qi=%s include_all=%u scope=",
-			   unit->translating ? "ours" :
+			   (gsts & VTD_GSTS_TES) && unit->translating ? "ours" :
 				unit_owner(gsts, VTD_GSTS_TES),
 			   unit->translating ? siommu_inval_path_name(unit) :
 				"none",
