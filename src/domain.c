@@ -250,9 +250,15 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
 		siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
 		return ret;
 	}
+	/*
+	 * A caching-mode unit may cache not-present entries; a unit with
+	 * write buffers may not see the new ones yet.
+	 */
 	if (VTD_CAP_CM(dom->unit->cap))
 		siommu_flush_iotlb_range(dom->unit, dom->did, iova,
 					 size >> VTD_PAGE_SHIFT);
+	else
+		siommu_unit_flush_write_buffer(dom->unit);
 	siommu_stat_add(SIOMMU_STAT_PAGES_MAPPED, size >> VTD_PAGE_SHIFT);
 	trace_siommu_map(&dom->pdev->dev, iova, phys, size);
 	return 0;

@@ -20,6 +20,7 @@
 #include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include "siommu.h"
@@ -28,6 +29,16 @@
 /* Long enough for any unit; QEMU completes inside the register write. */
 #define INVAL_TIMEOUT_NS	(1000 * NSEC_PER_MSEC)
 #define QUEUE_ENTRIES		(PAGE_SIZE / sizeof(struct vtd_desc))
+
+/*
+ * Units without queued invalidation are rare and QEMU's unit always has
+ * it, so the register path can be chosen on purpose where the queue is
+ * free: that is how the tests reach it.
+ */
+static bool register_invalidation;
+module_param(register_invalidation, bool, 0444);
+MODULE_PARM_DESC(register_invalidation,
+		 "Invalidate through the CCMD/IOTLB registers, not a queue, on units whose queue nobody holds (for testing; default off)");
 
 static int poll_reg64(struct siommu_unit *unit, unsigned int off, u64 busy)
 {
@@ -211,7 +222,6 @@ int siommu_inval_init(struct siommu_unit *unit)
 {
 	int ret;
 
-	raw_spin_lock_init(&unit->reg_lock);
 	unit->drain = (VTD_CAP_DRD(unit->cap) ? VTD_DESC_IOTLB_DR : 0) |
 		      (VTD_CAP_DWD(unit->cap) ? VTD_DESC_IOTLB_DW : 0);
 
@@ -220,6 +230,9 @@ int siommu_inval_init(struct siommu_unit *unit)
 		return 0;
 	}
 	if (readl(unit->regs + VTD_REG_GSTS) & VTD_GSTS_QIES) {
+		if (register_invalidation)
+			pr_notice("dmar%u: register_invalidation ignored: the kernel's queue is on, and the spec forbids register invalidation then\n",
+				  unit->index);
 		unit->kernel_iommu = siommu_kernel_iommu_of(unit->drhd->base);
 		if (!unit->kernel_iommu) {
 			pr_err("dmar%u: the kernel's interrupt remapping holds the invalidation queue, and its submission path cannot be found in this kernel\n",
@@ -227,6 +240,10 @@ int siommu_inval_init(struct siommu_unit *unit)
 			return -EOPNOTSUPP;
 		}
 		unit->inval_path = SIOMMU_INVAL_KERNEL_QUEUE;
+		return 0;
+	}
+	if (register_invalidation) {
+		unit->inval_path = SIOMMU_INVAL_REGISTERS;
 		return 0;
 	}
 

@@ -94,6 +94,7 @@ void siommu_unit_unmap(struct siommu_unit *unit);
 bool siommu_unit_registers_unchanged(struct siommu_unit *unit);
 int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at);
 int siommu_unit_gcmd(struct siommu_unit *unit, u32 bit, bool on);
+int siommu_unit_flush_write_buffer(struct siommu_unit *unit);
 int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit);
 void siommu_unit_disable(struct siommu *sio, struct siommu_unit *unit);
 

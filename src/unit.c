@@ -68,6 +68,7 @@ int siommu_unit_map(struct siommu_unit *unit)
 	resource_size_t size;
 	int ret;
 
+	raw_spin_lock_init(&unit->reg_lock);
 	ret = unit_ioremap(unit, VTD_REG_MIN_SIZE);
 	if (ret)
 		return ret;
@@ -233,15 +234,30 @@ static int unit_set_root(struct siommu_unit *unit, u64 rtaddr)
 	return wait_gsts(unit, VTD_GSTS_RTPS, true);
 }
 
-/* Drain the unit's write buffers, where CAP.RWBF says it has them. */
-static int unit_flush_write_buffer(struct siommu_unit *unit)
+/**
+ * siommu_unit_flush_write_buffer() - drain the unit's write buffers
+ * @unit: a mapped unit
+ *
+ * Units with CAP.RWBF may buffer table updates internally; they must be
+ * drained before the unit is trusted to see new entries.  A no-op on
+ * every other unit.  Callable from any context.
+ *
+ * Return: 0, or -ETIMEDOUT.
+ */
+int siommu_unit_flush_write_buffer(struct siommu_unit *unit)
 {
-	u32 cmd = readl(unit->regs + VTD_REG_GSTS) & GCMD_KEEP;
+	unsigned long flags;
+	u32 cmd;
+	int ret;
 
 	if (!VTD_CAP_RWBF(unit->cap))
 		return 0;
+	raw_spin_lock_irqsave(&unit->reg_lock, flags);
+	cmd = readl(unit->regs + VTD_REG_GSTS) & GCMD_KEEP;
 	writel(cmd | VTD_GSTS_WBFS, unit->regs + VTD_REG_GCMD);
-	return wait_gsts(unit, VTD_GSTS_WBFS, false);
+	ret = wait_gsts(unit, VTD_GSTS_WBFS, false);
+	raw_spin_unlock_irqrestore(&unit->reg_lock, flags);
+	return ret;
 }
 
 /* The deepest table the unit walks that we implement: 4 or 3 levels. */
@@ -303,7 +319,7 @@ int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit)
 	if (!ret)
 		ret = siommu_flush_iotlb_global(unit);
 	if (!ret)
-		ret = unit_flush_write_buffer(unit);
+		ret = siommu_unit_flush_write_buffer(unit);
 	if (!ret)
 		ret = siommu_unit_gcmd(unit, VTD_GSTS_TES, true);
 	if (ret) {

@@ -27,6 +27,10 @@ nvme=$(pci_of_driver nvme)
 check nvme.present "NVMe at ${nvme:-none}" test -n "$nvme"
 
 grep -q '^scalable_iommu ' /proc/modules || load_module
+if [ -n "${EXPECT_INVAL:-}" ]; then
+	expect_eq nvme.invalidation-path "$EXPECT_INVAL" \
+		"$(unit_field "$(head -n1 $SIOMMU_SYSFS/units)" invalidation)"
+fi
 faults0=$(stat faults)
 maps0=$(stat maps)
 

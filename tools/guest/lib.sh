@@ -34,7 +34,9 @@ value() { echo "@@VALUE $1 $2"; }
 unit_field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 # Debian's kmod by full path: busybox's own applets would win otherwise.
-load_module() { /usr/local/sbin/insmod /scalable_iommu.ko "$@"; }
+# SIOMMU_PARAMS (vm-run --env) adds module parameters to every load.
+# shellcheck disable=SC2086
+load_module() { /usr/local/sbin/insmod /scalable_iommu.ko ${SIOMMU_PARAMS:-} "$@"; }
 unload_module() { /usr/local/sbin/rmmod scalable_iommu; }
 
 # QEMU's edu device and its test driver (vm-run --device edu puts the
