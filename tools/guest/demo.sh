@@ -46,11 +46,14 @@ echo "  $SIOMMU_SYSFS/devices:"
 sed 's/^/    /' $SIOMMU_SYSFS/devices
 
 say "fio: random read/write, 4 KiB, queue depth 16, crc32c-verified, through our page tables"
-/usr/bin/fio --name=demo --filename=/dev/nvme0n1 --direct=1 --ioengine=libaio \
-	--iodepth=16 --rw=randrw --bs=4k --size=32M --verify=crc32c \
-	--verify_fatal=1 --do_verify=1 --group_reporting 2>&1 |
-	grep -E 'err=|IOPS=|verify' | sed 's/^ */  /'
-check demo.fio "fio verified" test "$(stat faults)" = 0
+out=$(/usr/bin/fio --name=demo --filename=/dev/nvme0n1 --direct=1 \
+	--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=32M \
+	--verify=crc32c --verify_fatal=1 --do_verify=1 --group_reporting 2>&1)
+rc=$?
+echo "$out" | grep -E 'err=|IOPS=' | sed 's/^ */  /'
+check demo.fio "fio exit $rc, every block verified, no DMA fault" \
+	sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "err= 0" && [ "$3" = 0 ]' \
+	_ "$rc" "$out" "$(stat faults)"
 
 say "iperf3 between the two NICs (one moved into a network namespace, linked by a QEMU hub)"
 a=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f1)/net)
