@@ -44,16 +44,7 @@ struct siommu_unit *siommu_unit_of(struct siommu *sio, struct pci_dev *pdev)
 	return fallback;
 }
 
-/* The device itself, a few quirk aliases, the bridges above it. */
-#define DEVFNS_PER_BUS	256
-#define MAX_ALIASES	8
-
-struct aliases {
-	unsigned int nr;
-	u16 sid[MAX_ALIASES];
-};
-
-static void alias_add(struct aliases *a, u8 bus, u8 devfn)
+static void alias_add(struct siommu_aliases *a, u8 bus, u8 devfn)
 {
 	u16 sid = PCI_DEVID(bus, devfn);
 	unsigned int i;
@@ -61,7 +52,7 @@ static void alias_add(struct aliases *a, u8 bus, u8 devfn)
 	for (i = 0; i < a->nr; i++)
 		if (a->sid[i] == sid)
 			return;
-	if (a->nr < MAX_ALIASES)
+	if (a->nr < SIOMMU_MAX_ALIASES)
 		a->sid[a->nr++] = sid;
 }
 
@@ -71,7 +62,7 @@ static void alias_add(struct aliases *a, u8 bus, u8 devfn)
  * ownership of its requests on the way up (the kernel's
  * pci_for_each_dma_alias() does this too, but is not exported).
  */
-static void device_aliases(struct pci_dev *pdev, struct aliases *a)
+void siommu_device_aliases(struct pci_dev *pdev, struct siommu_aliases *a)
 {
 	struct pci_dev *tmp;
 	unsigned int devfn;
@@ -79,7 +70,7 @@ static void device_aliases(struct pci_dev *pdev, struct aliases *a)
 	a->nr = 0;
 	alias_add(a, pdev->bus->number, pdev->devfn);
 	if (pdev->dma_alias_mask)
-		for_each_set_bit(devfn, pdev->dma_alias_mask, DEVFNS_PER_BUS)
+		for_each_set_bit(devfn, pdev->dma_alias_mask, 256)
 			alias_add(a, pdev->bus->number, devfn);
 	for (tmp = pdev; !pci_is_root_bus(tmp->bus); tmp = tmp->bus->self) {
 		struct pci_dev *bridge = tmp->bus->self;
@@ -101,55 +92,6 @@ static void device_aliases(struct pci_dev *pdev, struct aliases *a)
 	}
 }
 
-static void passthrough_entry(const struct siommu_unit *unit,
-			      struct vtd_context_entry *e)
-{
-	*e = (struct vtd_context_entry) {
-		.present = true,
-		.type = VTD_CTX_TT_PASSTHROUGH,
-		.did = SIOMMU_PASSTHROUGH_DID,
-		.levels = unit->levels,
-	};
-}
-
-/**
- * siommu_passthrough_all() - pass-through entries for a unit's devices
- * @sio: the module
- * @unit: the unit, translation still off
- *
- * Every device the kernel knows behind @unit keeps DMAing untranslated
- * once translation is on.
- *
- * Return: 0 or -ENOMEM.
- */
-int siommu_passthrough_all(struct siommu *sio, struct siommu_unit *unit)
-{
-	struct vtd_context_entry e;
-	struct pci_dev *pdev = NULL;
-	struct aliases a;
-	unsigned int i, n = 0;
-	int ret;
-
-	passthrough_entry(unit, &e);
-	for_each_pci_dev(pdev) {
-		if (siommu_unit_of(sio, pdev) != unit)
-			continue;
-		device_aliases(pdev, &a);
-		for (i = 0; i < a.nr; i++) {
-			ret = vtd_context_set(&unit->ctx, a.sid[i] >> 8,
-					      a.sid[i] & 0xff, &e);
-			if (ret == -ENOMEM) {
-				pci_dev_put(pdev);
-				return ret;
-			}
-		}
-		n++;
-	}
-	pr_info("dmar%u: %u device(s) pass through untranslated\n",
-		unit->index, n);
-	return 0;
-}
-
 /*
  * Replace the context entries of every alias of @pdev.  @old_did is the
  * domain id the entries had, whose cached translations must go.
@@ -157,11 +99,11 @@ int siommu_passthrough_all(struct siommu *sio, struct siommu_unit *unit)
 static int switch_context(struct siommu_unit *unit, struct pci_dev *pdev,
 			  const struct vtd_context_entry *e, u16 old_did)
 {
-	struct aliases a;
+	struct siommu_aliases a;
 	unsigned int i;
 	int ret = 0;
 
-	device_aliases(pdev, &a);
+	siommu_device_aliases(pdev, &a);
 	for (i = 0; i < a.nr; i++) {
 		u8 bus = a.sid[i] >> 8, devfn = a.sid[i] & 0xff;
 
@@ -308,12 +250,12 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 	};
 	int ret;
 
-	ret = switch_context(dom->unit, pdev, &e, SIOMMU_PASSTHROUGH_DID);
+	ret = switch_context(dom->unit, pdev, &e, SIOMMU_UNMANAGED_DID);
 	if (ret) {
-		struct vtd_context_entry pt;
+		struct vtd_context_entry back;
 
-		passthrough_entry(dom->unit, &pt);
-		switch_context(dom->unit, pdev, &pt, dom->did);
+		siommu_unmanaged_entry(dom->unit, &back);
+		switch_context(dom->unit, pdev, &back, dom->did);
 		return ret;
 	}
 	dom->saved_ops = get_dma_ops(&pdev->dev);
@@ -327,7 +269,7 @@ static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 	struct siommu_domain *dom = arg;
 	struct vtd_context_entry e;
 
-	passthrough_entry(dom->unit, &e);
+	siommu_unmanaged_entry(dom->unit, &e);
 	list_del_init(&dom->node);
 	set_dma_ops(&pdev->dev, dom->saved_ops);
 	return switch_context(dom->unit, pdev, &e, dom->did);

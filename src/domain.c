@@ -150,7 +150,7 @@ struct siommu_domain *siommu_domain_create(struct siommu *sio,
 	dom->flush = &siommu_flush_strict_ops;
 	INIT_LIST_HEAD(&dom->node);
 
-	ret = ida_alloc_range(&unit->dids, SIOMMU_PASSTHROUGH_DID + 1,
+	ret = ida_alloc_range(&unit->dids, SIOMMU_UNMANAGED_DID + 1,
 			      min(max_did, 0xffffU), GFP_KERNEL);
 	if (ret < 0)
 		goto free_dom;

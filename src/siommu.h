@@ -50,6 +50,8 @@ struct siommu_unit {
 
 	/* Translation, set up by siommu_unit_enable(). */
 	bool translating;
+	bool identity_domain;		/* no ECAP.PT: unmanaged devices 1:1 */
+	struct vtd_pgtable identity;	/* ... through this table */
 	unsigned int levels;		/* page-table depth of our domains */
 	u64 max_iova;			/* last IOVA our tables can hold */
 	struct vtd_context_tables ctx;
@@ -85,8 +87,19 @@ struct siommu {
 
 extern struct siommu siommu;
 
-/* The domain id shared by every pass-through context entry. */
-#define SIOMMU_PASSTHROUGH_DID	1
+/*
+ * The domain id of every device we do not manage: shared by its
+ * pass-through entries, or by the identity domain where there is no
+ * pass-through.
+ */
+#define SIOMMU_UNMANAGED_DID	1
+
+/* The requester ids a device's DMA may carry (attach.c). */
+#define SIOMMU_MAX_ALIASES	8
+struct siommu_aliases {
+	unsigned int nr;
+	u16 sid[SIOMMU_MAX_ALIASES];
+};
 
 /* unit.c */
 int siommu_unit_map(struct siommu_unit *unit);
@@ -118,12 +131,19 @@ void siommu_fault_restore(struct siommu_unit *unit);
 
 /* attach.c */
 struct siommu_unit *siommu_unit_of(struct siommu *sio, struct pci_dev *pdev);
-int siommu_passthrough_all(struct siommu *sio, struct siommu_unit *unit);
+void siommu_device_aliases(struct pci_dev *pdev, struct siommu_aliases *a);
 int siommu_attach(struct siommu *sio, const char *bdf);
 int siommu_detach(struct siommu *sio, const char *bdf);
 void siommu_detach_all(struct siommu *sio);
 struct siommu_domain *siommu_domain_of_sid(struct siommu *sio,
 					   struct siommu_unit *unit, u16 sid);
+
+/* unmanaged.c */
+int siommu_unmanaged_init(struct siommu *sio, struct siommu_unit *unit);
+void siommu_unmanaged_exit(struct siommu_unit *unit);
+void siommu_unmanaged_entry(const struct siommu_unit *unit,
+			    struct vtd_context_entry *e);
+int siommu_unmanaged_all(struct siommu *sio, struct siommu_unit *unit);
 
 /* sysfs.c */
 int siommu_scopes_describe(const struct dmar_dev_scope *scopes,

@@ -177,11 +177,14 @@ int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at)
 				   sagaw ? "," : "");
 	}
 	n += sysfs_emit_at(buf, at + n,
-			   " translation=%s invalidation=%s intremap=%s qi=%s include_all=%u scope=",
+			   " translation=%s invalidation=%s unmanaged=%s intremap=%s qi=%s include_all=%u scope=",
 			   (gsts & VTD_GSTS_TES) && unit->translating ? "ours" :
 				unit_owner(gsts, VTD_GSTS_TES),
 			   unit->translating ? siommu_inval_path_name(unit) :
 				"none",
+			   !unit->translating ? "untranslated" :
+				unit->identity_domain ? "identity" :
+				"passthrough",
 			   unit_owner(gsts, VTD_GSTS_IRES),
 			   unit->inval_path == SIOMMU_INVAL_OWN_QUEUE ? "ours" :
 				unit_owner(gsts, VTD_GSTS_QIES),
@@ -277,8 +280,9 @@ static unsigned int unit_levels(const struct siommu_unit *unit)
  * @sio: the module
  * @unit: a mapped unit, translation off
  *
- * Every device behind the unit gets a pass-through context entry before
- * translation starts, so devices we do not manage keep working.
+ * Every device behind the unit gets a pass-through (or identity-domain)
+ * context entry before translation starts, so devices we do not manage
+ * keep working.
  *
  * Return: 0, or a negative errno with the unit left as found.
  */
@@ -292,11 +296,6 @@ int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit)
 		       unit->index, VTD_CAP_SAGAW(unit->cap));
 		return -EOPNOTSUPP;
 	}
-	if (!VTD_ECAP_PT(unit->ecap)) {
-		pr_err("dmar%u: no pass-through support; an identity domain for unmanaged devices is not implemented yet\n",
-		       unit->index);
-		return -EOPNOTSUPP;
-	}
 	unit->max_iova = min_t(u64, BIT_ULL(VTD_CAP_MGAW(unit->cap)) - 1,
 			       (1ULL << (VTD_PAGE_SHIFT +
 					 VTD_LEVEL_BITS * unit->levels)) - 1);
@@ -308,9 +307,12 @@ int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit)
 	ret = vtd_context_init(&unit->ctx, VTD_ECAP_C(unit->ecap));
 	if (ret)
 		goto exit_inval;
-	ret = siommu_passthrough_all(sio, unit);
+	ret = siommu_unmanaged_init(sio, unit);
 	if (ret)
 		goto free_ctx;
+	ret = siommu_unmanaged_all(sio, unit);
+	if (ret)
+		goto exit_unmanaged;
 
 	siommu_fault_mask(unit);
 	ret = unit_set_root(unit, vtd_context_root_phys(&unit->ctx));
@@ -328,13 +330,15 @@ int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit)
 		siommu_unit_gcmd(unit, VTD_GSTS_TES, false);
 		unit_set_root(unit, unit->rtaddr_at_load);
 		siommu_fault_restore(unit);
-		goto free_ctx;
+		goto exit_unmanaged;
 	}
 	unit->translating = true;
 	pr_info("dmar%u: translating, %u-level tables, invalidation through %s\n",
 		unit->index, unit->levels, siommu_inval_path_name(unit));
 	return 0;
 
+exit_unmanaged:
+	siommu_unmanaged_exit(unit);
 free_ctx:
 	vtd_context_destroy(&unit->ctx);
 exit_inval:
@@ -365,6 +369,7 @@ void siommu_unit_disable(struct siommu *sio, struct siommu_unit *unit)
 	siommu_flush_iotlb_global(unit);
 	siommu_inval_exit(unit);
 	siommu_fault_restore(unit);
+	siommu_unmanaged_exit(unit);
 	vtd_context_destroy(&unit->ctx);
 	ida_destroy(&unit->dids);
 }

@@ -52,6 +52,7 @@ for round in 1 2; do
 		expect_eq "units.$round.qi" "$queue" "$(unit_field "$line" qi)"
 		expect_eq "units.$round.translation" ours "$(unit_field "$line" translation)"
 		expect_eq "units.$round.invalidation" "$inval" "$(unit_field "$line" invalidation)"
+		expect_eq "units.$round.unmanaged" passthrough "$(unit_field "$line" unmanaged)"
 		if [ "$kbase" = "$first_base" ] && [ -n "$devmem_cap" ]; then
 			expect_eq "units.$round.devmem-cap" "$(hex "$devmem_cap")" "$kcap"
 			expect_eq "units.$round.devmem-ecap" "$(hex "$devmem_ecap")" "$kecap"

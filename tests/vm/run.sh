@@ -17,7 +17,7 @@ mkdir -p "$logs"
 
 # name | vm-run options | scenario parts, run in order in one boot
 IO="--device nvme --device nics --device edu"
-IO_PARTS="nvme_io.sh nic_io.sh edu_protect.sh bad_input.sh lifecycle.sh"
+IO_PARTS="unmanaged_io.sh nvme_io.sh nic_io.sh edu_protect.sh bad_input.sh lifecycle.sh"
 TESTS=(
 	"load-aw39-ir-off|--aw-bits 39 --intremap off|load_unload.sh"
 	"load-aw48-ir-off|--aw-bits 48 --intremap off|load_unload.sh"
@@ -27,6 +27,7 @@ TESTS=(
 	"io-aw48-ir-off|--aw-bits 48 --intremap off $IO|$IO_PARTS"
 	"io-aw39-ir-on|--aw-bits 39 --intremap on $IO|$IO_PARTS"
 	"io-aw48-ir-on|--aw-bits 48 --intremap on $IO|$IO_PARTS"
+	"io-identity-cm|--aw-bits 48 --intremap off --unit-opts pt=off,caching-mode=on $IO --env EXPECT_UNMANAGED=identity|$IO_PARTS"
 	"io-registers|--aw-bits 48 --intremap off --device nvme --device edu --env SIOMMU_PARAMS=register_invalidation=1 --env EXPECT_INVAL=registers|nvme_io.sh edu_protect.sh"
 	"refuse-no-vtd|--no-iommu --env EXPECT_ERROR=No.such.device --env EXPECT_LOG=no.ACPI.DMAR.table|refusal.sh"
 	"refuse-intel-iommu-on|--append intel_iommu=on --intremap on --env EXPECT_ERROR=Device.or.resource.busy --env EXPECT_LOG=intel_iommu=on|refusal.sh"
