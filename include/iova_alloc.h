@@ -51,6 +51,26 @@ struct siommu_iova_ops {
 		       unsigned long pfn_hi);
 	/* Ranges handed out and not yet freed (reservations excluded). */
 	unsigned long (*outstanding)(struct siommu_iova *iova);
+
+	/* Optional hooks: NULL means "nothing to do" / "always fine". */
+
+	/*
+	 * Can an instance serve the space [start_pfn, end_pfn] at all?
+	 * 0, or -ERANGE when the ranges it produces would not fit (the
+	 * kmalloc allocator needs a space as wide as the direct map).
+	 * Asked before create, so a bad choice is refused up front.
+	 */
+	int (*check_space)(unsigned long start_pfn, unsigned long end_pfn);
+	/*
+	 * @cpu went offline: give back whatever it cached to the shared
+	 * pool.  Called from process context, on another CPU.
+	 */
+	void (*cpu_dead)(struct siommu_iova *iova, unsigned int cpu);
+	/*
+	 * Give every cached range back to the backing store (before a
+	 * swap's teardown, and in tests).  Process context.
+	 */
+	void (*drain)(struct siommu_iova *iova);
 };
 
 /* Every instance starts with this header. */
@@ -61,5 +81,7 @@ struct siommu_iova {
 };
 
 extern const struct siommu_iova_ops siommu_iova_rbtree_ops;
+extern const struct siommu_iova_ops siommu_iova_magazine_ops;
+extern const struct siommu_iova_ops siommu_iova_kmalloc_ops;
 
 #endif /* SCALABLE_IOMMU_IOVA_ALLOC_H */
