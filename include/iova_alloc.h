@@ -83,5 +83,6 @@ struct siommu_iova {
 extern const struct siommu_iova_ops siommu_iova_rbtree_ops;
 extern const struct siommu_iova_ops siommu_iova_magazine_ops;
 extern const struct siommu_iova_ops siommu_iova_kmalloc_ops;
+extern const struct siommu_iova_ops siommu_iova_linux_ops;	/* module only */
 
 #endif /* SCALABLE_IOMMU_IOVA_ALLOC_H */

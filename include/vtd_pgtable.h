@@ -26,9 +26,19 @@
 #define VTD_PTE_READ		BIT_ULL(0)
 #define VTD_PTE_WRITE		BIT_ULL(1)
 #define VTD_PTE_ADDR_MASK	VTD_ADDR_MASK
-/* Bits 52-61 are ignored by hardware: free for software. */
+/*
+ * Bits 52-61 are ignored by hardware: free for software.  A leaf's prot
+ * may carry them; vtd_pgtable_pte() reads them back.  The module keeps
+ * the IOVA allocator instance that made a mapping in the top three
+ * (VTD_PTE_TAG), so an unmap knows where to give the range back.
+ */
 #define VTD_PTE_SW_SHIFT	52
 #define VTD_PTE_SW_MASK		(0x3ffULL << VTD_PTE_SW_SHIFT)
+#define VTD_PTE_TAG_SHIFT	59
+#define VTD_PTE_TAG_MASK	(7ULL << VTD_PTE_TAG_SHIFT)
+#define VTD_PTE_TAG(t)		((u64)(t) << VTD_PTE_TAG_SHIFT)
+#define VTD_PTE_TAG_OF(pte)	((unsigned int)(((pte) & VTD_PTE_TAG_MASK) >> \
+						VTD_PTE_TAG_SHIFT))
 
 struct vtd_pgtable {
 	u64 *root;			/* top-level table */
@@ -44,6 +54,7 @@ int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
 		    u64 prot, gfp_t gfp);
 u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size);
 u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot);
+u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova);
 u64 vtd_pgtable_root_phys(const struct vtd_pgtable *pt);
 
 static inline u64 vtd_pgtable_max_iova(const struct vtd_pgtable *pt)

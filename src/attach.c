@@ -15,6 +15,7 @@
 #include <linux/pci.h>
 
 #include "domain.h"
+#include "stats.h"
 
 /**
  * siommu_unit_of() - the unit that translates a device's DMA
@@ -318,7 +319,7 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		ret = -ENXIO;
 		goto out;
 	}
-	dom = siommu_domain_create(sio, unit, pdev);
+	dom = siommu_domain_create(sio, unit, pdev, sio->allocator, sio->flush);
 	if (IS_ERR(dom)) {
 		ret = PTR_ERR(dom);
 		pci_err(pdev, "cannot set up a domain (%d)\n", ret);
@@ -341,7 +342,8 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		goto out;
 	}
 	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
-		 unit->index, dom->did, dom->iova->ops->name, dom->flush->name);
+		 unit->index, dom->did, siommu_domain_allocator(dom)->name,
+		 siommu_domain_flush(dom)->name);
 	mutex_unlock(&sio->lock);
 	return 0;	/* the domain keeps the reference */
 out:
@@ -397,4 +399,93 @@ void siommu_detach_all(struct siommu *sio)
 		pci_dev_put(pdev);
 	}
 	mutex_unlock(&sio->lock);
+}
+
+/*
+ * Instances a swap retired are torn down once their last range is back;
+ * until then this work looks again every 100 ms.
+ */
+static void reap_work(struct work_struct *work)
+{
+	struct siommu *sio = container_of(to_delayed_work(work), struct siommu,
+					  reap_work);
+	struct siommu_domain *dom;
+	bool again = false;
+
+	mutex_lock(&sio->lock);
+	list_for_each_entry(dom, &sio->domains, node)
+		again |= siommu_domain_reap(dom);
+	mutex_unlock(&sio->lock);
+	if (again)
+		schedule_delayed_work(&sio->reap_work, HZ / 10);
+}
+
+void siommu_reap_init(struct siommu *sio)
+{
+	INIT_DELAYED_WORK(&sio->reap_work, reap_work);
+}
+
+/**
+ * siommu_set_allocator() - switch every managed device, and new ones
+ * @sio: the module
+ * @ops: the allocator
+ *
+ * Return: 0, or the first device's error (devices before it switched,
+ * the rest did not; the default is unchanged then).
+ */
+int siommu_set_allocator(struct siommu *sio,
+			 const struct siommu_iova_ops *ops)
+{
+	struct siommu_domain *dom;
+	unsigned int i;
+	int ret = 0;
+
+	mutex_lock(&sio->lock);
+	for (i = 0; i < sio->nr_units && !ret; i++) {
+		ret = siommu_allocator_check(ops, &sio->units[i]);
+		if (ret)
+			pr_err("allocator %s cannot serve dmar%u: its ranges do not fit the unit's %u-bit address space\n",
+			       ops->name, i,
+			       VTD_PAGE_SHIFT + VTD_LEVEL_BITS *
+			       sio->units[i].levels);
+	}
+	list_for_each_entry(dom, &sio->domains, node) {
+		if (ret)
+			break;
+		ret = siommu_domain_set_allocator(dom, ops);
+		if (ret == -EBUSY)
+			pci_err(dom->pdev, "earlier allocators are still draining; try again\n");
+		else if (ret)
+			pci_err(dom->pdev, "cannot switch to allocator %s (%d)\n",
+				ops->name, ret);
+		else
+			siommu_stat_inc(SIOMMU_STAT_SWAPS);
+	}
+	if (!ret)
+		sio->allocator = ops;
+	schedule_delayed_work(&sio->reap_work, HZ / 10);
+	mutex_unlock(&sio->lock);
+	return ret;
+}
+
+/**
+ * siommu_set_flush() - switch every managed device's policy, and new ones'
+ * @sio: the module
+ * @ops: the policy
+ *
+ * Return: 0.
+ */
+int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops)
+{
+	struct siommu_domain *dom;
+
+	mutex_lock(&sio->lock);
+	list_for_each_entry(dom, &sio->domains, node) {
+		if (siommu_domain_flush(dom) != ops)
+			siommu_stat_inc(SIOMMU_STAT_SWAPS);
+		siommu_domain_set_flush(dom, ops);
+	}
+	sio->flush = ops;
+	mutex_unlock(&sio->lock);
+	return 0;
 }

@@ -96,13 +96,14 @@ static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
 	unsigned long total = 0;
 	struct scatterlist *sg;
 	dma_addr_t iova, at;
+	unsigned int slot;
 	int i;
 
 	if (!prot)
 		return -EINVAL;
 	for_each_sg(sgl, sg, nents, i)
 		total += sg_pages(sg);
-	iova = siommu_domain_alloc_iova(dom, total, dma_get_mask(dev));
+	iova = siommu_domain_alloc_iova(dom, total, dma_get_mask(dev), &slot);
 	if (iova == DMA_MAPPING_ERROR)
 		return -ENOMEM;
 
@@ -113,12 +114,12 @@ static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
 		unsigned long n = sg_pages(sg);
 
 		if (siommu_domain_map_at(dom, at, phys - offset,
-					 n << VTD_PAGE_SHIFT, prot)) {
+					 n << VTD_PAGE_SHIFT, prot, slot)) {
 			/* Nothing was handed to the device yet. */
 			if (at != iova)
 				siommu_domain_unmap_pages(dom, iova, total);
 			else
-				siommu_domain_free_iova(dom, iova, total);
+				siommu_domain_free_iova(dom, iova, total, slot);
 			return -ENOMEM;
 		}
 		sg->dma_address = at + offset;

@@ -3,15 +3,24 @@
  * Domains: a managed device's page table, IOVA allocator and invalidation
  * policy, and the map and unmap steps every DMA API call is built from.
  *
- * Map: allocate an IOVA range, write its PTEs (lock-free, see pgtable.c),
- * and with CAP.CM flush the IOTLB, as a caching-mode unit may cache
- * not-present entries.  Unmap: clear the PTEs and hand the range to the
- * invalidation policy, which frees it only once the unit has forgotten it.
+ * Map: allocate an IOVA range from the active allocator instance, write
+ * its PTEs (lock-free, see pgtable.c) tagged with the instance's slot, and
+ * with CAP.CM flush the IOTLB, as a caching-mode unit may cache
+ * not-present entries.  Unmap: read the tag, clear the PTEs and hand the
+ * range to the invalidation policy, which frees it to that instance only
+ * once the unit has forgotten it.
+ *
+ * Live swap: a new instance is published in a free slot and made active;
+ * after an RCU grace period no CPU allocates from the old one any more,
+ * and once its last range is back (the reaper checks) it is unpublished
+ * and, after another grace period, destroyed.  Policies swap the same
+ * way, the old one drained after the grace period.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/idr.h>
 #include <linux/pci.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "domain.h"
@@ -23,15 +32,64 @@
 #define MSI_WINDOW_START	0xfee00000ULL
 #define MSI_WINDOW_END		0xfeefffffULL
 
-static int reserve_bytes(struct siommu_domain *dom, u64 start, u64 end)
+const struct siommu_iova_ops *const siommu_allocators[] = {
+	&siommu_iova_rbtree_ops,
+	&siommu_iova_linux_ops,
+};
+const unsigned int siommu_nr_allocators = ARRAY_SIZE(siommu_allocators);
+
+const struct siommu_flush_ops *const siommu_policies[] = {
+	&siommu_flush_strict_ops,
+	&siommu_flush_deferred_ops,
+	&siommu_flush_percpu_ops,
+};
+const unsigned int siommu_nr_policies = ARRAY_SIZE(siommu_policies);
+
+/* The stretch of IOVA pfns slot @slot owns on @unit (see domain.h). */
+static void slot_space(const struct siommu_unit *unit, unsigned int slot,
+		       unsigned long *lo, unsigned long *hi)
+{
+	unsigned long last = unit->max_iova >> VTD_PAGE_SHIFT;
+	unsigned long low_last = min(last, (1UL << (32 - VTD_PAGE_SHIFT)) - 1);
+	unsigned long stretch = (last - low_last) / (SIOMMU_IOVA_SLOTS - 1);
+
+	if (slot == SIOMMU_FALLBACK_SLOT) {
+		*lo = 1;
+		*hi = low_last;
+		return;
+	}
+	*lo = low_last + 1 + (slot - 1) * stretch;
+	*hi = *lo + stretch - 1;
+}
+
+/**
+ * siommu_allocator_check() - can @ops serve a domain on @unit at all?
+ * @ops: the allocator
+ * @unit: the unit
+ *
+ * Return: 0, or -ERANGE when its ranges would not fit a slot's stretch.
+ */
+int siommu_allocator_check(const struct siommu_iova_ops *ops,
+			   const struct siommu_unit *unit)
+{
+	unsigned long lo, hi;
+
+	if (!ops->check_space)
+		return 0;
+	slot_space(unit, 1, &lo, &hi);
+	return ops->check_space(lo, hi);
+}
+
+static int reserve_bytes(struct siommu_domain *dom, struct siommu_iova *iova,
+			 u64 start, u64 end)
 {
 	u64 last = dom->unit->max_iova;
 
 	if (start > last)
 		return 0;
 	end = min(end, last);
-	return dom->iova->ops->reserve(dom->iova, start >> VTD_PAGE_SHIFT,
-				       end >> VTD_PAGE_SHIFT);
+	return iova->ops->reserve(iova, start >> VTD_PAGE_SHIFT,
+				  end >> VTD_PAGE_SHIFT);
 }
 
 /*
@@ -39,21 +97,21 @@ static int reserve_bytes(struct siommu_domain *dom, u64 start, u64 end)
  * host bridge's memory windows, where a request could be routed to a peer
  * device before it ever reaches the unit.
  */
-static int reserve_windows(struct siommu_domain *dom)
+static int reserve_windows(struct siommu_domain *dom, struct siommu_iova *iova)
 {
 	struct pci_bus *root = dom->pdev->bus;
 	struct resource *res;
 	unsigned int i;
 	int ret;
 
-	ret = reserve_bytes(dom, MSI_WINDOW_START, MSI_WINDOW_END);
+	ret = reserve_bytes(dom, iova, MSI_WINDOW_START, MSI_WINDOW_END);
 	while (!ret && !pci_is_root_bus(root))
 		root = root->parent;
 	pci_bus_for_each_resource(root, res, i) {
 		if (ret)
 			break;
 		if (res && resource_type(res) == IORESOURCE_MEM && res->end)
-			ret = reserve_bytes(dom, res->start, res->end);
+			ret = reserve_bytes(dom, iova, res->start, res->end);
 	}
 	return ret;
 }
@@ -91,8 +149,12 @@ bool siommu_scope_matches(const struct dmar_dev_scope *scope, u16 segment,
 	return false;
 }
 
-/* Firmware's reserved memory the device keeps using: map it 1:1. */
-static int map_rmrrs(struct siommu *sio, struct siommu_domain *dom)
+/*
+ * Firmware's reserved memory the device keeps using: map it 1:1 (with
+ * @iova NULL), or keep it out of an allocator instance.
+ */
+static int map_rmrrs(struct siommu *sio, struct siommu_domain *dom,
+		     struct siommu_iova *iova)
 {
 	unsigned int i, j;
 	int ret;
@@ -108,13 +170,16 @@ static int map_rmrrs(struct siommu *sio, struct siommu_domain *dom)
 				continue;
 			if (end > dom->unit->max_iova)
 				return -ERANGE;
-			ret = reserve_bytes(dom, start, end);
-			if (!ret)
-				ret = vtd_pgtable_map(&dom->pt, start, start,
-						      end - start + 1,
-						      VTD_PTE_READ |
-						      VTD_PTE_WRITE,
-						      GFP_KERNEL);
+			if (iova) {
+				ret = reserve_bytes(dom, iova, start, end);
+				if (ret)
+					return ret;
+				break;
+			}
+			ret = vtd_pgtable_map(&dom->pt, start, start,
+					      end - start + 1,
+					      VTD_PTE_READ | VTD_PTE_WRITE,
+					      GFP_KERNEL);
 			if (ret && ret != -EEXIST)
 				return ret;
 			pci_info(dom->pdev, "RMRR [%#llx-%#llx] identity-mapped\n",
@@ -125,29 +190,67 @@ static int map_rmrrs(struct siommu *sio, struct siommu_domain *dom)
 	return 0;
 }
 
+/* A new instance of @ops for @slot, its windows and RMRRs kept out. */
+static struct siommu_iova *slot_create(struct siommu_domain *dom,
+				       unsigned int slot,
+				       const struct siommu_iova_ops *ops)
+{
+	struct siommu_iova *iova;
+	unsigned long lo, hi;
+	int ret;
+
+	slot_space(dom->unit, slot, &lo, &hi);
+	ret = ops->check_space ? ops->check_space(lo, hi) : 0;
+	if (ret)
+		return ERR_PTR(ret);
+	iova = ops->create(lo, hi);
+	if (!iova)
+		return ERR_PTR(-ENOMEM);
+	ret = reserve_windows(dom, iova);
+	if (!ret)
+		ret = map_rmrrs(dom->sio, dom, iova);
+	if (ret) {
+		ops->destroy(iova);
+		return ERR_PTR(ret);
+	}
+	return iova;
+}
+
+static struct siommu_iova *slot_get(struct siommu_domain *dom,
+				    unsigned int slot)
+{
+	return rcu_dereference_protected(dom->slots[slot], true);
+}
+
 /**
  * siommu_domain_create() - an empty address space for a device
  * @sio: the module
  * @unit: the unit the device is behind, translating
  * @pdev: the device
+ * @alloc: the allocator its mappings start with
+ * @flush: the invalidation policy they start with
  *
  * Return: the domain, or an ERR_PTR.
  */
 struct siommu_domain *siommu_domain_create(struct siommu *sio,
 					   struct siommu_unit *unit,
-					   struct pci_dev *pdev)
+					   struct pci_dev *pdev,
+					   const struct siommu_iova_ops *alloc,
+					   const struct siommu_flush_ops *flush)
 {
 	unsigned int max_did = (1U << (4 + 2 * VTD_CAP_ND(unit->cap))) - 1;
 	struct siommu_domain *dom;
+	struct siommu_iova *iova;
 	int ret;
 
 	dom = kzalloc(sizeof(*dom), GFP_KERNEL);
 	if (!dom)
 		return ERR_PTR(-ENOMEM);
 	dom->ops = siommu_dma_ops;
+	dom->sio = sio;
 	dom->unit = unit;
 	dom->pdev = pdev;
-	dom->flush = &siommu_flush_strict_ops;
+	RCU_INIT_POINTER(dom->flush, flush);
 	INIT_LIST_HEAD(&dom->node);
 
 	ret = ida_alloc_range(&unit->dids, SIOMMU_UNMANAGED_DID + 1,
@@ -158,21 +261,28 @@ struct siommu_domain *siommu_domain_create(struct siommu *sio,
 	ret = vtd_pgtable_init(&dom->pt, unit->levels, VTD_ECAP_C(unit->ecap));
 	if (ret)
 		goto free_did;
-	ret = -ENOMEM;
-	dom->iova = siommu_iova_rbtree_ops.create(1, unit->max_iova >>
-						  VTD_PAGE_SHIFT);
-	if (!dom->iova)
-		goto free_pt;
-	ret = reserve_windows(dom);
-	if (!ret)
-		ret = map_rmrrs(sio, dom);
+	ret = map_rmrrs(sio, dom, NULL);
 	if (ret)
-		goto free_iova;
+		goto free_slots;
+	iova = slot_create(dom, SIOMMU_FALLBACK_SLOT, &siommu_iova_rbtree_ops);
+	if (IS_ERR(iova)) {
+		ret = PTR_ERR(iova);
+		goto free_slots;
+	}
+	RCU_INIT_POINTER(dom->slots[SIOMMU_FALLBACK_SLOT], iova);
+	iova = slot_create(dom, 1, alloc);
+	if (IS_ERR(iova)) {
+		ret = PTR_ERR(iova);
+		goto free_slots;
+	}
+	RCU_INIT_POINTER(dom->slots[1], iova);
+	dom->active = 1;
 	return dom;
 
-free_iova:
-	dom->iova->ops->destroy(dom->iova);
-free_pt:
+free_slots:
+	iova = slot_get(dom, SIOMMU_FALLBACK_SLOT);
+	if (iova)
+		iova->ops->destroy(iova);
 	vtd_pgtable_destroy(&dom->pt);
 free_did:
 	ida_free(&unit->dids, dom->did);
@@ -182,22 +292,146 @@ free_dom:
 }
 
 /**
+ * siommu_domain_outstanding() - ranges handed out, all instances
+ * @dom: the domain
+ */
+unsigned long siommu_domain_outstanding(struct siommu_domain *dom)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < SIOMMU_IOVA_SLOTS; i++) {
+		struct siommu_iova *iova = rcu_dereference(dom->slots[i]);
+
+		if (iova)
+			n += iova->ops->outstanding(iova);
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom)
+{
+	const struct siommu_iova_ops *ops;
+
+	rcu_read_lock();
+	ops = rcu_dereference(dom->slots[READ_ONCE(dom->active)])->ops;
+	rcu_read_unlock();
+	return ops;
+}
+
+const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom)
+{
+	return rcu_access_pointer(dom->flush);
+}
+
+/**
  * siommu_domain_destroy() - free a domain no context entry points at
  * @dom: the domain, its device handed back
  */
 void siommu_domain_destroy(struct siommu_domain *dom)
 {
 	unsigned long left;
+	unsigned int i;
 
-	dom->flush->drain(dom);
-	left = dom->iova->ops->outstanding(dom->iova);
+	siommu_domain_flush(dom)->drain();
+	left = siommu_domain_outstanding(dom);
 	if (left)
 		pci_warn(dom->pdev, "driver left %lu DMA mapping(s) behind; freed with the domain\n",
 			 left);
-	dom->iova->ops->destroy(dom->iova);
+	for (i = 0; i < SIOMMU_IOVA_SLOTS; i++) {
+		struct siommu_iova *iova = slot_get(dom, i);
+
+		if (iova)
+			iova->ops->destroy(iova);
+	}
 	vtd_pgtable_destroy(&dom->pt);
 	ida_free(&dom->unit->dids, dom->did);
 	kfree(dom);
+}
+
+/**
+ * siommu_domain_set_allocator() - new mappings from a new allocator
+ * @dom: the domain
+ * @ops: the allocator
+ *
+ * Mappings made before stay with the instance that made them, which is
+ * torn down once they are all unmapped (siommu_domain_reap()).  Caller
+ * holds sio->lock.
+ *
+ * Return: 0; -EBUSY when every slot still holds an instance draining;
+ * -ERANGE or -ENOMEM when the new instance cannot be made.
+ */
+int siommu_domain_set_allocator(struct siommu_domain *dom,
+				const struct siommu_iova_ops *ops)
+{
+	struct siommu_iova *iova;
+	unsigned int slot, old = dom->active;
+
+	if (slot_get(dom, old)->ops == ops)
+		return 0;
+	siommu_domain_reap(dom);
+	for (slot = 1; slot < SIOMMU_IOVA_SLOTS; slot++)
+		if (!slot_get(dom, slot))
+			break;
+	if (slot == SIOMMU_IOVA_SLOTS)
+		return -EBUSY;
+	iova = slot_create(dom, slot, ops);
+	if (IS_ERR(iova))
+		return PTR_ERR(iova);
+	rcu_assign_pointer(dom->slots[slot], iova);
+	WRITE_ONCE(dom->active, slot);
+	dom->retired |= BIT(old);
+	/* After this no CPU allocates from the old instance any more. */
+	synchronize_rcu();
+	siommu_domain_reap(dom);
+	return 0;
+}
+
+/**
+ * siommu_domain_reap() - tear down retired instances that are empty
+ * @dom: the domain
+ *
+ * Caller holds sio->lock.  Return: true while some are still draining.
+ */
+bool siommu_domain_reap(struct siommu_domain *dom)
+{
+	unsigned int slot;
+
+	for (slot = 1; slot < SIOMMU_IOVA_SLOTS; slot++) {
+		struct siommu_iova *iova = slot_get(dom, slot);
+
+		if (!(dom->retired & BIT(slot)) ||
+		    iova->ops->outstanding(iova))
+			continue;
+		RCU_INIT_POINTER(dom->slots[slot], NULL);
+		dom->retired &= ~BIT(slot);
+		/* An unmap that freed its last range may still be inside. */
+		synchronize_rcu();
+		iova->ops->destroy(iova);
+	}
+	return dom->retired != 0;
+}
+
+/**
+ * siommu_domain_set_flush() - a new invalidation policy for new unmaps
+ * @dom: the domain
+ * @ops: the policy
+ *
+ * Whatever the old policy batched is flushed once no CPU uses it for
+ * this domain any more.  Caller holds sio->lock.
+ */
+void siommu_domain_set_flush(struct siommu_domain *dom,
+			     const struct siommu_flush_ops *ops)
+{
+	const struct siommu_flush_ops *old = siommu_domain_flush(dom);
+
+	if (old == ops)
+		return;
+	rcu_assign_pointer(dom->flush, ops);
+	synchronize_rcu();
+	old->drain();
 }
 
 /**
@@ -205,17 +439,35 @@ void siommu_domain_destroy(struct siommu_domain *dom)
  * @dom: the domain
  * @npages: 4 KiB pages
  * @dma_mask: the device's mask for this kind of mapping
+ * @slot: set to the slot of the instance that served it
+ *
+ * The active instance first; the 32-bit fallback when it has no room
+ * under the mask.
  *
  * Return: the first byte of the range, or DMA_MAPPING_ERROR.
  */
 dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
-				    unsigned long npages, u64 dma_mask)
+				    unsigned long npages, u64 dma_mask,
+				    unsigned int *slot)
 {
-	u64 limit = min(dma_mask, dom->unit->max_iova);
+	unsigned long limit = min(dma_mask, dom->unit->max_iova) >>
+			      VTD_PAGE_SHIFT;
+	struct siommu_iova *iova;
 	unsigned long pfn;
 
-	pfn = dom->iova->ops->alloc(dom->iova, npages,
-				    limit >> VTD_PAGE_SHIFT);
+	rcu_read_lock();
+	*slot = READ_ONCE(dom->active);
+	iova = rcu_dereference(dom->slots[*slot]);
+	pfn = limit >= iova->start_pfn ?
+	      iova->ops->alloc(iova, npages, limit) : 0;
+	if (!pfn) {
+		*slot = SIOMMU_FALLBACK_SLOT;
+		iova = rcu_dereference(dom->slots[*slot]);
+		pfn = iova->ops->alloc(iova, npages, limit);
+		if (pfn)
+			siommu_stat_inc(SIOMMU_STAT_FALLBACKS);
+	}
+	rcu_read_unlock();
 	if (!pfn) {
 		siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
 		return DMA_MAPPING_ERROR;
@@ -225,9 +477,14 @@ dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
 
 /* Give back a range whose PTEs were never visible to the device. */
 void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
-			     unsigned long npages)
+			     unsigned long npages, unsigned int slot)
 {
-	dom->iova->ops->free(dom->iova, iova >> VTD_PAGE_SHIFT, npages);
+	struct siommu_iova *inst;
+
+	rcu_read_lock();
+	inst = rcu_dereference(dom->slots[slot]);
+	inst->ops->free(inst, iova >> VTD_PAGE_SHIFT, npages);
+	rcu_read_unlock();
 }
 
 /**
@@ -237,15 +494,18 @@ void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
  * @phys: page-aligned physical address
  * @size: bytes, a multiple of 4 KiB
  * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
+ * @slot: the slot siommu_domain_alloc_iova() named
  *
  * Return: 0, or -ENOMEM with nothing mapped.
  */
 int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
-			 phys_addr_t phys, size_t size, u64 prot)
+			 phys_addr_t phys, size_t size, u64 prot,
+			 unsigned int slot)
 {
 	int ret;
 
-	ret = vtd_pgtable_map(&dom->pt, iova, phys, size, prot, GFP_ATOMIC);
+	ret = vtd_pgtable_map(&dom->pt, iova, phys, size,
+			      prot | VTD_PTE_TAG(slot), GFP_ATOMIC);
 	if (ret) {
 		siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
 		return ret;
@@ -269,14 +529,32 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
  * @dom: the domain
  * @iova: the range's first byte, as siommu_domain_alloc_iova() gave it
  * @npages: the range's size in pages, as allocated
+ *
+ * The first PTE's tag says which instance the range goes back to.  A
+ * range that is not mapped (a driver unmapping twice) is reported and
+ * left alone: freeing it could hand out a range someone else holds.
  */
 void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 			       unsigned long npages)
 {
+	u64 pte = vtd_pgtable_pte(&dom->pt, iova);
+	const struct siommu_flush_ops *flush;
+	struct siommu_iova *inst;
+
+	if (!(pte & (VTD_PTE_READ | VTD_PTE_WRITE))) {
+		dev_err_ratelimited(&dom->pdev->dev, "unmap of IOVA %#llx, which is not mapped; ignored\n",
+				    (u64)iova);
+		siommu_stat_inc(SIOMMU_STAT_BAD_UNMAPS);
+		return;
+	}
 	vtd_pgtable_unmap(&dom->pt, iova, (u64)npages << VTD_PAGE_SHIFT);
-	trace_siommu_unmap(&dom->pdev->dev, iova, 0,
+	trace_siommu_unmap(&dom->pdev->dev, iova, pte & VTD_PTE_ADDR_MASK,
 			   npages << VTD_PAGE_SHIFT);
-	dom->flush->unmapped(dom, dom->iova, iova >> VTD_PAGE_SHIFT, npages);
+	rcu_read_lock();
+	inst = rcu_dereference(dom->slots[VTD_PTE_TAG_OF(pte)]);
+	flush = rcu_dereference(dom->flush);
+	flush->unmapped(dom, inst, iova >> VTD_PAGE_SHIFT, npages);
+	rcu_read_unlock();
 }
 
 static unsigned long span_pages(phys_addr_t phys, size_t size)
@@ -300,14 +578,15 @@ dma_addr_t siommu_domain_map(struct siommu_domain *dom, phys_addr_t phys,
 {
 	unsigned long npages = span_pages(phys, size);
 	phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
+	unsigned int slot;
 	dma_addr_t iova;
 
-	iova = siommu_domain_alloc_iova(dom, npages, dma_mask);
+	iova = siommu_domain_alloc_iova(dom, npages, dma_mask, &slot);
 	if (iova == DMA_MAPPING_ERROR)
 		return iova;
 	if (siommu_domain_map_at(dom, iova, phys - offset,
-				 npages << VTD_PAGE_SHIFT, prot)) {
-		siommu_domain_free_iova(dom, iova, npages);
+				 npages << VTD_PAGE_SHIFT, prot, slot)) {
+		siommu_domain_free_iova(dom, iova, npages, slot);
 		return DMA_MAPPING_ERROR;
 	}
 	siommu_stat_inc(SIOMMU_STAT_MAPS);

@@ -20,15 +20,36 @@ struct siommu_flush_ops {
 	const char *name;
 	/*
 	 * The PTEs of [pfn, pfn + npages) are clear.  Make the unit forget
-	 * them, then (and only then) give the range back to @iova.
+	 * them, then (and only then) give the range back to @iova.  Called
+	 * in any context, inside an RCU read-side section.
 	 */
 	void (*unmapped)(struct siommu_domain *dom, struct siommu_iova *iova,
 			 unsigned long pfn, unsigned long npages);
-	/* Finish everything pending: before a swap, detach, unload. */
-	void (*drain)(struct siommu_domain *dom);
+	/*
+	 * Finish everything pending, for every domain: before a swap takes
+	 * this policy away, detach, unload.  Process context.
+	 */
+	void (*drain)(void);
 };
 
 extern const struct siommu_flush_ops siommu_flush_strict_ops;
+extern const struct siommu_flush_ops siommu_flush_deferred_ops;
+extern const struct siommu_flush_ops siommu_flush_percpu_ops;
+
+/*
+ * A domain holds up to eight allocator instances at once, the slot number
+ * kept in every PTE it maps (VTD_PTE_TAG), so an unmap gives a range back
+ * to the instance that made it, whatever is active by then.  Each slot
+ * owns its own stretch of the IOVA space:
+ *
+ *   slot 0      rbtree over the 32-bit space, for devices whose DMA mask
+ *               the active allocator cannot serve (the fallback);
+ *   slots 1-7   the rest of the space in seven equal stretches, one per
+ *               allocator instance made for the active choice, kept
+ *               until the last range it handed out comes back.
+ */
+#define SIOMMU_IOVA_SLOTS	8
+#define SIOMMU_FALLBACK_SLOT	0
 
 struct siommu_domain {
 	/*
@@ -37,15 +58,26 @@ struct siommu_domain {
 	 * with no lookup.
 	 */
 	struct dma_map_ops ops;
+	struct siommu *sio;
 	struct siommu_unit *unit;
 	struct pci_dev *pdev;
 	const struct dma_map_ops *saved_ops;	/* restored on detach */
 	u16 did;
 	struct vtd_pgtable pt;
-	struct siommu_iova *iova;
-	const struct siommu_flush_ops *flush;
+
+	/* Instances, published with RCU; see SIOMMU_IOVA_SLOTS. */
+	struct siommu_iova __rcu *slots[SIOMMU_IOVA_SLOTS];
+	unsigned int active;			/* slot of new mappings */
+	unsigned long retired;			/* slots waiting to drain */
+	const struct siommu_flush_ops __rcu *flush;
 	struct list_head node;			/* in siommu.domains */
 };
+
+/* The allocator and policy names sysfs offers, in order (domain.c). */
+extern const struct siommu_iova_ops *const siommu_allocators[];
+extern const unsigned int siommu_nr_allocators;
+extern const struct siommu_flush_ops *const siommu_policies[];
+extern const unsigned int siommu_nr_policies;
 
 static inline struct siommu_domain *siommu_domain_of(struct device *dev)
 {
@@ -55,21 +87,34 @@ static inline struct siommu_domain *siommu_domain_of(struct device *dev)
 /* domain.c */
 struct siommu_domain *siommu_domain_create(struct siommu *sio,
 					   struct siommu_unit *unit,
-					   struct pci_dev *pdev);
+					   struct pci_dev *pdev,
+					   const struct siommu_iova_ops *alloc,
+					   const struct siommu_flush_ops *flush);
 void siommu_domain_destroy(struct siommu_domain *dom);
+int siommu_domain_set_allocator(struct siommu_domain *dom,
+				const struct siommu_iova_ops *ops);
+void siommu_domain_set_flush(struct siommu_domain *dom,
+			     const struct siommu_flush_ops *ops);
+bool siommu_domain_reap(struct siommu_domain *dom);
+const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom);
+const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom);
+unsigned long siommu_domain_outstanding(struct siommu_domain *dom);
+int siommu_allocator_check(const struct siommu_iova_ops *ops,
+			   const struct siommu_unit *unit);
 dma_addr_t siommu_domain_map(struct siommu_domain *dom, phys_addr_t phys,
 			     size_t size, u64 prot, u64 dma_mask);
 void siommu_domain_unmap(struct siommu_domain *dom, dma_addr_t addr,
 			 size_t size);
 dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
-				    unsigned long npages, u64 dma_mask);
+				    unsigned long npages, u64 dma_mask,
+				    unsigned int *slot);
 void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
-			     unsigned long npages);
+			     unsigned long npages, unsigned int slot);
 int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
-			 phys_addr_t phys, size_t size, u64 prot);
+			 phys_addr_t phys, size_t size, u64 prot,
+			 unsigned int slot);
 void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 			       unsigned long npages);
-
 bool siommu_scope_matches(const struct dmar_dev_scope *scope, u16 segment,
 			  struct pci_dev *pdev);
 

@@ -13,6 +13,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "domain.h"
+#include "flush/batch.h"
 #include "siommu.h"
 #include "vtd_regs.h"
 
@@ -192,6 +194,12 @@ static int __init siommu_init(void)
 		goto free_dmar;
 	mutex_init(&sio->lock);
 	INIT_LIST_HEAD(&sio->domains);
+	sio->allocator = &siommu_iova_rbtree_ops;
+	sio->flush = &siommu_flush_strict_ops;
+	siommu_reap_init(sio);
+	ret = siommu_flush_percpu_init();
+	if (ret)
+		goto release_units;
 	siommu_report(sio);
 	ret = siommu_units_enable(sio);
 	if (ret)
@@ -212,6 +220,7 @@ detach:
 disable:
 	siommu_fault_stop(sio);
 	siommu_units_disable(sio);
+	siommu_flush_percpu_exit();
 release_units:
 	siommu_units_release(sio);
 free_dmar:
@@ -227,6 +236,9 @@ static void __exit siommu_exit(void)
 
 	siommu_sysfs_exit(sio);
 	siommu_detach_all(sio);
+	cancel_delayed_work_sync(&sio->reap_work);
+	siommu_flush_deferred_exit();
+	siommu_flush_percpu_exit();
 	siommu_fault_stop(sio);
 	siommu_units_disable(sio);
 	for (i = 0; i < sio->nr_units; i++)

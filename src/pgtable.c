@@ -188,7 +188,8 @@ int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
 	int ret = 0;
 
 	if (!range_ok(pt, iova, size) || (phys & ~VTD_PTE_ADDR_MASK) ||
-	    !(prot & VTD_PTE_TABLE) || (prot & ~VTD_PTE_TABLE))
+	    !(prot & VTD_PTE_TABLE) ||
+	    (prot & ~(VTD_PTE_TABLE | VTD_PTE_SW_MASK)))
 		return -EINVAL;
 
 	while (done < size) {
@@ -259,6 +260,21 @@ u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot)
 	if (!(pte & VTD_PTE_TABLE))
 		return 0;
 	return (pte & VTD_PTE_ADDR_MASK) | (iova & (VTD_PAGE_SIZE - 1));
+}
+
+/**
+ * vtd_pgtable_pte() - the leaf entry that maps @iova, as stored
+ * @pt: the table
+ * @iova: I/O virtual address
+ *
+ * Return: the raw entry, software bits included; 0 when not mapped.
+ */
+u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova)
+{
+	u64 *leaf = iova <= vtd_pgtable_max_iova(pt) ?
+		    leaf_table(pt, iova, false, 0) : NULL;
+
+	return leaf ? READ_ONCE(leaf[vtd_index(iova, 1)]) : 0;
 }
 
 /**

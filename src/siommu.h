@@ -23,6 +23,7 @@
 
 struct pci_dev;
 struct siommu_domain;
+struct siommu_flush_ops;
 
 /* How a unit's invalidations reach it (see inval.c). */
 enum siommu_inval_path {
@@ -81,6 +82,10 @@ struct siommu {
 
 	struct mutex lock;		/* attach, detach, policy changes */
 	struct list_head domains;	/* managed devices */
+	/* What new attaches get; set by writing allocator/invalidation. */
+	const struct siommu_iova_ops *allocator;
+	const struct siommu_flush_ops *flush;
+	struct delayed_work reap_work;	/* tears down drained allocators */
 	struct delayed_work fault_work;	/* fault polling */
 	bool fault_polling;
 };
@@ -135,6 +140,10 @@ void siommu_device_aliases(struct pci_dev *pdev, struct siommu_aliases *a);
 int siommu_attach(struct siommu *sio, const char *bdf);
 int siommu_detach(struct siommu *sio, const char *bdf);
 void siommu_detach_all(struct siommu *sio);
+int siommu_set_allocator(struct siommu *sio,
+			 const struct siommu_iova_ops *ops);
+int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops);
+void siommu_reap_init(struct siommu *sio);
 struct siommu_domain *siommu_domain_of_sid(struct siommu *sio,
 					   struct siommu_unit *unit, u16 sid);
 

@@ -48,6 +48,11 @@ STAT_ATTR(map_errors, SIOMMU_STAT_MAP_ERRORS);
 STAT_ATTR(iotlb_flushes, SIOMMU_STAT_IOTLB_FLUSHES);
 STAT_ATTR(faults, SIOMMU_STAT_FAULTS);
 STAT_ATTR(faults_lost, SIOMMU_STAT_FAULTS_LOST);
+STAT_ATTR(fallbacks, SIOMMU_STAT_FALLBACKS);
+STAT_ATTR(bad_unmaps, SIOMMU_STAT_BAD_UNMAPS);
+STAT_ATTR(swaps, SIOMMU_STAT_SWAPS);
+STAT_ATTR(batches, SIOMMU_STAT_BATCHES);
+STAT_ATTR(batched_unmaps, SIOMMU_STAT_BATCHED);
 
 static struct attribute *stat_attrs[] = {
 	&stat_maps.attr.attr,
@@ -57,6 +62,11 @@ static struct attribute *stat_attrs[] = {
 	&stat_iotlb_flushes.attr.attr,
 	&stat_faults.attr.attr,
 	&stat_faults_lost.attr.attr,
+	&stat_fallbacks.attr.attr,
+	&stat_bad_unmaps.attr.attr,
+	&stat_swaps.attr.attr,
+	&stat_batches.attr.attr,
+	&stat_batched_unmaps.attr.attr,
 	NULL,
 };
 

@@ -17,6 +17,11 @@ enum siommu_stat {
 	SIOMMU_STAT_IOTLB_FLUSHES,	/* IOTLB invalidations issued */
 	SIOMMU_STAT_FAULTS,		/* DMA faults reported */
 	SIOMMU_STAT_FAULTS_LOST,	/* fault record overflows */
+	SIOMMU_STAT_FALLBACKS,		/* maps the 32-bit fallback served */
+	SIOMMU_STAT_BAD_UNMAPS,		/* unmaps of IOVAs not mapped */
+	SIOMMU_STAT_SWAPS,		/* allocator or policy changes */
+	SIOMMU_STAT_BATCHES,		/* batches flushed (deferred, percpu) */
+	SIOMMU_STAT_BATCHED,		/* unmaps those batches carried */
 	SIOMMU_NR_STATS
 };
 

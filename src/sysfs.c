@@ -12,6 +12,7 @@
 #include "domain.h"
 #include "siommu.h"
 #include "stats.h"
+#include "flush/batch.h"
 
 /* sysfs callbacks get only the kobject; there is one module instance. */
 static struct siommu *sysfs_sio;
@@ -128,10 +129,10 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 		n += sysfs_emit_at(buf, n,
 				   "%s dmar%u domain=%u allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld\n",
 				   pci_name(dom->pdev), dom->unit->index,
-				   dom->did, dom->iova->ops->name,
-				   dom->flush->name,
+				   dom->did, siommu_domain_allocator(dom)->name,
+				   siommu_domain_flush(dom)->name,
 				   dev_driver_string(&dom->pdev->dev),
-				   dom->iova->ops->outstanding(dom->iova),
+				   siommu_domain_outstanding(dom),
 				   atomic_long_read(&dom->pt.nr_tables));
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
@@ -143,7 +144,7 @@ static struct kobj_attribute devices_attr = __ATTR_RO(devices);
  * A choice among names, shown as /sys/block/x/queue/scheduler does:
  * every name, the active one in brackets.
  */
-static ssize_t choice_show(const char * const *names, unsigned int nr,
+static ssize_t choice_show(const char *const *names, unsigned int nr,
 			   const char *active, char *buf)
 {
 	unsigned int i;
@@ -155,8 +156,9 @@ static ssize_t choice_show(const char * const *names, unsigned int nr,
 	return n + sysfs_emit_at(buf, n, "\n");
 }
 
-static int choice_store(const char *what, const char * const *names,
-			unsigned int nr, const char *buf, size_t count)
+/* Index of the name written, or -EINVAL (logged) for anything else. */
+static int choice_find(const char *what, const char *const *names,
+		       unsigned int nr, const char *buf, size_t count)
 {
 	size_t len = count && buf[count - 1] == '\n' ? count - 1 : count;
 	unsigned int i;
@@ -169,47 +171,103 @@ static int choice_store(const char *what, const char * const *names,
 	return -EINVAL;
 }
 
-static const char * const allocator_names[] = { "rbtree" };
+static const char *allocator_names[8];
+static const char *policy_names[8];
 
 static ssize_t allocator_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return choice_show(allocator_names, ARRAY_SIZE(allocator_names),
-			   siommu_iova_rbtree_ops.name, buf);
+	return choice_show(allocator_names, siommu_nr_allocators,
+			   sysfs_sio->allocator->name, buf);
 }
 
 static ssize_t allocator_store(struct kobject *kobj,
 			       struct kobj_attribute *attr, const char *buf,
 			       size_t count)
 {
-	int ret = choice_store("allocator", allocator_names,
-			       ARRAY_SIZE(allocator_names), buf, count);
+	int i = choice_find("allocator", allocator_names,
+			    siommu_nr_allocators, buf, count);
 
-	return ret < 0 ? ret : count;
+	if (i >= 0)
+		i = siommu_set_allocator(sysfs_sio, siommu_allocators[i]);
+	return i < 0 ? i : count;
 }
 
 static struct kobj_attribute allocator_attr = __ATTR_RW(allocator);
 
-static const char * const invalidation_names[] = { "strict" };
-
 static ssize_t invalidation_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return choice_show(invalidation_names, ARRAY_SIZE(invalidation_names),
-			   siommu_flush_strict_ops.name, buf);
+	return choice_show(policy_names, siommu_nr_policies,
+			   sysfs_sio->flush->name, buf);
 }
 
 static ssize_t invalidation_store(struct kobject *kobj,
 				  struct kobj_attribute *attr,
 				  const char *buf, size_t count)
 {
-	int ret = choice_store("invalidation policy", invalidation_names,
-			       ARRAY_SIZE(invalidation_names), buf, count);
+	int i = choice_find("invalidation policy", policy_names,
+			    siommu_nr_policies, buf, count);
 
-	return ret < 0 ? ret : count;
+	if (i >= 0)
+		i = siommu_set_flush(sysfs_sio, siommu_policies[i]);
+	return i < 0 ? i : count;
 }
 
 static struct kobj_attribute invalidation_attr = __ATTR_RW(invalidation);
+
+/* An unsigned integer in [lo, hi]; anything else -EINVAL, logged. */
+static int bounded_store(const char *what, const char *buf, unsigned int lo,
+			 unsigned int hi, unsigned int *to)
+{
+	unsigned int v;
+
+	if (kstrtouint(buf, 0, &v) || v < lo || v > hi) {
+		pr_err("%s: want an integer from %u to %u\n", what, lo, hi);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*to, v);
+	return 0;
+}
+
+static ssize_t batch_size_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(siommu_batch_size));
+}
+
+static ssize_t batch_size_store(struct kobject *kobj,
+				struct kobj_attribute *attr, const char *buf,
+				size_t count)
+{
+	int ret = bounded_store("batch_size", buf, 1, SIOMMU_BATCH_MAX,
+				&siommu_batch_size);
+
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute batch_size_attr = __ATTR_RW(batch_size);
+
+static ssize_t flush_timeout_us_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(siommu_flush_timeout_us));
+}
+
+static ssize_t flush_timeout_us_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	int ret = bounded_store("flush_timeout_us", buf,
+				SIOMMU_FLUSH_TIMEOUT_MIN_US,
+				SIOMMU_FLUSH_TIMEOUT_MAX_US,
+				&siommu_flush_timeout_us);
+
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute flush_timeout_us_attr =
+	__ATTR_RW(flush_timeout_us);
 
 static struct attribute *siommu_attrs[] = {
 	&units_attr.attr,
@@ -219,6 +277,8 @@ static struct attribute *siommu_attrs[] = {
 	&devices_attr.attr,
 	&allocator_attr.attr,
 	&invalidation_attr.attr,
+	&batch_size_attr.attr,
+	&flush_timeout_us_attr.attr,
 	NULL,
 };
 
@@ -231,6 +291,10 @@ int siommu_sysfs_init(struct siommu *sio)
 	int ret;
 
 	sysfs_sio = sio;
+	for (ret = 0; ret < siommu_nr_allocators; ret++)
+		allocator_names[ret] = siommu_allocators[ret]->name;
+	for (ret = 0; ret < siommu_nr_policies; ret++)
+		policy_names[ret] = siommu_policies[ret]->name;
 	sio->kobj = kobject_create_and_add(KBUILD_MODNAME, kernel_kobj);
 	if (!sio->kobj)
 		return -ENOMEM;

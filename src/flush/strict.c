@@ -23,7 +23,7 @@ static void strict_unmapped(struct siommu_domain *dom,
 }
 
 /* Nothing is ever pending. */
-static void strict_drain(struct siommu_domain *dom)
+static void strict_drain(void)
 {
 }
 

@@ -270,6 +270,33 @@ static void test_concurrent_populate(void)
 	       shim_pages_outstanding());
 }
 
+/* Software bits ride along in prot and come back in vtd_pgtable_pte(). */
+static void test_software_bits(void)
+{
+	struct vtd_pgtable pt;
+	u64 prot, pte;
+
+	vtd_pgtable_init(&pt, 4, true);
+	EXPECT(vtd_pgtable_map(&pt, 0x7000, 0x42000, PG,
+			       VTD_PTE_READ | VTD_PTE_TAG(5), 0) == 0,
+	       "map with tag 5");
+	pte = vtd_pgtable_pte(&pt, 0x7000);
+	EXPECT(VTD_PTE_TAG_OF(pte) == 5, "tag read back: %u",
+	       VTD_PTE_TAG_OF(pte));
+	EXPECT((pte & VTD_PTE_ADDR_MASK) == 0x42000, "address intact");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x7000, &prot) == 0x42000 &&
+	       prot == VTD_PTE_READ, "lookup reports rights only");
+	EXPECT(vtd_pgtable_pte(&pt, 0x8000) == 0, "unmapped: 0");
+	EXPECT(vtd_pgtable_pte(&pt, 1ULL << 50) == 0, "out of range: 0");
+	EXPECT(vtd_pgtable_map(&pt, 0x9000, 0, PG, VTD_PTE_TAG(1), 0) ==
+	       -EINVAL, "a tag alone grants nothing");
+	EXPECT(vtd_pgtable_map(&pt, 0x9000, 0, PG, RW | BIT_ULL(62), 0) ==
+	       -EINVAL, "bit 62 is not software's");
+	vtd_pgtable_unmap(&pt, 0x7000, PG);
+	EXPECT(vtd_pgtable_pte(&pt, 0x7000) == 0, "cleared by unmap");
+	vtd_pgtable_destroy(&pt);
+}
+
 int main(int argc, char **argv)
 {
 	test_init();
@@ -278,6 +305,7 @@ int main(int argc, char **argv)
 	test_double_map();
 	test_alloc_failure();
 	test_noncoherent_flush();
+	test_software_bits();
 	test_concurrent_populate();
 	return harness_report(argv[0]);
 }

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the batching policies (deferred, percpu) share: a batch of unmapped
+ * ranges waiting for one IOTLB flush, and the tunables that bound it.
+ */
+#ifndef SCALABLE_IOMMU_FLUSH_BATCH_H
+#define SCALABLE_IOMMU_FLUSH_BATCH_H
+
+#include <linux/types.h>
+
+struct siommu_iova;
+struct siommu_unit;
+
+/* batch_size is settable in [1, SIOMMU_BATCH_MAX]; 250 as in Linux. */
+#define SIOMMU_BATCH_MAX		512
+#define SIOMMU_BATCH_DEFAULT		250
+/* flush_timeout_us in [100, 1000000]; 10 ms as in Linux. */
+#define SIOMMU_FLUSH_TIMEOUT_MIN_US	100
+#define SIOMMU_FLUSH_TIMEOUT_MAX_US	1000000
+#define SIOMMU_FLUSH_TIMEOUT_DEFAULT_US	10000
+
+extern unsigned int siommu_batch_size;
+extern unsigned int siommu_flush_timeout_us;
+
+struct siommu_batch_entry {
+	struct siommu_unit *unit;
+	struct siommu_iova *iova;
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+struct siommu_batch {
+	unsigned int n;
+	u64 first_ns;			/* when the oldest entry came */
+	struct siommu_batch_entry e[SIOMMU_BATCH_MAX];
+};
+
+void siommu_batch_add(struct siommu_batch *b, struct siommu_unit *unit,
+		      struct siommu_iova *iova, unsigned long pfn,
+		      unsigned long npages);
+void siommu_batch_flush(struct siommu_batch *b);
+u64 siommu_batch_age_us(const struct siommu_batch *b, u64 now_ns);
+unsigned long siommu_flush_timeout_jiffies(void);
+
+/* Oldest pending batch, for stats/oldest_batch_age_us. */
+u64 siommu_flush_deferred_age_us(void);
+u64 siommu_flush_percpu_age_us(void);
+int siommu_flush_percpu_init(void);
+void siommu_flush_percpu_exit(void);
+void siommu_flush_deferred_exit(void);
+
+#endif /* SCALABLE_IOMMU_FLUSH_BATCH_H */

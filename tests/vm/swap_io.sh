@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest part: every allocator x invalidation policy pair carries verified
+# NVMe I/O and iperf3 between the two NICs, switched live through sysfs;
+# then a soak: fio --verify with 2 jobs while a loop swaps allocator and
+# policy through all pairs every second.  0 verify errors, 0 faults, and
+# after detach nothing outstanding.  Needs --device nvme --device nics.
+IP=/usr/sbin/ip
+SOAK_S=${SOAK_S:-60}
+
+/usr/local/sbin/modprobe -a nvme e1000e
+wait_for 10 test -b /dev/nvme0n1
+wait_for 10 sh -c '[ $(ls -d /sys/bus/pci/drivers/e1000e/0000:* | wc -l) = 2 ]'
+nvme=$(pci_of_driver nvme)
+nics=$(ls -d /sys/bus/pci/drivers/e1000e/0000:* | xargs -n1 basename)
+grep -q '^scalable_iommu ' /proc/modules || load_module
+faults0=$(stat faults)
+allocators=$(tr -d '[]' <$SIOMMU_SYSFS/allocator)
+policies=$(tr -d '[]' <$SIOMMU_SYSFS/invalidation)
+value swap.allocators "$allocators"
+value swap.policies "$policies"
+
+for dev in $nvme $nics; do
+	expect_eq "swap.attach.$dev" ok "$(sysfs_write $SIOMMU_SYSFS/attach "$dev")"
+done
+wait_for 20 test -b /dev/nvme0n1
+wait_for 10 sh -c "ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f2)/net >/dev/null"
+a=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f1)/net)
+b=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f2)/net)
+$IP netns add peer
+$IP link set "$b" netns peer
+$IP addr add 169.254.51.1/16 dev "$a" && $IP link set "$a" up
+$IP -n peer addr add 169.254.51.2/16 dev "$b" && $IP -n peer link set "$b" up
+wait_for 15 ping -c 1 -W 1 169.254.51.2 >/dev/null
+
+fio_short() {
+	/usr/bin/fio --name="$1" --filename=/dev/nvme0n1 --direct=1 \
+		--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=8M \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 2>&1
+}
+
+for al in $allocators; do
+	for po in $policies; do
+		tag="swap.$al+$po"
+		r1=$(sysfs_write $SIOMMU_SYSFS/allocator "$al")
+		r2=$(sysfs_write $SIOMMU_SYSFS/invalidation "$po")
+		if [ "$r1" != ok ] || [ "$r2" != ok ]; then
+			fail "$tag.set" "allocator: $r1, invalidation: $r2"
+			continue
+		fi
+		check "$tag.devices" "every device on $al/$po" sh -c \
+			"[ \$(grep -c 'allocator=$al invalidation=$po' $SIOMMU_SYSFS/devices) = 3 ]"
+		out=$(fio_short "$al-$po")
+		check "$tag.fio" "fio verify" sh -c 'echo "$1" | grep -q "err= 0"' _ "$out"
+		$IP netns exec peer /usr/bin/iperf3 -s -D -1 >/dev/null 2>&1
+		sleep 0.3
+		rate=$(/usr/bin/iperf3 -c 169.254.51.2 -t 1 -f m 2>&1 |
+		       sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p')
+		check "$tag.iperf3" "${rate:-no} Mbit/s" test -n "$rate"
+	done
+done
+expect_eq swap.pairs.faults 0 $(( $(stat faults) - faults0 ))
+
+# Soak: two verifying fio jobs, swaps every second underneath.
+fio_log=/tmp/soak.fio
+/usr/bin/fio --name=soak --filename=/dev/nvme0n1 --direct=1 --ioengine=libaio \
+	--iodepth=16 --numjobs=2 --offset_increment=256M --size=256M \
+	--rw=randrw --bs=4k --verify=crc32c --verify_fatal=1 --do_verify=1 \
+	--time_based --runtime="$SOAK_S" --group_reporting >$fio_log 2>&1 &
+fio_pid=$!
+swaps=0 refused=0
+while kill -0 $fio_pid 2>/dev/null; do
+	for al in $allocators; do
+		for po in $policies; do
+			kill -0 $fio_pid 2>/dev/null || break 2
+			[ "$(sysfs_write $SIOMMU_SYSFS/allocator "$al")" = ok ] ||
+				refused=$((refused + 1))
+			[ "$(sysfs_write $SIOMMU_SYSFS/invalidation "$po")" = ok ] ||
+				refused=$((refused + 1))
+			swaps=$((swaps + 1))
+			sleep 1
+		done
+	done
+done
+wait $fio_pid
+rc=$?
+value swap.soak.swaps "$swaps"
+value swap.soak.refused "$refused"
+value swap.soak.fio "$(grep -E 'err=|IOPS=' $fio_log | tr -s ' ' | tr '\n' ';')"
+check swap.soak.fio "fio --verify, 2 jobs, ${SOAK_S}s under swaps: exit $rc" \
+	sh -c '[ "$1" = 0 ] && grep -q "err= 0" "$2"' _ "$rc" "$fio_log"
+check swap.soak.swapped "at least $SOAK_S pair changes ($swaps)" \
+	test "$swaps" -ge $((SOAK_S - 5))
+expect_eq swap.soak.faults 0 $(( $(stat faults) - faults0 ))
+expect_eq swap.soak.bad-unmaps 0 "$(stat bad_unmaps)"
+
+$IP netns del peer
+for dev in $nvme $nics; do
+	expect_eq "swap.detach.$dev" ok "$(sysfs_write $SIOMMU_SYSFS/detach "$dev")"
+done
+check swap.no-leak "no domain left behind: detach reported no leftover mappings" \
+	sh -c '! dmesg | grep -q "mapping(s) behind"'
