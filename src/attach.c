@@ -10,6 +10,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/device.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -423,6 +424,46 @@ static void reap_work(struct work_struct *work)
 void siommu_reap_init(struct siommu *sio)
 {
 	INIT_DELAYED_WORK(&sio->reap_work, reap_work);
+}
+
+/*
+ * CPU hotplug: allocators that cache ranges per CPU (magazine) give a
+ * dead CPU's caches back.  Runs on a live CPU after the dead one stopped.
+ */
+static int cpu_dead(unsigned int cpu)
+{
+	struct siommu_domain *dom;
+
+	mutex_lock(&siommu.lock);
+	list_for_each_entry(dom, &siommu.domains, node)
+		siommu_domain_cpu_dead(dom, cpu);
+	mutex_unlock(&siommu.lock);
+	return 0;
+}
+
+/**
+ * siommu_hotplug_init() - be told when a CPU goes offline
+ * @sio: the module
+ *
+ * Return: 0, or a negative errno.
+ */
+int siommu_hotplug_init(struct siommu *sio)
+{
+	int ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+					    KBUILD_MODNAME ":dead", NULL,
+					    cpu_dead);
+
+	if (ret < 0)
+		return ret;
+	sio->hotplug_state = ret;
+	return 0;
+}
+
+void siommu_hotplug_exit(struct siommu *sio)
+{
+	if (sio->hotplug_state > 0)
+		cpuhp_remove_state_nocalls(sio->hotplug_state);
+	sio->hotplug_state = 0;
 }
 
 /**

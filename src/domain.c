@@ -415,6 +415,25 @@ bool siommu_domain_reap(struct siommu_domain *dom)
 }
 
 /**
+ * siommu_domain_cpu_dead() - a CPU went offline: its caches go back
+ * @dom: the domain
+ * @cpu: the CPU
+ *
+ * Caller holds sio->lock, so no instance is torn down meanwhile.
+ */
+void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu)
+{
+	unsigned int slot;
+
+	for (slot = 0; slot < SIOMMU_IOVA_SLOTS; slot++) {
+		struct siommu_iova *iova = slot_get(dom, slot);
+
+		if (iova && iova->ops->cpu_dead)
+			iova->ops->cpu_dead(iova, cpu);
+	}
+}
+
+/**
  * siommu_domain_set_flush() - a new invalidation policy for new unmaps
  * @dom: the domain
  * @ops: the policy

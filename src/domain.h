@@ -96,6 +96,7 @@ int siommu_domain_set_allocator(struct siommu_domain *dom,
 void siommu_domain_set_flush(struct siommu_domain *dom,
 			     const struct siommu_flush_ops *ops);
 bool siommu_domain_reap(struct siommu_domain *dom);
+void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu);
 const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom);
 const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom);
 unsigned long siommu_domain_outstanding(struct siommu_domain *dom);

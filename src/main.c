@@ -200,10 +200,13 @@ static int __init siommu_init(void)
 	ret = siommu_flush_percpu_init();
 	if (ret)
 		goto release_units;
+	ret = siommu_hotplug_init(sio);
+	if (ret)
+		goto exit_percpu;
 	siommu_report(sio);
 	ret = siommu_units_enable(sio);
 	if (ret)
-		goto release_units;
+		goto exit_hotplug;
 	siommu_fault_start(sio);
 	ret = siommu_sysfs_init(sio);
 	if (ret)
@@ -217,9 +220,14 @@ static int __init siommu_init(void)
 detach:
 	siommu_detach_all(sio);
 	siommu_sysfs_exit(sio);
+	cancel_delayed_work_sync(&sio->reap_work);
+	siommu_flush_deferred_exit();
 disable:
 	siommu_fault_stop(sio);
 	siommu_units_disable(sio);
+exit_hotplug:
+	siommu_hotplug_exit(sio);
+exit_percpu:
 	siommu_flush_percpu_exit();
 release_units:
 	siommu_units_release(sio);
@@ -237,6 +245,7 @@ static void __exit siommu_exit(void)
 	siommu_sysfs_exit(sio);
 	siommu_detach_all(sio);
 	cancel_delayed_work_sync(&sio->reap_work);
+	siommu_hotplug_exit(sio);
 	siommu_flush_deferred_exit();
 	siommu_flush_percpu_exit();
 	siommu_fault_stop(sio);

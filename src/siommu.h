@@ -86,6 +86,7 @@ struct siommu {
 	const struct siommu_iova_ops *allocator;
 	const struct siommu_flush_ops *flush;
 	struct delayed_work reap_work;	/* tears down drained allocators */
+	int hotplug_state;		/* our CPU hotplug state, 0: none */
 	struct delayed_work fault_work;	/* fault polling */
 	bool fault_polling;
 };
@@ -144,6 +145,8 @@ int siommu_set_allocator(struct siommu *sio,
 			 const struct siommu_iova_ops *ops);
 int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops);
 void siommu_reap_init(struct siommu *sio);
+int siommu_hotplug_init(struct siommu *sio);
+void siommu_hotplug_exit(struct siommu *sio);
 struct siommu_domain *siommu_domain_of_sid(struct siommu *sio,
 					   struct siommu_unit *unit, u16 sid);
 

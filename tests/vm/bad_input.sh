@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest part: bad writes to every control file get the documented errno
+# Guest part: bad writes to every writable control file get the documented errno
 # and change nothing.  Runs after a device is attached (any part that
 # attaches one), so "state unchanged" covers a managed device too.
 grep -q '^scalable_iommu ' /proc/modules || load_module
@@ -20,7 +20,8 @@ expect_eq bad.attach-victim ok "$(sysfs_write $SIOMMU_SYSFS/attach "$victim")"
 # (mappings=, table_pages=) move with its I/O and are left out.
 snapshot() {
 	sed 's/ mappings=.*//' $SIOMMU_SYSFS/devices
-	cat $SIOMMU_SYSFS/allocator $SIOMMU_SYSFS/invalidation
+	cat $SIOMMU_SYSFS/allocator $SIOMMU_SYSFS/invalidation \
+		$SIOMMU_SYSFS/batch_size $SIOMMU_SYSFS/flush_timeout_us
 }
 before=$(snapshot)
 long=$(head -c 3000 /dev/zero | tr '\0' 'a')
@@ -60,12 +61,23 @@ invalidation|<empty-line>|Invalid argument
 invalidation|garbage|Invalid argument
 invalidation|<long>|Invalid argument
 invalidation|strictly|Invalid argument
+batch_size|<empty-line>|Invalid argument
+batch_size|0|Invalid argument
+batch_size|513|Invalid argument
+batch_size|-1|Invalid argument
+batch_size|12abc|Invalid argument
+batch_size|99999999999999999999|Invalid argument
+flush_timeout_us|<empty-line>|Invalid argument
+flush_timeout_us|99|Invalid argument
+flush_timeout_us|1000001|Invalid argument
+flush_timeout_us|garbage|Invalid argument
+flush_timeout_us|<long>|Invalid argument
 TABLE
 
 expect_eq bad.state-unchanged "$before" "$(snapshot)"
 check bad.logged "each refusal logged by the module" \
-	test "$(log_since | grep -c 'scalable_iommu')" -ge 15
+	test "$(log_since | grep -c 'scalable_iommu')" -ge 30
 expect_eq bad.no-warnings 0 "$(log_since | grep -c -e WARNING -e 'Call Trace')"
-expect_eq bad.allocator-shown "[rbtree]" "$(cat $SIOMMU_SYSFS/allocator)"
-expect_eq bad.invalidation-shown "[strict]" "$(cat $SIOMMU_SYSFS/invalidation)"
+expect_eq bad.allocator-active "[rbtree]" "$(grep -o '\[[a-z]*\]' $SIOMMU_SYSFS/allocator)"
+expect_eq bad.invalidation-active "[strict]" "$(grep -o '\[[a-z]*\]' $SIOMMU_SYSFS/invalidation)"
 expect_eq bad.detach-victim ok "$(sysfs_write $SIOMMU_SYSFS/detach "$victim")"

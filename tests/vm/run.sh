@@ -28,6 +28,7 @@ TESTS=(
 	"io-aw39-ir-on|--aw-bits 39 --intremap on $IO|$IO_PARTS"
 	"io-aw48-ir-on|--aw-bits 48 --intremap on $IO|$IO_PARTS"
 	"io-identity-cm|--aw-bits 48 --intremap off --unit-opts pt=off,caching-mode=on $IO --env EXPECT_UNMANAGED=identity|$IO_PARTS"
+	"swap-aw48-ir-on|--aw-bits 48 --intremap on --device nvme --device nics --timeout 500|swap_io.sh"
 	"io-registers|--aw-bits 48 --intremap off --device nvme --device edu --env SIOMMU_PARAMS=register_invalidation=1 --env EXPECT_INVAL=registers|nvme_io.sh edu_protect.sh"
 	"refuse-no-vtd|--no-iommu --env EXPECT_ERROR=No.such.device --env EXPECT_LOG=no.ACPI.DMAR.table|refusal.sh"
 	"refuse-intel-iommu-on|--append intel_iommu=on --intremap on --env EXPECT_ERROR=Device.or.resource.busy --env EXPECT_LOG=intel_iommu=on|refusal.sh"
