@@ -34,6 +34,7 @@
 
 const struct siommu_iova_ops *const siommu_allocators[] = {
 	&siommu_iova_rbtree_ops,
+	&siommu_iova_kmalloc_ops,
 	&siommu_iova_linux_ops,
 };
 const unsigned int siommu_nr_allocators = ARRAY_SIZE(siommu_allocators);
@@ -338,7 +339,7 @@ void siommu_domain_destroy(struct siommu_domain *dom)
 	siommu_domain_flush(dom)->drain();
 	left = siommu_domain_outstanding(dom);
 	if (left)
-		pci_warn(dom->pdev, "driver left %lu DMA mapping(s) behind; freed with the domain\n",
+		pci_warn(dom->pdev, "driver left %lu DMA mapping(s) behind; released with the domain (the kmalloc allocator leaks their slab objects)\n",
 			 left);
 	for (i = 0; i < SIOMMU_IOVA_SLOTS; i++) {
 		struct siommu_iova *iova = slot_get(dom, i);

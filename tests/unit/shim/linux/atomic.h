@@ -38,4 +38,17 @@ static inline void atomic_long_dec(atomic_long_t *a)
 {
 	__atomic_fetch_sub(&a->counter, 1, __ATOMIC_RELAXED);
 }
+
+/* Add @v unless the value is @u; true when it added (a full barrier). */
+static inline bool atomic_long_add_unless(atomic_long_t *a, long v, long u)
+{
+	long old = __atomic_load_n(&a->counter, __ATOMIC_RELAXED);
+
+	while (old != u)
+		if (__atomic_compare_exchange_n(&a->counter, &old, old + v,
+						false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
 #endif

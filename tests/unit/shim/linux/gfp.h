@@ -9,6 +9,7 @@
 
 #define GFP_KERNEL	0x1u
 #define GFP_ATOMIC	0x2u
+#define __GFP_NOWARN	0x4u
 #define PAGE_SIZE	4096UL
 
 unsigned long get_zeroed_page(gfp_t gfp);

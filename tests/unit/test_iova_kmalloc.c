@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the "kmalloc" IOVA allocator (src/iova/kmalloc.c compiled
+ * unchanged over the shim).  The shim's kmalloc() is malloc() and its
+ * direct map starts at address 0 (shim/iova_direct_map.h), so a pfn here
+ * is a heap address: spaces reach 2^47 - 1, and where allocations land is
+ * learnt from probe objects.  Built twice: with ASan+UBSan, and with TSan
+ * for the concurrent test.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "shim.h"
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+
+#include "iova_alloc.h"
+#include "iova_direct_map.h"
+
+int harness_passed, harness_failed;
+
+static const struct siommu_iova_ops *ops = &siommu_iova_kmalloc_ops;
+
+#define WIDE_END	((1UL << 47) - 1)
+
+/* A small deterministic generator, one state per thread. */
+static unsigned long rnd(unsigned long long *state)
+{
+	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned long)(*state >> 33);
+}
+
+struct live_range {
+	unsigned long pfn, n;
+};
+
+static int by_pfn(const void *a, const void *b)
+{
+	const struct live_range *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/* Sorts @r; the number of neighbours that overlap. */
+static unsigned long overlapping(struct live_range *r, unsigned long nr)
+{
+	unsigned long i, bad = 0;
+
+	qsort(r, nr, sizeof(*r), by_pfn);
+	for (i = 1; i < nr; i++)
+		if (r[i - 1].pfn + r[i - 1].n > r[i].pfn)
+			bad++;
+	return bad;
+}
+
+/* Where the next small objects land: the offset of a fresh one. */
+static unsigned long probe(size_t bytes)
+{
+	void *p = kmalloc(bytes, GFP_KERNEL);
+	unsigned long off = (unsigned long)p - SIOMMU_DIRECT_MAP_BASE;
+
+	kfree(p);
+	return off;
+}
+
+/* Objects the instance holds beyond its outstanding ranges. */
+static long quarantined(struct siommu_iova *iova, long base)
+{
+	return shim_kmalloc_outstanding() - base - 1 -
+	       (long)ops->outstanding(iova);
+}
+
+static void test_create(void)
+{
+	struct siommu_iova *iova;
+
+	EXPECT(strcmp(ops->name, "kmalloc") == 0, "name %s", ops->name);
+	EXPECT(!ops->create(0, 100), "start_pfn 0");
+	EXPECT(!ops->create(10, 9), "empty space");
+	shim_fail_alloc_after = 0;
+	EXPECT(!ops->create(1, WIDE_END), "allocation fails");
+	shim_fail_alloc_after = -1;
+	iova = ops->create(1, WIDE_END);
+	EXPECT(iova && iova->ops == ops && iova->start_pfn == 1 &&
+	       iova->end_pfn == WIDE_END, "created");
+	EXPECT(ops->alloc(iova, 0, ULONG_MAX) == 0, "0 pages");
+	EXPECT(ops->alloc(iova, KMALLOC_MAX_SIZE + 1, ULONG_MAX) == 0,
+	       "beyond the largest kmalloc");
+	EXPECT(ops->alloc(iova, 1, 0) == 0, "limit under start_pfn");
+	EXPECT(ops->outstanding(iova) == 0, "none out");
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
+static void test_check_space(void)
+{
+	EXPECT(ops->check_space, "has check_space");
+	/* A 48-bit unit's pfns: narrower than the shim's direct map. */
+	EXPECT(ops->check_space(1, (1UL << 36) - 1) == -ERANGE, "48-bit");
+	EXPECT(ops->check_space(1, WIDE_END - 1) == -ERANGE, "one short");
+	EXPECT(ops->check_space(1, WIDE_END) == 0, "just wide enough");
+	EXPECT(ops->check_space(1, ULONG_MAX) == 0, "everything");
+	EXPECT(ops->check_space(5, 4) == -ERANGE, "empty");
+	EXPECT(ops->check_space(1, siommu_direct_map_bytes() - 1) == 0,
+	       "the direct map's last byte");
+}
+
+/*
+ * Thousands of random sizes, a few thousand live at a time: checked
+ * for alignment, bounds and (sorted) for overlaps every so often.
+ */
+#define RAND_LIVE	3000
+
+static void test_random_disjoint(void)
+{
+	static struct live_range live[RAND_LIVE], sorted[RAND_LIVE];
+	struct siommu_iova *iova = ops->create(1, WIDE_END);
+	unsigned long long seed = 42;
+	unsigned long op, nlive = 0, n, pfn, i, allocs = 0, checks = 0;
+	unsigned long misaligned = 0, out_of_bounds = 0, overlaps = 0;
+	unsigned long fails = 0, bad_free = 0, bad_count = 0;
+
+	for (op = 0; op < 40000; op++) {
+		if (nlive < RAND_LIVE && (nlive == 0 || rnd(&seed) % 100 < 60)) {
+			switch (rnd(&seed) % 8) {
+			case 0:
+				n = 1 + rnd(&seed) % 5000;
+				break;
+			case 1:
+				n = 1UL << (rnd(&seed) % 17);
+				break;
+			default:
+				n = 1 + rnd(&seed) % 40;
+			}
+			pfn = ops->alloc(iova, n, ULONG_MAX);
+			if (!pfn) {
+				fails++;
+				continue;
+			}
+			allocs++;
+			if (pfn % roundup_pow_of_two(n))
+				misaligned++;
+			if (pfn < 1 || pfn + n - 1 > WIDE_END)
+				out_of_bounds++;
+			live[nlive++] = (struct live_range){ pfn, n };
+		} else {
+			i = rnd(&seed) % nlive;
+			if (ops->free(iova, live[i].pfn, live[i].n))
+				bad_free++;
+			live[i] = live[--nlive];
+		}
+		if (ops->outstanding(iova) != nlive)
+			bad_count++;
+		if (op % 2000 == 1999) {
+			memcpy(sorted, live, nlive * sizeof(*live));
+			overlaps += overlapping(sorted, nlive);
+			checks++;
+		}
+	}
+	EXPECT(fails == 0, "%lu failures in a wide space", fails);
+	EXPECT(allocs > 20000, "only %lu allocations", allocs);
+	EXPECT(misaligned == 0, "%lu misaligned", misaligned);
+	EXPECT(out_of_bounds == 0, "%lu out of bounds", out_of_bounds);
+	EXPECT(overlaps == 0, "%lu overlaps in %lu checks", overlaps, checks);
+	EXPECT(bad_free == 0, "%lu frees refused", bad_free);
+	EXPECT(bad_count == 0, "outstanding wrong %lu times", bad_count);
+	EXPECT(shim_kmalloc_outstanding() == (long)nlive + 1,
+	       "%ld objects for %lu ranges", shim_kmalloc_outstanding(), nlive);
+	while (nlive--)
+		ops->free(iova, live[nlive].pfn, live[nlive].n);
+	EXPECT(ops->outstanding(iova) == 0, "all freed");
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
+/*
+ * The device's limit and the space's end: an object above either is
+ * given back at once and alloc says 0, for the caller to fall back.
+ */
+static void test_limits(void)
+{
+	struct siommu_iova *iova = ops->create(1, WIDE_END);
+	unsigned long p[1000], lim, i, above = 0, ok = 0, under = 0;
+	unsigned long mid;
+
+	EXPECT(ops->alloc(iova, 1, 1000) == 0, "nothing under 1000");
+	EXPECT(ops->alloc(iova, 4, 1UL << 20) == 0, "nothing under 2^20");
+	EXPECT(ops->outstanding(iova) == 0 &&
+	       shim_kmalloc_outstanding() == 1, "and nothing kept");
+
+	/* Under a limit in the middle of where objects land. */
+	for (i = 0; i < 1000; i++)
+		p[i] = ops->alloc(iova, 1 + i % 16, ULONG_MAX);
+	mid = p[500];
+	for (i = 0; i < 1000; i++)
+		ops->free(iova, p[i], 1 + i % 16);
+	for (i = 0; i < 1000; i++) {
+		lim = mid + i % 64;
+		p[i] = ops->alloc(iova, 1 + i % 16, lim);
+		if (!p[i])
+			continue;
+		ok++;
+		if (p[i] + i % 16 > lim)
+			above++;
+	}
+	EXPECT(above == 0, "%lu of %lu above the limit", above, ok);
+	EXPECT(ops->outstanding(iova) == ok &&
+	       shim_kmalloc_outstanding() == (long)ok + 1,
+	       "%lu out, %ld objects", ok, shim_kmalloc_outstanding());
+	for (i = 0; i < 1000; i++)
+		if (p[i])
+			EXPECT(ops->free(iova, p[i], 1 + i % 16) == 0, "free");
+	ops->destroy(iova);
+
+	/* The space's end below where objects land: nothing fits. */
+	mid = probe(8);
+	iova = ops->create(1, mid / 2);
+	for (i = 0; i < 100; i++)
+		if (ops->alloc(iova, 1, ULONG_MAX))
+			under++;
+	EXPECT(under == 0, "%lu above the space's end", under);
+	EXPECT(shim_kmalloc_outstanding() == 1, "and nothing kept");
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
+/*
+ * start_pfn above where the next objects land: those below are held
+ * aside, never handed out, and given back at destroy.
+ */
+static void test_start_pfn(void)
+{
+	unsigned long start = probe(8) + 4096, p[500], i, got = 0, below = 0;
+	struct siommu_iova *iova = ops->create(start, WIDE_END);
+	long q;
+
+	for (i = 0; i < 500; i++) {
+		p[i] = ops->alloc(iova, 1, ULONG_MAX);
+		if (p[i] && p[i] < start)
+			below++;
+		got += !!p[i];
+	}
+	q = quarantined(iova, 0);
+	EXPECT(below == 0, "%lu below start_pfn", below);
+	EXPECT(got > 400, "only %lu of 500", got);
+	EXPECT(q > 0, "%ld quarantined", q);
+	for (i = 0; i < 500; i++)
+		if (p[i])
+			ops->free(iova, p[i], 1);
+	EXPECT(quarantined(iova, 0) == q, "quarantine kept");
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
+static bool hits(unsigned long pfn, unsigned long n, unsigned long lo,
+		 unsigned long hi)
+{
+	return pfn <= hi && pfn + n - 1 >= lo;
+}
+
+/*
+ * Reservations where the next objects land: none is ever handed out,
+ * and frees inside one are refused before any kfree().
+ */
+static void test_reserve(void)
+{
+	unsigned long lo = probe(8), hi = lo + 16384, lo2, hi2;
+	struct live_range r[2000];
+	struct siommu_iova *iova = ops->create(1, WIDE_END);
+	unsigned long i, n, got = 0, inside = 0;
+	unsigned long long seed = 5;
+	long q;
+
+	/* Overlapping, touching and clipped reservations merge. */
+	lo2 = lo + (1UL << 30);
+	hi2 = lo2 + 1000;
+	EXPECT(ops->reserve(iova, lo2, lo2 + 500) == 0, "r2 part 1");
+	EXPECT(ops->reserve(iova, lo2 + 501, hi2) == 0, "r2 touching");
+	EXPECT(ops->reserve(iova, lo, lo + 8191) == 0, "r1 part 1");
+	EXPECT(ops->reserve(iova, lo + 4096, hi) == 0, "r1 overlapping");
+	EXPECT(ops->reserve(iova, 0, 0) == 0, "below the start: nothing");
+	EXPECT(ops->reserve(iova, WIDE_END, ULONG_MAX) == 0, "clipped");
+	EXPECT(ops->outstanding(iova) == 0, "reservations not counted");
+
+	for (i = 0; i < 2000; i++) {
+		n = 1 + rnd(&seed) % 4;
+		r[i].n = n;
+		r[i].pfn = ops->alloc(iova, n, ULONG_MAX);
+		if (!r[i].pfn)
+			continue;
+		got++;
+		if (hits(r[i].pfn, n, lo, hi) || hits(r[i].pfn, n, lo2, hi2) ||
+		    r[i].pfn + n - 1 >= WIDE_END)
+			inside++;
+	}
+	q = quarantined(iova, 0);
+	EXPECT(inside == 0, "%lu of %lu inside a reservation", inside, got);
+	EXPECT(got > 1900, "only %lu of 2000", got);
+	EXPECT(q > 0, "%ld quarantined", q);
+
+	/* Refused, with ranges out (so a kfree() would be real). */
+	EXPECT(ops->free(iova, lo2 + 504, 1) == -EINVAL, "in r2's join");
+	EXPECT(ops->free(iova, (hi & ~7UL) - 8, 1) == -EINVAL, "in r1");
+	EXPECT(ops->free(iova, WIDE_END & ~7UL, 8) == -EINVAL, "at the end");
+	EXPECT(ops->outstanding(iova) == got, "count unchanged");
+	for (i = 0; i < 2000; i++)
+		if (r[i].pfn)
+			EXPECT(ops->free(iova, r[i].pfn, r[i].n) == 0, "free");
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+
+	/* The array is small: a disjoint one too many is -ENOMEM. */
+	iova = ops->create(1, WIDE_END);
+	for (i = 0; i < 32; i++)
+		if (ops->reserve(iova, 1000 * (i + 1), 1000 * (i + 1) + 9))
+			break;
+	EXPECT(i == 32, "32 disjoint reservations, %lu taken", i);
+	EXPECT(ops->reserve(iova, 500, 509) == -ENOMEM, "33rd: -ENOMEM");
+	EXPECT(ops->reserve(iova, 995, 2005) == 0, "merging still works");
+	EXPECT(ops->reserve(iova, 500, 509) == 0, "then room for one");
+	EXPECT(ops->reserve(iova, 1, ULONG_MAX) == 0, "all in one");
+	EXPECT(ops->alloc(iova, 1, ULONG_MAX) == 0, "nothing left");
+	EXPECT(quarantined(iova, 0) == 16, "%ld quarantined for one try",
+	       quarantined(iova, 0));
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
+static void test_alloc_failure(void)
+{
+	struct siommu_iova *iova = ops->create(1, WIDE_END);
+	unsigned long p, start;
+
+	shim_fail_alloc_after = 0;
+	EXPECT(ops->alloc(iova, 3, ULONG_MAX) == 0, "kmalloc fails");
+	shim_fail_alloc_after = -1;
+	EXPECT(ops->outstanding(iova) == 0, "nothing out");
+	EXPECT(shim_kmalloc_outstanding() == 1, "nothing kept");
+	p = ops->alloc(iova, 3, ULONG_MAX);
+	EXPECT(p, "works again");
+	EXPECT(ops->free(iova, p, 3) == 0, "freed");
+	ops->destroy(iova);
+
+	/* Failing after a few quarantined tries: those are kept, no more. */
+	start = probe(8) + 4096;
+	iova = ops->create(start, WIDE_END);
+	shim_fail_alloc_after = 3;
+	p = ops->alloc(iova, 1, ULONG_MAX);
+	shim_fail_alloc_after = -1;
+	EXPECT(p == 0 || p >= start, "p %lu", p);
+	EXPECT(shim_kmalloc_outstanding() == 1 + !!p + quarantined(iova, 0),
+	       "%ld objects", shim_kmalloc_outstanding());
+	if (p)
+		ops->free(iova, p, 1);
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
+/*
+ * Frees alloc cannot have made are refused without a kfree(); a double
+ * free is not detected (ASan would abort on it): not tried here.
+ */
+static void test_bad_free(void)
+{
+	/* Not quite 2^47: so that a range can run past the end. */
+	struct siommu_iova *iova = ops->create(1, WIDE_END - 4);
+	unsigned long a, b;
+
+	EXPECT(ops->free(iova, 4096, 1) == -EINVAL, "nothing outstanding");
+	a = ops->alloc(iova, 3, ULONG_MAX);
+	b = ops->alloc(iova, 100, ULONG_MAX);
+	EXPECT(a && a % 8 == 0 && b && b % 128 == 0, "a %lu b %lu", a, b);
+	EXPECT(ops->free(iova, 0, 1) == -EINVAL, "pfn 0");
+	EXPECT(ops->free(iova, a, 0) == -EINVAL, "0 pages");
+	EXPECT(ops->free(iova, a + 1, 1) == -EINVAL, "misaligned");
+	EXPECT(ops->free(iova, b + 64, 100) == -EINVAL, "misaligned for 100");
+	EXPECT(ops->free(iova, 1UL << 47, 1) == -EINVAL, "beyond the end");
+	EXPECT(ops->free(iova, WIDE_END & ~7UL, 8) == -EINVAL,
+	       "running past the end");
+	EXPECT(ops->free(iova, a, KMALLOC_MAX_SIZE + 1) == -EINVAL, "huge");
+	EXPECT(ops->outstanding(iova) == 2, "count unchanged");
+	EXPECT(shim_kmalloc_outstanding() == 3, "objects unchanged");
+	/* Same alignment, other size: the whole object goes, harmlessly. */
+	EXPECT(ops->free(iova, a, 5) == 0, "a as 5 pages");
+	EXPECT(ops->free(iova, b, 128) == 0, "b as 128 pages");
+	EXPECT(ops->outstanding(iova) == 0, "none out");
+	EXPECT(ops->free(iova, a, 3) == -EINVAL, "count at 0: refused");
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
+/*
+ * Destroy does not know the ranges still out: their objects stay
+ * allocated (leaked, with a warning); the rest of the instance goes.
+ */
+static void test_destroy_outstanding(void)
+{
+	unsigned long start = probe(8) + 4096, p[100], i, left = 0;
+	struct siommu_iova *iova = ops->create(start, WIDE_END);
+
+	/* Some allocations may fail: 16 objects in a row below start. */
+	for (i = 0; i < 100; i++)
+		p[i] = ops->alloc(iova, 1 + i % 9, ULONG_MAX);
+	for (i = 0; i < 100; i++) {
+		if (i % 2 && p[i])
+			left++;
+		else if (p[i])
+			ops->free(iova, p[i], 1 + i % 9);
+	}
+	EXPECT(left > 40 && ops->outstanding(iova) == left, "%lu out of %lu",
+	       ops->outstanding(iova), left);
+	EXPECT(quarantined(iova, 0) > 0, "some quarantined too");
+	fprintf(stderr, "(a warning of %lu leaked ranges is expected)\n", left);
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == (long)left,
+	       "%ld left for %lu ranges", shim_kmalloc_outstanding(), left);
+	for (i = 1; i < 100; i += 2)
+		if (p[i])
+			kfree((void *)(SIOMMU_DIRECT_MAP_BASE + p[i]));
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
+/*
+ * Threads share one instance (with a reservation where objects land, so
+ * quarantining runs concurrently too).  In rounds: each churns through
+ * random sizes holding a small working set, then all stop and the ranges
+ * live across every thread are checked for overlaps.
+ */
+#define THREADS		4
+#define MT_LIVE		64
+#define MT_ROUNDS	20
+
+static struct live_range mt_live[THREADS][MT_LIVE];
+static unsigned long mt_nlive[THREADS];
+static pthread_barrier_t mt_barrier;
+static unsigned long mt_lo, mt_hi;
+
+struct mt_worker {
+	struct siommu_iova *iova;
+	unsigned int id;
+	unsigned long long seed;
+	unsigned long errors, allocs;
+};
+
+static void *mt_work(void *arg)
+{
+	struct mt_worker *w = arg;
+	struct live_range *live = mt_live[w->id];
+	unsigned long nlive = 0, i, n, pfn, op, round;
+
+	for (round = 0; round < MT_ROUNDS; round++) {
+		for (op = 0; op < 2000; op++) {
+			if (nlive < MT_LIVE &&
+			    (nlive == 0 || rnd(&w->seed) & 1)) {
+				n = 1 + rnd(&w->seed) % 20;
+				pfn = ops->alloc(w->iova, n, ULONG_MAX);
+				if (!pfn)
+					continue;
+				w->allocs++;
+				if (pfn % roundup_pow_of_two(n) ||
+				    hits(pfn, n, mt_lo, mt_hi))
+					w->errors++;
+				live[nlive++] = (struct live_range){ pfn, n };
+			} else {
+				i = rnd(&w->seed) % nlive;
+				if (ops->free(w->iova, live[i].pfn,
+					      live[i].n))
+					w->errors++;
+				live[i] = live[--nlive];
+			}
+		}
+		mt_nlive[w->id] = nlive;
+		pthread_barrier_wait(&mt_barrier);	/* main checks */
+		pthread_barrier_wait(&mt_barrier);
+	}
+	while (nlive--)
+		if (ops->free(w->iova, live[nlive].pfn, live[nlive].n))
+			w->errors++;
+	return NULL;
+}
+
+static void test_concurrent(void)
+{
+	static struct live_range all[THREADS * MT_LIVE];
+	struct siommu_iova *iova = ops->create(1, WIDE_END);
+	struct mt_worker w[THREADS];
+	pthread_t tid[THREADS];
+	unsigned long errors = 0, allocs = 0, overlaps = 0, nall, out_bad = 0;
+	unsigned int t, round;
+
+	/*
+	 * 1 MiB either side of a small object: the sanitizers' allocators
+	 * hand out a size class's objects in address order from one region,
+	 * so the first small ones every thread takes land in it and are
+	 * quarantined, by all threads at once.
+	 */
+	mt_lo = probe(8) - (1UL << 20);
+	mt_hi = mt_lo + (1UL << 21);
+	ops->reserve(iova, mt_lo, mt_hi);
+	pthread_barrier_init(&mt_barrier, NULL, THREADS + 1);
+	for (t = 0; t < THREADS; t++) {
+		w[t] = (struct mt_worker){ .iova = iova, .id = t,
+					   .seed = t + 1 };
+		pthread_create(&tid[t], NULL, mt_work, &w[t]);
+	}
+	for (round = 0; round < MT_ROUNDS; round++) {
+		pthread_barrier_wait(&mt_barrier);
+		nall = 0;
+		for (t = 0; t < THREADS; t++) {
+			memcpy(all + nall, mt_live[t],
+			       mt_nlive[t] * sizeof(*all));
+			nall += mt_nlive[t];
+		}
+		overlaps += overlapping(all, nall);
+		if (ops->outstanding(iova) != nall)
+			out_bad++;
+		pthread_barrier_wait(&mt_barrier);
+	}
+	for (t = 0; t < THREADS; t++) {
+		pthread_join(tid[t], NULL);
+		errors += w[t].errors;
+		allocs += w[t].allocs;
+	}
+	pthread_barrier_destroy(&mt_barrier);
+	EXPECT(errors == 0, "%lu errors in %lu allocations", errors, allocs);
+	EXPECT(overlaps == 0, "%lu overlaps across threads", overlaps);
+	EXPECT(out_bad == 0, "outstanding wrong in %lu rounds", out_bad);
+	EXPECT(allocs > 50000, "only %lu allocations", allocs);
+	EXPECT(ops->outstanding(iova) == 0, "%lu out", ops->outstanding(iova));
+	EXPECT(quarantined(iova, 0) > 0, "none quarantined");
+	printf("concurrent: %lu allocations, %ld objects quarantined\n",
+	       allocs, quarantined(iova, 0));
+	ops->destroy(iova);
+	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
+	       shim_kmalloc_outstanding());
+}
+
+int main(int argc, char **argv)
+{
+	test_create();
+	test_check_space();
+	test_random_disjoint();
+	test_limits();
+	test_start_pfn();
+	test_reserve();
+	test_alloc_failure();
+	test_bad_free();
+	test_destroy_outstanding();
+	test_concurrent();
+	return harness_report(argv[0]);
+}

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Instructions per alloc+free pair of each IOVA allocator, counted by
+# callgrind over the userspace benchmark (tests/unit/bench_iova.c): one
+# thread, PAIRS pairs, collection switched on inside bench_pairs() only.
+# Prints CSV: allocator,instr_per_pair.
+#   tools/bench-callgrind.sh [PAIRS [1|mix]]
+# The count is of the allocator over the shim: kmalloc is glibc malloc,
+# a spinlock a pthread mutex.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+pairs=${1:-200000}
+size=${2:-1}
+ensure_packages valgrind
+make -s -C "$SIOMMU_ROOT/tests/unit" bench_iova >&2 || die "bench build failed"
+bench=$SIOMMU_ROOT/tests/unit/bench_iova
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "allocator,instr_per_pair"
+for a in $("$bench" -l); do
+	res=$(valgrind --tool=callgrind --callgrind-out-file="$out/$a.cg" \
+		--collect-atstart=no --toggle-collect=bench_pairs \
+		"$bench" -c "$a" -n "$pairs" -s "$size" 2>"$out/$a.log") ||
+		{ cat "$out/$a.log" >&2; die "$a: run failed"; }
+	collected=$(echo "$res" | sed -n 's/^pairs_collected=//p')
+	instr=$(sed -n 's/^summary: *//p' "$out/$a.cg" | awk '{print $1}')
+	[ -n "$collected" ] && [ -n "$instr" ] || die "$a: no count"
+	awk -v a="$a" -v i="$instr" -v n="$collected" \
+		'BEGIN { printf "%s,%.1f\n", a, i / n }'
+done
