@@ -46,20 +46,25 @@ const struct siommu_flush_ops *const siommu_policies[] = {
 };
 const unsigned int siommu_nr_policies = ARRAY_SIZE(siommu_policies);
 
-/* The stretch of IOVA pfns slot @slot owns on @unit (see domain.h). */
+/*
+ * The stretch of IOVA pfns slot @slot owns on @unit (see domain.h): the
+ * space cut in eight aligned power-of-two stretches, slot i taking the
+ * i-th; slot 0 keeps only the part of its stretch below 4 GiB.  Aligned
+ * starts let an allocator count offsets from its start (kmalloc) and keep
+ * the alignment invalidation wants.
+ */
 static void slot_space(const struct siommu_unit *unit, unsigned int slot,
 		       unsigned long *lo, unsigned long *hi)
 {
-	unsigned long last = unit->max_iova >> VTD_PAGE_SHIFT;
-	unsigned long low_last = min(last, (1UL << (32 - VTD_PAGE_SHIFT)) - 1);
-	unsigned long stretch = (last - low_last) / (SIOMMU_IOVA_SLOTS - 1);
+	unsigned long pfns = (unit->max_iova >> VTD_PAGE_SHIFT) + 1;
+	unsigned long stretch = pfns / SIOMMU_IOVA_SLOTS;
 
 	if (slot == SIOMMU_FALLBACK_SLOT) {
 		*lo = 1;
-		*hi = low_last;
+		*hi = min(stretch, 1UL << (32 - VTD_PAGE_SHIFT)) - 1;
 		return;
 	}
-	*lo = low_last + 1 + (slot - 1) * stretch;
+	*lo = slot * stretch;
 	*hi = *lo + stretch - 1;
 }
 

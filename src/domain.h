@@ -44,9 +44,9 @@ extern const struct siommu_flush_ops siommu_flush_percpu_ops;
  *
  *   slot 0      rbtree over the 32-bit space, for devices whose DMA mask
  *               the active allocator cannot serve (the fallback);
- *   slots 1-7   the rest of the space in seven equal stretches, one per
- *               allocator instance made for the active choice, kept
- *               until the last range it handed out comes back.
+ *   slots 1-7   the i-th eighth of the space each, one per allocator
+ *               instance made for the active choice, kept until the last
+ *               range it handed out comes back.
  */
 #define SIOMMU_IOVA_SLOTS	8
 #define SIOMMU_FALLBACK_SLOT	0

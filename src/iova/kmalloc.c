@@ -83,6 +83,13 @@ struct iova_km_resv {
 struct iova_km {
 	struct siommu_iova base;
 	/*
+	 * The pfn that offset 0 stands for: start_pfn rounded down to the
+	 * direct map's size, a power of two.  A space starting near 0 counts
+	 * offsets from 0; one of the domain's upper stretches (aligned to
+	 * its size) counts them from its start.  Alignment carries over.
+	 */
+	unsigned long origin;
+	/*
 	 * Ranges handed out and not freed.  One cache line every CPU writes:
 	 * in the userspace benchmark it costs ~40% of single-thread speed and
 	 * all of the gain from a second thread.  Per-CPU counts summed by
@@ -115,10 +122,16 @@ static unsigned long iova_km_bytes(unsigned long npages)
 	return bytes < sizeof(void *) ? sizeof(void *) : bytes;
 }
 
+static unsigned long iova_km_origin(unsigned long start_pfn)
+{
+	return start_pfn & ~(roundup_pow_of_two(siommu_direct_map_bytes()) - 1);
+}
+
 static int iova_km_check_space(unsigned long start_pfn, unsigned long end_pfn)
 {
-	/* The highest pfn: the last byte of the direct map. */
-	if (start_pfn > end_pfn || end_pfn < siommu_direct_map_bytes() - 1)
+	/* The highest pfn: the direct map's last byte, from the origin. */
+	if (start_pfn > end_pfn || end_pfn - iova_km_origin(start_pfn) <
+				   siommu_direct_map_bytes() - 1)
 		return -ERANGE;
 	return 0;
 }
@@ -137,6 +150,7 @@ static struct siommu_iova *iova_km_create(unsigned long start_pfn,
 	km->base.ops = &siommu_iova_kmalloc_ops;
 	km->base.start_pfn = start_pfn;
 	km->base.end_pfn = end_pfn;
+	km->origin = iova_km_origin(start_pfn);
 	atomic_long_set(&km->outstanding, 0);
 	spin_lock_init(&km->lock);
 	return &km->base;
@@ -220,9 +234,10 @@ static unsigned long iova_km_alloc(struct siommu_iova *iova,
 		 */
 		kmemleak_ignore(obj);
 		/* An object below the base would wrap far above top. */
-		first = (unsigned long)obj - SIOMMU_DIRECT_MAP_BASE;
+		first = km->origin +
+			((unsigned long)obj - SIOMMU_DIRECT_MAP_BASE);
 		last = first + npages - 1;
-		if (last < first || last > top) {
+		if (first < km->origin || last < first || last > top) {
 			kfree(obj);
 			return 0;
 		}
@@ -257,7 +272,7 @@ static int iova_km_free(struct siommu_iova *iova, unsigned long pfn,
 		return -EINVAL;
 	if (!atomic_long_add_unless(&km->outstanding, -1, 0))
 		return -EINVAL;
-	kfree((void *)(SIOMMU_DIRECT_MAP_BASE + pfn));
+	kfree((void *)(SIOMMU_DIRECT_MAP_BASE + (pfn - km->origin)));
 	return 0;
 }
 
