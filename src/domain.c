@@ -34,6 +34,7 @@
 
 const struct siommu_iova_ops *const siommu_allocators[] = {
 	&siommu_iova_rbtree_ops,
+	&siommu_iova_magazine_ops,
 	&siommu_iova_kmalloc_ops,
 	&siommu_iova_linux_ops,
 };

@@ -36,10 +36,12 @@
 #include <unistd.h>
 
 #include "iova_alloc.h"
+#include "shim.h"
 
 /* Add an allocator: one line. */
 static const struct siommu_iova_ops *const allocators[] = {
 	&siommu_iova_rbtree_ops,
+	&siommu_iova_magazine_ops,
 	&siommu_iova_kmalloc_ops,
 };
 
@@ -72,7 +74,7 @@ struct ring {
 
 /*
  * Run each thread as its own CPU, once the shim knows CPUs: the
- * per-CPU shim's setter goes here, e.g. shim_set_cpu(cpu).
+ * per-CPU shim's emulated CPU is set to the same number.
  */
 static void bench_set_cpu(unsigned int cpu)
 {
@@ -82,6 +84,8 @@ static void bench_set_cpu(unsigned int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu % (ncpu > 0 ? ncpu : 1), &set);
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	/* Per-CPU state (magazines) belongs to this thread alone. */
+	shim_set_cpu(cpu);
 }
 
 static unsigned long fails;

@@ -2,10 +2,13 @@
 /* Out-of-line parts of the harness's kernel shim. */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/bug.h>
 #include <linux/gfp.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <asm/cacheflush.h>
 #include "shim.h"
@@ -115,4 +118,72 @@ bool shim_flushed(const void *addr)
 	}
 	pthread_mutex_unlock(&flush_lock);
 	return found;
+}
+
+/* ---- <linux/percpu.h> ---- */
+
+#define PERCPU_STRIDE_ALIGN	64
+#define PERCPU_HEADER		64	/* holds the stride; keeps alignment */
+
+static __thread unsigned int shim_cpu;
+
+void shim_set_cpu(unsigned int cpu)
+{
+	shim_cpu = cpu % SHIM_NR_CPUS;
+}
+
+unsigned int shim_this_cpu(void)
+{
+	return shim_cpu;
+}
+
+void *shim_alloc_percpu(size_t size)
+{
+	size_t stride = (size + PERCPU_STRIDE_ALIGN - 1) &
+			~(size_t)(PERCPU_STRIDE_ALIGN - 1);
+	char *block;
+
+	if (shim_alloc_should_fail())
+		return NULL;
+	block = aligned_alloc(PERCPU_STRIDE_ALIGN,
+			      PERCPU_HEADER + stride * SHIM_NR_CPUS);
+	if (!block)
+		return NULL;
+	memset(block, 0, PERCPU_HEADER + stride * SHIM_NR_CPUS);
+	*(size_t *)block = stride;
+	__atomic_fetch_add(&shim_kmalloc_count, 1, __ATOMIC_RELAXED);
+	return block + PERCPU_HEADER;
+}
+
+void shim_free_percpu(void *ptr)
+{
+	if (!ptr)
+		return;
+	__atomic_fetch_sub(&shim_kmalloc_count, 1, __ATOMIC_RELAXED);
+	free((char *)ptr - PERCPU_HEADER);
+}
+
+void *shim_per_cpu_ptr(void *ptr, unsigned int cpu)
+{
+	size_t stride = *(size_t *)((char *)ptr - PERCPU_HEADER);
+
+	if (cpu >= SHIM_NR_CPUS)
+		abort();
+	return (char *)ptr + stride * cpu;
+}
+
+/* ---- <linux/bug.h> ---- */
+
+static long warnings;
+
+void shim_warn(const char *file, int line, bool *once)
+{
+	__atomic_fetch_add(&warnings, 1, __ATOMIC_RELAXED);
+	if (!__atomic_exchange_n(once, true, __ATOMIC_RELAXED))
+		fprintf(stderr, "WARNING at %s:%d\n", file, line);
+}
+
+long shim_warnings(void)
+{
+	return __atomic_load_n(&warnings, __ATOMIC_RELAXED);
 }

@@ -14,4 +14,8 @@ long shim_kmalloc_outstanding(void);
 void shim_flush_reset(void);
 /* Was the cache line holding @addr flushed since the last reset? */
 bool shim_flushed(const void *addr);
+/* Make the calling thread emulated CPU @cpu (see <linux/percpu.h>). */
+void shim_set_cpu(unsigned int cpu);
+/* How many times a WARN_ON_ONCE condition held. */
+long shim_warnings(void);
 #endif
