@@ -18,6 +18,7 @@
 #include "domain.h"
 
 struct percpu_batch {
+	/* Taken by the owning CPU, its timer, and drains from elsewhere. */
 	spinlock_t lock;
 	struct timer_list timer;
 	struct siommu_batch batch;
