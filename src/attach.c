@@ -282,6 +282,7 @@ static int detach_locked(struct siommu *sio, struct siommu_domain *dom)
 	struct pci_dev *pdev = dom->pdev;
 	int ret;
 
+	siommu_sysfs_device_remove(dom);
 	ret = with_driver_unbound(pdev, do_detach, sio, dom);
 	siommu_domain_destroy(dom);
 	pci_info(pdev, "handed back: DMA untranslated again\n");
@@ -342,6 +343,10 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		pci_dev_put(pdev);	/* the domain's reference */
 		goto out;
 	}
+	/* Without its per-device files the device still works: say so. */
+	if (siommu_sysfs_device_add(sio, dom))
+		pci_warn(pdev, "no device/%s/ directory in sysfs\n",
+			 pci_name(pdev));
 	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
 		 unit->index, dom->did, siommu_domain_allocator(dom)->name,
 		 siommu_domain_flush(dom)->name);

@@ -71,6 +71,7 @@ struct siommu_domain {
 	unsigned long retired;			/* slots waiting to drain */
 	const struct siommu_flush_ops __rcu *flush;
 	struct list_head node;			/* in siommu.domains */
+	struct kobject *kobj;			/* device/<bdf>/ in sysfs */
 };
 
 /* The allocator and policy names sysfs offers, in order (domain.c). */

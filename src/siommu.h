@@ -79,6 +79,7 @@ struct siommu {
 	struct siommu_unit *units;
 	struct kobject *kobj;
 	struct kobject *stats_kobj;
+	struct kobject *devices_kobj;	/* device/: one directory each */
 
 	struct mutex lock;		/* attach, detach, policy changes */
 	struct list_head domains;	/* managed devices */
@@ -161,6 +162,8 @@ int siommu_unmanaged_all(struct siommu *sio, struct siommu_unit *unit);
 int siommu_scopes_describe(const struct dmar_dev_scope *scopes,
 			   unsigned int nr, char *buf, int at);
 int siommu_sysfs_init(struct siommu *sio);
+int siommu_sysfs_device_add(struct siommu *sio, struct siommu_domain *dom);
+void siommu_sysfs_device_remove(struct siommu_domain *dom);
 void siommu_sysfs_exit(struct siommu *sio);
 
 #endif /* SCALABLE_IOMMU_H */

@@ -269,6 +269,209 @@ static ssize_t flush_timeout_us_store(struct kobject *kobj,
 static struct kobj_attribute flush_timeout_us_attr =
 	__ATTR_RW(flush_timeout_us);
 
+/*
+ * device/<bdf>/: one managed device's own allocator and policy.
+ *
+ * The callbacks find the domain by the directory's name under sio->lock.
+ * Detach removes the directory with that lock held, and removal waits for
+ * callbacks in progress; so they only try the lock and have the write
+ * restarted when it is busy, rather than wait for it.
+ */
+static struct siommu_domain *device_dom(struct kobject *kobj)
+{
+	struct siommu_domain *dom;
+
+	list_for_each_entry(dom, &sysfs_sio->domains, node)
+		if (!strcmp(pci_name(dom->pdev), kobject_name(kobj)))
+			return dom;
+	return NULL;
+}
+
+static ssize_t dev_allocator_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	struct siommu_domain *dom;
+	ssize_t n = -ENODEV;
+
+	if (!mutex_trylock(&sysfs_sio->lock))
+		return restart_syscall();
+	dom = device_dom(kobj);
+	if (dom)
+		n = choice_show(allocator_names, siommu_nr_allocators,
+				siommu_domain_allocator(dom)->name, buf);
+	mutex_unlock(&sysfs_sio->lock);
+	return n;
+}
+
+static ssize_t dev_allocator_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t count)
+{
+	struct siommu_domain *dom;
+	int i = choice_find("allocator", allocator_names,
+			    siommu_nr_allocators, buf, count);
+
+	if (i < 0)
+		return i;
+	if (!mutex_trylock(&sysfs_sio->lock))
+		return restart_syscall();
+	dom = device_dom(kobj);
+	i = dom ? siommu_allocator_check(siommu_allocators[i], dom->unit) ?:
+		  siommu_domain_set_allocator(dom, siommu_allocators[i]) :
+		  -ENODEV;
+	if (i)
+		pr_err("%s: cannot switch to that allocator (%d)\n",
+		       kobject_name(kobj), i);
+	else
+		siommu_stat_inc(SIOMMU_STAT_SWAPS);
+	schedule_delayed_work(&sysfs_sio->reap_work, HZ / 10);
+	mutex_unlock(&sysfs_sio->lock);
+	return i ? i : count;
+}
+
+static struct kobj_attribute dev_allocator_attr =
+	__ATTR(allocator, 0644, dev_allocator_show, dev_allocator_store);
+
+static ssize_t dev_invalidation_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	struct siommu_domain *dom;
+	ssize_t n = -ENODEV;
+
+	if (!mutex_trylock(&sysfs_sio->lock))
+		return restart_syscall();
+	dom = device_dom(kobj);
+	if (dom)
+		n = choice_show(policy_names, siommu_nr_policies,
+				siommu_domain_flush(dom)->name, buf);
+	mutex_unlock(&sysfs_sio->lock);
+	return n;
+}
+
+static ssize_t dev_invalidation_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	struct siommu_domain *dom;
+	int i = choice_find("invalidation policy", policy_names,
+			    siommu_nr_policies, buf, count);
+
+	if (i < 0)
+		return i;
+	if (!mutex_trylock(&sysfs_sio->lock))
+		return restart_syscall();
+	dom = device_dom(kobj);
+	if (dom) {
+		siommu_domain_set_flush(dom, siommu_policies[i]);
+		siommu_stat_inc(SIOMMU_STAT_SWAPS);
+	}
+	mutex_unlock(&sysfs_sio->lock);
+	return dom ? count : -ENODEV;
+}
+
+static struct kobj_attribute dev_invalidation_attr =
+	__ATTR(invalidation, 0644, dev_invalidation_show,
+	       dev_invalidation_store);
+
+static ssize_t dev_outstanding_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct siommu_domain *dom;
+	ssize_t n = -ENODEV;
+
+	if (!mutex_trylock(&sysfs_sio->lock))
+		return restart_syscall();
+	dom = device_dom(kobj);
+	if (dom)
+		n = sysfs_emit(buf, "%lu\n", siommu_domain_outstanding(dom));
+	mutex_unlock(&sysfs_sio->lock);
+	return n;
+}
+
+static struct kobj_attribute dev_outstanding_attr =
+	__ATTR(outstanding, 0444, dev_outstanding_show, NULL);
+
+static struct attribute *device_attrs[] = {
+	&dev_allocator_attr.attr,
+	&dev_invalidation_attr.attr,
+	&dev_outstanding_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group device_group = {
+	.attrs = device_attrs,
+};
+
+/**
+ * siommu_sysfs_device_add() - device/<bdf>/ for a newly attached device
+ * @sio: the module
+ * @dom: its domain, on sio->domains; caller holds sio->lock
+ *
+ * Return: 0 or a negative errno (the directory is then absent).
+ */
+int siommu_sysfs_device_add(struct siommu *sio, struct siommu_domain *dom)
+{
+	int ret;
+
+	dom->kobj = kobject_create_and_add(pci_name(dom->pdev),
+					   sio->devices_kobj);
+	if (!dom->kobj)
+		return -ENOMEM;
+	ret = sysfs_create_group(dom->kobj, &device_group);
+	if (ret) {
+		kobject_put(dom->kobj);
+		dom->kobj = NULL;
+	}
+	return ret;
+}
+
+void siommu_sysfs_device_remove(struct siommu_domain *dom)
+{
+	if (!dom->kobj)
+		return;
+	sysfs_remove_group(dom->kobj, &device_group);
+	kobject_put(dom->kobj);
+	dom->kobj = NULL;
+}
+
+/* Computed for stats/: totals the per-CPU counters cannot hold. */
+static ssize_t outstanding_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct siommu_domain *dom;
+	unsigned long n = 0;
+
+	if (!mutex_trylock(&sysfs_sio->lock))
+		return restart_syscall();
+	list_for_each_entry(dom, &sysfs_sio->domains, node)
+		n += siommu_domain_outstanding(dom);
+	mutex_unlock(&sysfs_sio->lock);
+	return sysfs_emit(buf, "%lu\n", n);
+}
+
+static struct kobj_attribute outstanding_attr = __ATTR_RO(outstanding);
+
+static ssize_t oldest_batch_age_us_show(struct kobject *kobj,
+					struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  max(siommu_flush_deferred_age_us(),
+			      siommu_flush_percpu_age_us()));
+}
+
+static struct kobj_attribute oldest_batch_age_us_attr =
+	__ATTR_RO(oldest_batch_age_us);
+
+static struct attribute *computed_stat_attrs[] = {
+	&outstanding_attr.attr,
+	&oldest_batch_age_us_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group computed_stat_group = {
+	.attrs = computed_stat_attrs,
+};
+
 static struct attribute *siommu_attrs[] = {
 	&units_attr.attr,
 	&rmrrs_attr.attr,
@@ -304,7 +507,20 @@ int siommu_sysfs_init(struct siommu *sio)
 	ret = siommu_stats_init(sio->kobj, &sio->stats_kobj);
 	if (ret)
 		goto remove;
+	ret = sysfs_create_group(sio->stats_kobj, &computed_stat_group);
+	if (ret)
+		goto remove_stats;
+	sio->devices_kobj = kobject_create_and_add("device", sio->kobj);
+	if (!sio->devices_kobj) {
+		ret = -ENOMEM;
+		goto remove_computed;
+	}
 	return 0;
+remove_computed:
+	sysfs_remove_group(sio->stats_kobj, &computed_stat_group);
+remove_stats:
+	siommu_stats_exit(sio->stats_kobj);
+	sio->stats_kobj = NULL;
 remove:
 	sysfs_remove_group(sio->kobj, &siommu_group);
 put:
@@ -315,8 +531,18 @@ put:
 
 void siommu_sysfs_exit(struct siommu *sio)
 {
+	struct siommu_domain *dom;
+
 	if (!sio->kobj)
 		return;
+	/* Children first: detach (after this) finds them gone. */
+	mutex_lock(&sio->lock);
+	list_for_each_entry(dom, &sio->domains, node)
+		siommu_sysfs_device_remove(dom);
+	mutex_unlock(&sio->lock);
+	kobject_put(sio->devices_kobj);
+	sio->devices_kobj = NULL;
+	sysfs_remove_group(sio->stats_kobj, &computed_stat_group);
 	siommu_stats_exit(sio->stats_kobj);
 	sio->stats_kobj = NULL;
 	sysfs_remove_group(sio->kobj, &siommu_group);

@@ -60,6 +60,24 @@ for al in $allocators; do
 done
 expect_eq swap.pairs.faults 0 $(( $(stat faults) - faults0 ))
 
+# One device alone: its own directory, the others untouched.
+D=$SIOMMU_SYSFS/device/$nvme
+sysfs_write $SIOMMU_SYSFS/allocator rbtree >/dev/null
+sysfs_write $SIOMMU_SYSFS/invalidation strict >/dev/null
+expect_eq swap.device.allocator ok "$(sysfs_write $D/allocator magazine)"
+expect_eq swap.device.invalidation ok "$(sysfs_write $D/invalidation percpu)"
+expect_eq swap.device.shown "[magazine]" "$(grep -o '\[[a-z]*\]' $D/allocator)"
+check swap.device.others "the NICs stay on rbtree/strict" sh -c \
+	"[ \$(grep -c 'allocator=rbtree invalidation=strict' $SIOMMU_SYSFS/devices) = 2 ]"
+check swap.device.listed "devices shows $nvme on magazine/percpu" \
+	grep -q "^$nvme .*allocator=magazine invalidation=percpu" $SIOMMU_SYSFS/devices
+expect_eq swap.device.bad "Invalid argument" "$(sysfs_write $D/allocator slab)"
+out=$(fio_short device-own)
+check swap.device.fio "fio verify on its own pair" sh -c 'echo "$1" | grep -q "err= 0"' _ "$out"
+check swap.device.outstanding "outstanding readable: $(cat $D/outstanding)" \
+	test "$(cat $D/outstanding)" -ge 0
+value swap.oldest_batch_age_us "$(stat oldest_batch_age_us)"
+
 # Soak: two verifying fio jobs, swaps every second underneath.
 fio_log=/tmp/soak.fio
 /usr/bin/fio --name=soak --filename=/dev/nvme0n1 --direct=1 --ioengine=libaio \
@@ -102,3 +120,6 @@ for dev in $nvme $nics; do
 done
 check swap.no-leak "no domain left behind: detach reported no leftover mappings" \
 	sh -c '! dmesg | grep -q "mapping(s) behind"'
+expect_eq swap.idle.outstanding 0 "$(stat outstanding)"
+check swap.idle.device-dirs "no device/ directories left" \
+	sh -c "[ -z \"\$(ls $SIOMMU_SYSFS/device)\" ]"
