@@ -17,6 +17,7 @@
 #include <linux/types.h>
 
 struct siommu_iova;
+struct vtd_pgtable;
 
 struct siommu_iova_ops {
 	const char *name;
@@ -71,6 +72,49 @@ struct siommu_iova_ops {
 	 * swap's teardown, and in tests).  Process context.
 	 */
 	void (*drain)(struct siommu_iova *iova);
+
+	/*
+	 * Optional, both or neither: an allocator whose IOVA follows from
+	 * the physical address (identity) maps and unmaps in one step, as
+	 * it writes shared, reference-counted leaf entries itself.  Its
+	 * alloc always returns 0, so every path that needs alloc (coherent
+	 * buffers, scatterlists merged into one range) falls back.
+	 *
+	 * map_phys: map the @npages pages from @phys (page aligned) into
+	 * @pt with @prot: VTD_PTE_READ and/or VTD_PTE_WRITE, plus the
+	 * slot's VTD_PTE_TAG; nothing else.  Takes one reference on each
+	 * page's entry; pages already mapped the same way are shared.  Any
+	 * context, any number of CPUs at once.  Returns the first IOVA pfn
+	 * (the range is contiguous and ends at or below @limit_pfn), or 0
+	 * when it cannot (a page reserved, above @limit_pfn or beyond the
+	 * direct map; a page's count saturated; a table page not to be
+	 * had): then it holds nothing and the caller falls back to another
+	 * allocator.  *@inval_pfn is set to 0, except when a failure
+	 * part-way dropped the last reference of a page that another
+	 * mapping may have let the IOTLB cache meanwhile: then it is the
+	 * range's first pfn, and the caller hands [*@inval_pfn, +@npages)
+	 * to its invalidation policy as an unmap (whose ->free ends it).
+	 *
+	 * unmap_phys: undo one map_phys of [@pfn, @pfn + @npages): drop a
+	 * reference per page, clearing the entries whose count reaches 0.
+	 * Returns true when any entry was cleared: the caller invalidates
+	 * the IOTLB for the range (through its policy, which calls ->free
+	 * after) before the memory can be trusted again.  False: nothing
+	 * was cleared, nothing is to be invalidated or freed, the unmap is
+	 * complete.
+	 *
+	 * outstanding counts map_phys successes not yet undone, where an
+	 * unmap_phys that returned true (and a map_phys that set
+	 * *@inval_pfn) is undone only by the ->free that follows, so an
+	 * instance is never torn down while its policy still holds it.
+	 */
+	unsigned long (*map_phys)(struct siommu_iova *iova,
+				  struct vtd_pgtable *pt, u64 phys,
+				  unsigned long npages, u64 prot,
+				  unsigned long limit_pfn,
+				  unsigned long *inval_pfn);
+	bool (*unmap_phys)(struct siommu_iova *iova, struct vtd_pgtable *pt,
+			   unsigned long pfn, unsigned long npages);
 };
 
 /* Every instance starts with this header. */
@@ -83,6 +127,7 @@ struct siommu_iova {
 extern const struct siommu_iova_ops siommu_iova_rbtree_ops;
 extern const struct siommu_iova_ops siommu_iova_magazine_ops;
 extern const struct siommu_iova_ops siommu_iova_kmalloc_ops;
+extern const struct siommu_iova_ops siommu_iova_identity_ops;
 extern const struct siommu_iova_ops siommu_iova_linux_ops;	/* module only */
 
 #endif /* SCALABLE_IOMMU_IOVA_ALLOC_H */

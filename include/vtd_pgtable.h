@@ -6,7 +6,10 @@
  * parent entry, so any number of CPUs may map disjoint IOVA ranges of one
  * table at once; the loser of a race frees its page and walks on through
  * the winner's.  Leaf entries belong to whoever owns the IOVA range (the
- * allocator hands each range to one caller), so they are plain stores.
+ * allocator hands each range to one caller), so they are plain stores --
+ * except where an allocator shares leaves between callers (identity): it
+ * reaches them with vtd_pgtable_leaf_entry() and changes them only with
+ * vtd_pgtable_leaf_cmpxchg().
  */
 #ifndef SCALABLE_IOMMU_VTD_PGTABLE_H
 #define SCALABLE_IOMMU_VTD_PGTABLE_H
@@ -39,6 +42,17 @@
 #define VTD_PTE_TAG(t)		((u64)(t) << VTD_PTE_TAG_SHIFT)
 #define VTD_PTE_TAG_OF(pte)	((unsigned int)(((pte) & VTD_PTE_TAG_MASK) >> \
 						VTD_PTE_TAG_SHIFT))
+/*
+ * The "identity" allocator (src/iova/identity.c) keeps, in the seven
+ * software bits below the tag, how many mappings share the page; a leaf
+ * it installed holds 1 to VTD_PTE_REFS_MAX there, never 0.
+ */
+#define VTD_PTE_REFS_SHIFT	VTD_PTE_SW_SHIFT
+#define VTD_PTE_REFS_MAX	0x7fULL
+#define VTD_PTE_REFS_MASK	(VTD_PTE_REFS_MAX << VTD_PTE_REFS_SHIFT)
+#define VTD_PTE_REFS(n)		((u64)(n) << VTD_PTE_REFS_SHIFT)
+#define VTD_PTE_REFS_OF(pte)	(((pte) & VTD_PTE_REFS_MASK) >> \
+				 VTD_PTE_REFS_SHIFT)
 
 struct vtd_pgtable {
 	u64 *root;			/* top-level table */
@@ -56,6 +70,10 @@ u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size);
 u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot);
 u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova);
 u64 vtd_pgtable_root_phys(const struct vtd_pgtable *pt);
+u64 *vtd_pgtable_leaf_entry(struct vtd_pgtable *pt, u64 iova, bool alloc,
+			    gfp_t gfp);
+u64 vtd_pgtable_leaf_cmpxchg(struct vtd_pgtable *pt, u64 *entry, u64 old,
+			     u64 new);
 
 static inline u64 vtd_pgtable_max_iova(const struct vtd_pgtable *pt)
 {

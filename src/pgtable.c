@@ -287,3 +287,54 @@ u64 vtd_pgtable_root_phys(const struct vtd_pgtable *pt)
 {
 	return virt_to_phys(pt->root);
 }
+
+/**
+ * vtd_pgtable_leaf_entry() - where the leaf entry for @iova is kept
+ * @pt: the table
+ * @iova: I/O virtual address (its page offset is ignored)
+ * @alloc: make the missing tables on the way down (lock-free, as
+ *         vtd_pgtable_map() does); false: only look
+ * @gfp: how those tables are allocated (GFP_ATOMIC on the DMA path)
+ *
+ * Tables are freed only by vtd_pgtable_destroy(), so the pointer stays
+ * good for the table's life.  Change the entry only with
+ * vtd_pgtable_leaf_cmpxchg(): other CPUs may be changing it too.
+ *
+ * Return: the entry, or NULL when @iova is beyond the table or a table
+ * on the way is missing and may not (!@alloc) or cannot be made.
+ */
+u64 *vtd_pgtable_leaf_entry(struct vtd_pgtable *pt, u64 iova, bool alloc,
+			    gfp_t gfp)
+{
+	u64 *leaf;
+
+	if (iova > vtd_pgtable_max_iova(pt))
+		return NULL;
+	leaf = leaf_table(pt, iova, alloc, gfp);
+	return leaf ? &leaf[vtd_index(iova, 1)] : NULL;
+}
+
+/**
+ * vtd_pgtable_leaf_cmpxchg() - replace a leaf entry that still holds @old
+ * @pt: the table
+ * @entry: from vtd_pgtable_leaf_entry() on @pt
+ * @old: the value expected
+ * @new: the value to store, any leaf value (0 clears the entry)
+ *
+ * A full barrier, as cmpxchg64().  When the exchange happens and the
+ * unit's walks do not snoop the caches, the entry's cache line is written
+ * back before this returns, so the unit sees @new (or a later value) from
+ * then on.  The caller invalidates the IOTLB where a cleared or weakened
+ * entry may be cached.
+ *
+ * Return: the value found: @old when @new was stored.
+ */
+u64 vtd_pgtable_leaf_cmpxchg(struct vtd_pgtable *pt, u64 *entry, u64 old,
+			     u64 new)
+{
+	u64 found = cmpxchg64(entry, old, new);
+
+	if (found == old)
+		pt_flush(pt, entry, sizeof(*entry));
+	return found;
+}

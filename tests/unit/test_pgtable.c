@@ -297,6 +297,84 @@ static void test_software_bits(void)
 	vtd_pgtable_destroy(&pt);
 }
 
+/* The leaf entry helpers the identity allocator shares leaves through. */
+static void test_leaf_entry(void)
+{
+	struct vtd_pgtable pt;
+	u64 *e, *e2, pte = 0x42000 | RW | VTD_PTE_TAG(6);
+	long n;
+
+	vtd_pgtable_init(&pt, 4, true);
+	EXPECT(vtd_pgtable_leaf_entry(&pt, 0x7000, false, 0) == NULL,
+	       "no table, looking only: NULL");
+	EXPECT(atomic_long_read(&pt.nr_tables) == 1, "looking built nothing");
+	e = vtd_pgtable_leaf_entry(&pt, 0x7123, true, GFP_ATOMIC);
+	EXPECT(e && *e == 0, "made, clear");
+	EXPECT(atomic_long_read(&pt.nr_tables) == 4, "%ld tables",
+	       atomic_long_read(&pt.nr_tables));
+	EXPECT(vtd_pgtable_leaf_entry(&pt, 0x7000, false, 0) == e,
+	       "same entry, offset ignored");
+	e2 = vtd_pgtable_leaf_entry(&pt, 0x8000, false, 0);
+	EXPECT(e2 == e + 1, "next page, next slot");
+	EXPECT(vtd_pgtable_leaf_entry(&pt, 1ULL << 48, true, GFP_ATOMIC) ==
+	       NULL, "beyond the table");
+
+	EXPECT(vtd_pgtable_leaf_cmpxchg(&pt, e, 0, pte) == 0, "installed");
+	EXPECT(vtd_pgtable_pte(&pt, 0x7000) == pte, "walk sees it");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x7010, NULL) == 0x42010, "translates");
+	EXPECT(vtd_pgtable_leaf_cmpxchg(&pt, e, 0, 0x99000 | RW) == pte,
+	       "stale old: refused, current returned");
+	EXPECT(*e == pte, "unchanged");
+	EXPECT(vtd_pgtable_leaf_cmpxchg(&pt, e, pte, pte + VTD_PTE_REFS(3)) ==
+	       pte && VTD_PTE_REFS_OF(*e) == 3 && VTD_PTE_TAG_OF(*e) == 6,
+	       "count bits below the tag");
+	EXPECT(vtd_pgtable_leaf_cmpxchg(&pt, e, *e, 0) != 0 && *e == 0,
+	       "cleared");
+	EXPECT(vtd_pgtable_unmap(&pt, 0x7000, PG) == 0, "nothing left");
+	vtd_pgtable_destroy(&pt);
+
+	/* Each of the three tables a fresh walk needs, failing: nothing left. */
+	for (n = 0; n < 3; n++) {
+		vtd_pgtable_init(&pt, 4, true);
+		shim_fail_alloc_after = n;
+		EXPECT(vtd_pgtable_leaf_entry(&pt, 0x40000000, true,
+					      GFP_ATOMIC) == NULL,
+		       "failure %ld", n);
+		shim_fail_alloc_after = -1;
+		EXPECT(vtd_pgtable_leaf_entry(&pt, 0x40000000, true,
+					      GFP_ATOMIC) != NULL,
+		       "retry %ld", n);
+		vtd_pgtable_destroy(&pt);
+	}
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
+static void test_leaf_cmpxchg_flush(void)
+{
+	struct vtd_pgtable pt;
+	u64 *e, *far;
+
+	vtd_pgtable_init(&pt, 4, false);
+	e = vtd_pgtable_leaf_entry(&pt, 0x100000, true, GFP_ATOMIC);
+	/* 16 entries on: another cache line of the same leaf. */
+	far = vtd_pgtable_leaf_entry(&pt, 0x110000, true, GFP_ATOMIC);
+	shim_flush_reset();
+	vtd_pgtable_leaf_cmpxchg(&pt, far, 5, 0x1000 | RW);
+	EXPECT(!shim_flushed(far), "a failed exchange writes nothing back");
+	vtd_pgtable_leaf_cmpxchg(&pt, e, 0, 0x1000 | RW);
+	EXPECT(shim_flushed(e), "non-coherent: written back");
+	EXPECT(!shim_flushed(far), "only its own line");
+	vtd_pgtable_destroy(&pt);
+
+	vtd_pgtable_init(&pt, 4, true);
+	e = vtd_pgtable_leaf_entry(&pt, 0x100000, true, GFP_ATOMIC);
+	shim_flush_reset();
+	vtd_pgtable_leaf_cmpxchg(&pt, e, 0, 0x1000 | RW);
+	EXPECT(!shim_flushed(e), "coherent: never flushed");
+	vtd_pgtable_destroy(&pt);
+}
+
 int main(int argc, char **argv)
 {
 	test_init();
@@ -306,6 +384,8 @@ int main(int argc, char **argv)
 	test_alloc_failure();
 	test_noncoherent_flush();
 	test_software_bits();
+	test_leaf_entry();
+	test_leaf_cmpxchg_flush();
 	test_concurrent_populate();
 	return harness_report(argv[0]);
 }

@@ -12,6 +12,9 @@
 #include <linux/slab.h>
 #include <asm/cacheflush.h>
 #include "shim.h"
+#include "iova_direct_map.h"
+
+unsigned long shim_direct_map_bytes = 1UL << 47;
 
 long shim_fail_alloc_after = -1;
 static long pages_outstanding;
