@@ -9,32 +9,10 @@
 #include <linux/dma-map-ops.h>
 #include <linux/list.h>
 
+#include "flush/policy.h"
 #include "iova_alloc.h"
 #include "siommu.h"
 #include "vtd_pgtable.h"
-
-struct siommu_domain;
-
-/* An invalidation policy: what happens between clearing PTEs and reuse. */
-struct siommu_flush_ops {
-	const char *name;
-	/*
-	 * The PTEs of [pfn, pfn + npages) are clear.  Make the unit forget
-	 * them, then (and only then) give the range back to @iova.  Called
-	 * in any context, inside an RCU read-side section.
-	 */
-	void (*unmapped)(struct siommu_domain *dom, struct siommu_iova *iova,
-			 unsigned long pfn, unsigned long npages);
-	/*
-	 * Finish everything pending, for every domain: before a swap takes
-	 * this policy away, detach, unload.  Process context.
-	 */
-	void (*drain)(void);
-};
-
-extern const struct siommu_flush_ops siommu_flush_strict_ops;
-extern const struct siommu_flush_ops siommu_flush_deferred_ops;
-extern const struct siommu_flush_ops siommu_flush_percpu_ops;
 
 /*
  * A domain holds up to eight allocator instances at once, the slot number

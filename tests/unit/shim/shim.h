@@ -3,6 +3,7 @@
 #ifndef SHIM_SHIM_H
 #define SHIM_SHIM_H
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Allocations left before one fails; < 0: never. */
 extern long shim_fail_alloc_after;
@@ -16,6 +17,16 @@ void shim_flush_reset(void);
 bool shim_flushed(const void *addr);
 /* Make the calling thread emulated CPU @cpu (see <linux/percpu.h>). */
 void shim_set_cpu(unsigned int cpu);
+/* Move the clock (ktime_get_ns(), jiffies) @ns forward, for everyone. */
+void shim_clock_advance(uint64_t ns);
+/*
+ * Play the timer softirq in the calling thread: run the callback of every
+ * armed timer that is due (@all: of every armed one), one at a time.
+ * Returns how many ran; 0 when another thread is running one.
+ */
+unsigned int shim_timers_run(bool all);
+/* Timers armed and not yet fired or deleted. */
+unsigned int shim_timers_armed(void);
 /* How many times a WARN_ON_ONCE condition held. */
 long shim_warnings(void);
 #endif

@@ -29,6 +29,15 @@ unsigned int shim_this_cpu(void);
 #define raw_smp_processor_id()	shim_this_cpu()
 #define smp_processor_id()	shim_this_cpu()
 #define num_possible_cpus()	SHIM_NR_CPUS
+/*
+ * Static per-CPU variables are thread-local: as each concurrent thread
+ * plays its own CPU, a thread's copy is its CPU's (summing them is left
+ * to tests that want it).
+ */
+#define DECLARE_PER_CPU(type, name)	extern __thread type name
+#define DEFINE_PER_CPU(type, name)	__thread type name
+#define this_cpu_add(var, n)		((var) += (n))
+#define this_cpu_inc(var)		((var)++)
 #define for_each_possible_cpu(cpu)					\
 	for ((cpu) = 0; (cpu) < SHIM_NR_CPUS; (cpu)++)
 #endif

@@ -7,6 +7,7 @@
 #ifndef SHIM_LINUX_SPINLOCK_H
 #define SHIM_LINUX_SPINLOCK_H
 #include <pthread.h>
+#include <linux/irqflags.h>
 
 typedef struct {
 	pthread_mutex_t m;

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hardware side of the invalidation policies for the harness and the
+ * benchmark: siommu_flush_iotlb_global/_range() over a fake unit
+ * (flush_shim/stub_hw.h), the per-CPU statistics and the flush
+ * tracepoint.  An invalidation costs stub_flush_spin iterations of an
+ * empty loop under the unit's lock: a fixed amount of work (so callgrind
+ * counts are repeatable) that, at the default 1000, takes a few hundred
+ * ns on a current core, the order of a queued invalidation and its wait
+ * descriptor on real VT-d hardware.
+ */
+#include <linux/errno.h>
+#include <linux/percpu.h>
+
+#include "domain.h"
+#include "siommu_trace.h"
+#include "stats.h"
+
+DEFINE_PER_CPU(struct siommu_stats, siommu_stats);
+
+unsigned long stub_flush_spin = STUB_FLUSH_SPIN_DEFAULT;
+
+static unsigned long trace_flushes;
+
+/* The calling thread's latest successful page-selective invalidation. */
+static __thread struct {
+	struct siommu_unit *unit;
+	u64 next;			/* its number + 1 */
+	u16 did;
+	unsigned long pfn, npages;
+} last_range;
+
+void stub_unit_init(struct siommu_unit *unit, unsigned int index)
+{
+	*unit = (struct siommu_unit){ .index = index };
+	spin_lock_init(&unit->reg_lock);
+}
+
+u64 stub_unit_token(struct siommu_unit *unit)
+{
+	return __atomic_load_n(&unit->begun, __ATOMIC_ACQUIRE);
+}
+
+bool stub_covered(struct siommu_unit *unit, u64 token, u16 did,
+		  unsigned long pfn, unsigned long npages)
+{
+	if (__atomic_load_n(&unit->global_done, __ATOMIC_ACQUIRE) > token)
+		return true;
+	return last_range.unit == unit && last_range.next > token &&
+	       last_range.did == did && last_range.pfn <= pfn &&
+	       pfn + npages <= last_range.pfn + last_range.npages;
+}
+
+static void spin(void)
+{
+	unsigned long n = READ_ONCE(stub_flush_spin);
+
+	while (n--)
+		__asm__ __volatile__("" ::: "memory");
+}
+
+/* Begin one invalidation: its number.  Under reg_lock. */
+static u64 begin(struct siommu_unit *unit)
+{
+	u64 nr = __atomic_fetch_add(&unit->begun, 1, __ATOMIC_ACQ_REL);
+
+	spin();
+	return nr;
+}
+
+int siommu_flush_iotlb_global(struct siommu_unit *unit)
+{
+	unsigned long flags;
+	int ret = 0;
+	u64 nr;
+
+	spin_lock_irqsave(&unit->reg_lock, flags);
+	nr = begin(unit);
+	if (unit->fail) {
+		ret = -EIO;
+	} else {
+		unit->global_flushes++;
+		__atomic_store_n(&unit->global_done, nr + 1, __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&unit->reg_lock, flags);
+	return ret;
+}
+
+int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
+			     unsigned long npages)
+{
+	unsigned long flags;
+	int ret = 0;
+	u64 nr;
+
+	spin_lock_irqsave(&unit->reg_lock, flags);
+	nr = begin(unit);
+	if (unit->fail) {
+		ret = -EIO;
+	} else {
+		unit->range_flushes++;
+		last_range.unit = unit;
+		last_range.next = nr + 1;
+		last_range.did = did;
+		last_range.pfn = iova >> VTD_PAGE_SHIFT;
+		last_range.npages = npages;
+	}
+	spin_unlock_irqrestore(&unit->reg_lock, flags);
+	return ret;
+}
+
+unsigned long stub_global_flushes(struct siommu_unit *unit)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&unit->reg_lock, flags);
+	n = unit->global_flushes;
+	spin_unlock_irqrestore(&unit->reg_lock, flags);
+	return n;
+}
+
+unsigned long stub_range_flushes(struct siommu_unit *unit)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&unit->reg_lock, flags);
+	n = unit->range_flushes;
+	spin_unlock_irqrestore(&unit->reg_lock, flags);
+	return n;
+}
+
+void trace_siommu_flush(unsigned int unit, u16 did, u64 iova,
+			unsigned long npages)
+{
+	__atomic_fetch_add(&trace_flushes, 1, __ATOMIC_RELAXED);
+}
+
+unsigned long stub_trace_flushes(void)
+{
+	return __atomic_load_n(&trace_flushes, __ATOMIC_RELAXED);
+}

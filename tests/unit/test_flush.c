@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the invalidation policies (src/flush/: strict, deferred,
+ * percpu and the batches they share), compiled unchanged over the shim,
+ * a stand-in domain (flush_shim/domain.h) and a fake unit (stub_hw.c).
+ *
+ * Every range goes through a "checked" allocator: an ops table around a
+ * real one (rbtree or magazine) that notes, when a range is unmapped, the
+ * number the unit's next invalidation will take, and on free checks that
+ * an invalidation of that number or later, covering the range, has
+ * completed.  Its notes are plain memory: a policy that hands a range to
+ * another CPU without ordering the two is a data race ThreadSanitizer
+ * reports.  Built twice: ASan+UBSan, and TSan for the concurrent test.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "shim.h"
+
+#include <linux/ktime.h>
+
+#include "domain.h"
+#include "flush/batch.h"
+#include "stats.h"
+
+int harness_passed, harness_failed;
+
+#define SPACE		(1UL << 16)	/* pfns [1, SPACE) */
+
+struct checked {
+	struct siommu_iova base;
+	struct siommu_iova *inner;
+	struct siommu_domain *dom;
+	u64 *token;		/* by first pfn: 1 + unmap token, 0: none */
+	long unmapped, freed;	/* atomics */
+	long early;		/* freed before an invalidation covered it */
+	long stray;		/* freed without having been unmapped */
+};
+
+static int checked_free(struct siommu_iova *iova, unsigned long pfn,
+			unsigned long npages)
+{
+	struct checked *c = container_of(iova, struct checked, base);
+	struct siommu_domain *dom = c->dom;
+	u64 t = c->token[pfn];
+
+	if (!t)
+		__atomic_fetch_add(&c->stray, 1, __ATOMIC_RELAXED);
+	else if (!stub_covered(dom->unit, t - 1, dom->did, pfn, npages))
+		__atomic_fetch_add(&c->early, 1, __ATOMIC_RELAXED);
+	c->token[pfn] = 0;
+	__atomic_fetch_add(&c->freed, 1, __ATOMIC_RELAXED);
+	return c->inner->ops->free(c->inner, pfn, npages);
+}
+
+static unsigned long checked_outstanding(struct siommu_iova *iova)
+{
+	struct checked *c = container_of(iova, struct checked, base);
+
+	return c->inner->ops->outstanding(c->inner);
+}
+
+static const struct siommu_iova_ops checked_ops = {
+	.name = "checked",
+	.free = checked_free,
+	.outstanding = checked_outstanding,
+};
+
+static struct checked *checked_new(const struct siommu_iova_ops *inner,
+				   struct siommu_domain *dom)
+{
+	struct checked *c = calloc(1, sizeof(*c));
+
+	c->base = (struct siommu_iova){ .ops = &checked_ops, .start_pfn = 1,
+					.end_pfn = SPACE - 1 };
+	c->inner = inner->create(1, SPACE - 1);
+	c->dom = dom;
+	c->token = calloc(SPACE, sizeof(*c->token));
+	return c;
+}
+
+/* Unmapped and not yet freed. */
+static long pending(struct checked *c)
+{
+	return __atomic_load_n(&c->unmapped, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&c->freed, __ATOMIC_RELAXED);
+}
+
+static unsigned long map(struct checked *c, unsigned long npages)
+{
+	return c->inner->ops->alloc(c->inner, npages, SPACE - 1);
+}
+
+static void unmap(const struct siommu_flush_ops *pol, struct checked *c,
+		  unsigned long pfn, unsigned long npages)
+{
+	c->token[pfn] = 1 + stub_unit_token(c->dom->unit);
+	__atomic_fetch_add(&c->unmapped, 1, __ATOMIC_RELAXED);
+	pol->unmapped(c->dom, &c->base, pfn, npages);
+}
+
+/* Map then unmap @n one-page ranges on the calling thread's CPU. */
+static void churn(const struct siommu_flush_ops *pol, struct checked *c,
+		  unsigned int n)
+{
+	while (n--)
+		unmap(pol, c, map(c, 1), 1);
+}
+
+/* A range a failed invalidation leaked: give it back by hand. */
+static void reclaim(struct checked *c, unsigned long pfn, unsigned long n)
+{
+	c->token[pfn] = 0;
+	c->unmapped--;
+	c->inner->ops->free(c->inner, pfn, n);
+}
+
+/* No premature or stray free, nothing pending or outstanding; frees @c. */
+static void checked_done(struct checked *c, const char *what)
+{
+	EXPECT(!c->early, "%s: %ld ranges freed before their flush", what,
+	       c->early);
+	EXPECT(!c->stray, "%s: %ld ranges freed never unmapped", what,
+	       c->stray);
+	EXPECT(pending(c) == 0, "%s: %ld ranges still pending", what,
+	       pending(c));
+	if (c->inner->ops->drain)
+		c->inner->ops->drain(c->inner);
+	EXPECT(c->inner->ops->outstanding(c->inner) == 0,
+	       "%s: %lu ranges outstanding", what,
+	       c->inner->ops->outstanding(c->inner));
+	c->inner->ops->destroy(c->inner);
+	free(c->token);
+	free(c);
+}
+
+static struct siommu_unit unit0, unit1;
+static struct siommu_domain dom0 = { .unit = &unit0, .did = 3 };
+static struct siommu_domain dom1 = { .unit = &unit1, .did = 4 };
+
+static void set_batch(unsigned int n)
+{
+	__atomic_store_n(&siommu_batch_size, n, __ATOMIC_RELAXED);
+}
+
+static void test_strict(const struct siommu_iova_ops *a)
+{
+	const struct siommu_flush_ops *pol = &siommu_flush_strict_ops;
+	struct checked *c = checked_new(a, &dom0);
+	unsigned long r0 = stub_range_flushes(&unit0);
+	unsigned long g0 = stub_global_flushes(&unit0);
+	unsigned long t0 = stub_trace_flushes();
+	unsigned long pfn, i, n;
+	bool each = true;
+
+	for (i = 0; i < 200; i++) {
+		n = 1 + i % 5;
+		pfn = map(c, n);
+		unmap(pol, c, pfn, n);
+		each &= stub_range_flushes(&unit0) == r0 + i + 1 &&
+			pending(c) == 0 && !c->early;
+	}
+	EXPECT(each, "strict: not one covering flush then a free per unmap");
+	EXPECT(stub_global_flushes(&unit0) == g0, "strict: a global flush");
+	EXPECT(stub_trace_flushes() == t0 + 200, "strict: %lu traced",
+	       stub_trace_flushes() - t0);
+
+	/* A failed invalidation leaks the range for good. */
+	unit0.fail = true;
+	pfn = map(c, 2);
+	unmap(pol, c, pfn, 2);
+	unit0.fail = false;
+	EXPECT(pending(c) == 1 && c->inner->ops->outstanding(c->inner) == 1,
+	       "strict: a range freed after a failed flush");
+	reclaim(c, pfn, 2);
+
+	pol->drain();
+	checked_done(c, "strict");
+}
+
+/* Batching common to deferred and percpu, all on one CPU. */
+static void test_batching(const struct siommu_flush_ops *pol,
+			  const struct siommu_iova_ops *a)
+{
+	struct checked *c = checked_new(a, &dom0), *c1;
+	unsigned long g = stub_global_flushes(&unit0), g1, batched;
+	unsigned long pfn[4];
+	bool bounded = true;
+	unsigned int i;
+	u64 age;
+
+	shim_set_cpu(5);
+	set_batch(8);
+	churn(pol, c, 7);
+	EXPECT(pending(c) == 7 && stub_global_flushes(&unit0) == g,
+	       "%s: flushed before batch_size", pol->name);
+	EXPECT(shim_timers_armed() >= 1, "%s: no timer armed", pol->name);
+	batched = siommu_stats.v[SIOMMU_STAT_BATCHED];
+	churn(pol, c, 1);
+	EXPECT(pending(c) == 0 && stub_global_flushes(&unit0) == g + 1,
+	       "%s: batch of 8: %ld pending, %lu flushes", pol->name,
+	       pending(c), stub_global_flushes(&unit0) - g);
+	EXPECT(siommu_stats.v[SIOMMU_STAT_BATCHED] == batched + 8,
+	       "%s: batched stat", pol->name);
+
+	/* Never batch_size or more pending, whatever the sizes. */
+	set_batch(13);
+	for (i = 0; i < 2000; i++) {
+		unsigned long n = 1 + i % 3;
+
+		unmap(pol, c, map(c, n), n);
+		bounded &= pending(c) < 13;
+	}
+	EXPECT(bounded, "%s: more than batch_size - 1 pending", pol->name);
+	pol->drain();
+
+	/* The largest batch, and batch_size 1. */
+	set_batch(SIOMMU_BATCH_MAX);
+	churn(pol, c, SIOMMU_BATCH_MAX - 1);
+	EXPECT(pending(c) == SIOMMU_BATCH_MAX - 1, "%s: max batch",
+	       pol->name);
+	churn(pol, c, 1);
+	EXPECT(pending(c) == 0, "%s: max batch not flushed", pol->name);
+	set_batch(1);
+	g = stub_global_flushes(&unit0);
+	churn(pol, c, 10);
+	EXPECT(pending(c) == 0 && stub_global_flushes(&unit0) == g + 10,
+	       "%s: batch_size 1", pol->name);
+
+	/* A smaller batch_size takes effect at the next unmap. */
+	set_batch(250);
+	churn(pol, c, 20);
+	set_batch(5);
+	churn(pol, c, 1);
+	EXPECT(pending(c) == 0, "%s: lowered batch_size ignored", pol->name);
+
+	/* Drain empties; an empty drain flushes nothing. */
+	set_batch(250);
+	churn(pol, c, 5);
+	g = stub_global_flushes(&unit0);
+	pol->drain();
+	EXPECT(pending(c) == 0 && stub_global_flushes(&unit0) == g + 1,
+	       "%s: drain", pol->name);
+	pol->drain();
+	EXPECT(stub_global_flushes(&unit0) == g + 1, "%s: empty drain flushed",
+	       pol->name);
+
+	/* One global flush per unit in a batch; a failing unit leaks. */
+	c1 = checked_new(a, &dom1);
+	set_batch(8);
+	g = stub_global_flushes(&unit0);
+	g1 = stub_global_flushes(&unit1);
+	for (i = 0; i < 4; i++) {
+		churn(pol, c, 1);
+		churn(pol, c1, 1);
+	}
+	EXPECT(stub_global_flushes(&unit0) == g + 1 &&
+	       stub_global_flushes(&unit1) == g1 + 1 &&
+	       pending(c) == 0 && pending(c1) == 0,
+	       "%s: two units, one batch", pol->name);
+	set_batch(4);
+	unit1.fail = true;
+	for (i = 0; i < 2; i++) {
+		churn(pol, c, 1);
+		pfn[i] = map(c1, 1);
+		unmap(pol, c1, pfn[i], 1);
+	}
+	unit1.fail = false;
+	EXPECT(pending(c) == 0 && pending(c1) == 2 &&
+	       c1->inner->ops->outstanding(c1->inner) == 2,
+	       "%s: failing unit's ranges not kept", pol->name);
+	for (i = 0; i < 2; i++)
+		reclaim(c1, pfn[i], 1);
+	checked_done(c1, pol->name);
+
+	/* The timeout: nothing before it, everything after. */
+	set_batch(250);
+	shim_timers_run(true);		/* stale ones, of earlier tests */
+	churn(pol, c, 3);
+	EXPECT(shim_timers_run(false) == 0 && pending(c) == 3,
+	       "%s: timer fired early", pol->name);
+	shim_clock_advance((u64)(siommu_flush_timeout_us + 8000) *
+			   NSEC_PER_USEC);
+	EXPECT(shim_timers_run(false) >= 1 && pending(c) == 0,
+	       "%s: timeout did not flush", pol->name);
+
+	/* Age of the oldest pending batch. */
+	churn(pol, c, 1);
+	shim_clock_advance(5 * NSEC_PER_MSEC);
+	age = pol == &siommu_flush_deferred_ops ?
+	      siommu_flush_deferred_age_us() : siommu_flush_percpu_age_us();
+	EXPECT(age >= 5000 && age < 100000, "%s: age %llu us", pol->name,
+	       (unsigned long long)age);
+	pol->drain();
+	age = pol == &siommu_flush_deferred_ops ?
+	      siommu_flush_deferred_age_us() : siommu_flush_percpu_age_us();
+	EXPECT(age == 0, "%s: age %llu us after drain", pol->name,
+	       (unsigned long long)age);
+
+	set_batch(SIOMMU_BATCH_DEFAULT);
+	shim_set_cpu(0);
+	checked_done(c, pol->name);
+}
+
+/* Two CPUs: deferred shares one batch, percpu keeps one each. */
+static void test_cpus(const struct siommu_iova_ops *a)
+{
+	struct checked *c = checked_new(a, &dom0);
+
+	set_batch(8);
+	shim_set_cpu(1);
+	churn(&siommu_flush_deferred_ops, c, 4);
+	shim_set_cpu(2);
+	churn(&siommu_flush_deferred_ops, c, 4);
+	EXPECT(pending(c) == 0, "deferred: CPUs' unmaps not in one batch");
+
+	shim_set_cpu(1);
+	churn(&siommu_flush_percpu_ops, c, 7);
+	shim_set_cpu(2);
+	churn(&siommu_flush_percpu_ops, c, 7);
+	EXPECT(pending(c) == 14, "percpu: CPUs share a batch");
+	shim_set_cpu(1);
+	churn(&siommu_flush_percpu_ops, c, 1);
+	EXPECT(pending(c) == 7, "percpu: CPU 1's batch of 8: %ld pending",
+	       pending(c));
+	/* A drain from a third CPU flushes CPU 2's batch. */
+	shim_set_cpu(3);
+	siommu_flush_percpu_ops.drain();
+	EXPECT(pending(c) == 0, "percpu: drain left %ld", pending(c));
+
+	set_batch(SIOMMU_BATCH_DEFAULT);
+	shim_set_cpu(0);
+	checked_done(c, "cpus");
+}
+
+/*
+ * Stress: NR_WORKERS threads, each its own CPU, map and unmap through one
+ * policy into two domains on two units; another CPU plays the timer
+ * softirq, drains now and then and changes batch_size under them.
+ */
+#define NR_WORKERS	6
+#define RING		8
+#define STRESS_OPS	15000
+
+struct stress {
+	const struct siommu_flush_ops *pol;
+	struct checked *c[2];
+	int stop;
+	long bad_map;
+};
+
+struct worker {
+	struct stress *s;
+	unsigned int cpu;
+};
+
+static void *stress_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct stress *s = w->s;
+	struct checked *c = s->c[w->cpu % 2];
+	unsigned long pfn[RING] = { 0 }, n[RING] = { 0 };
+	unsigned int i, h;
+
+	shim_set_cpu(w->cpu);
+	for (i = 0; i < STRESS_OPS; i++) {
+		h = i % RING;
+		if (pfn[h])
+			unmap(s->pol, c, pfn[h], n[h]);
+		n[h] = 1 + (i * 7 + w->cpu) % 4;
+		pfn[h] = map(c, n[h]);
+		if (!pfn[h])
+			__atomic_fetch_add(&s->bad_map, 1, __ATOMIC_RELAXED);
+	}
+	for (h = 0; h < RING; h++)
+		if (pfn[h])
+			unmap(s->pol, c, pfn[h], n[h]);
+	return NULL;
+}
+
+static void *stress_softirq(void *arg)
+{
+	struct stress *s = arg;
+	unsigned int i = 0;
+
+	shim_set_cpu(0);
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		shim_clock_advance(NSEC_PER_MSEC);
+		shim_timers_run(false);
+		if (++i % 16 == 0)
+			s->pol->drain();
+		if (i % 8 == 0)
+			set_batch(1 + i % 64);
+		if (s->pol == &siommu_flush_deferred_ops)
+			siommu_flush_deferred_age_us();
+		else if (s->pol == &siommu_flush_percpu_ops)
+			siommu_flush_percpu_age_us();
+	}
+	return NULL;
+}
+
+static void test_stress(const struct siommu_flush_ops *pol,
+			const struct siommu_iova_ops *a)
+{
+	struct stress s = { .pol = pol };
+	struct worker w[NR_WORKERS];
+	pthread_t tid[NR_WORKERS], irq;
+	char what[64];
+	unsigned int i;
+
+	s.c[0] = checked_new(a, &dom0);
+	s.c[1] = checked_new(a, &dom1);
+	pthread_create(&irq, NULL, stress_softirq, &s);
+	for (i = 0; i < NR_WORKERS; i++) {
+		w[i] = (struct worker){ .s = &s, .cpu = i + 1 };
+		pthread_create(&tid[i], NULL, stress_worker, &w[i]);
+	}
+	for (i = 0; i < NR_WORKERS; i++)
+		pthread_join(tid[i], NULL);
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(irq, NULL);
+	pol->drain();
+	set_batch(SIOMMU_BATCH_DEFAULT);
+
+	snprintf(what, sizeof(what), "stress %s+%s", a->name, pol->name);
+	EXPECT(!s.bad_map, "%s: %ld maps failed", what, s.bad_map);
+	EXPECT(s.c[0]->unmapped + s.c[1]->unmapped ==
+	       NR_WORKERS * (long)STRESS_OPS, "%s: lost unmaps", what);
+	checked_done(s.c[0], what);
+	checked_done(s.c[1], what);
+}
+
+static const struct siommu_flush_ops *const policies[] = {
+	&siommu_flush_strict_ops,
+	&siommu_flush_deferred_ops,
+	&siommu_flush_percpu_ops,
+};
+
+static const struct siommu_iova_ops *const allocators[] = {
+	&siommu_iova_rbtree_ops,
+	&siommu_iova_magazine_ops,
+};
+
+#define ARRAY_SIZE(x)	(sizeof(x) / sizeof((x)[0]))
+
+int main(int argc, char **argv)
+{
+	long kmalloc0 = shim_kmalloc_outstanding();
+	unsigned int a, p;
+
+	stub_flush_spin = 20;
+	stub_unit_init(&unit0, 0);
+	stub_unit_init(&unit1, 1);
+	EXPECT(siommu_flush_percpu_init() == 0, "percpu init");
+
+	for (a = 0; a < ARRAY_SIZE(allocators); a++) {
+		test_strict(allocators[a]);
+		test_batching(&siommu_flush_deferred_ops, allocators[a]);
+		test_batching(&siommu_flush_percpu_ops, allocators[a]);
+		test_cpus(allocators[a]);
+	}
+	for (a = 0; a < ARRAY_SIZE(allocators); a++)
+		for (p = 0; p < ARRAY_SIZE(policies); p++)
+			test_stress(policies[p], allocators[a]);
+
+	siommu_flush_deferred_exit();
+	siommu_flush_percpu_exit();
+	EXPECT(shim_timers_armed() == 0, "%u timers armed after exit",
+	       shim_timers_armed());
+	EXPECT(shim_kmalloc_outstanding() == kmalloc0,
+	       "%ld objects leaked", shim_kmalloc_outstanding() - kmalloc0);
+	return harness_report(argv[0]);
+}
