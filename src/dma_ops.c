@@ -83,9 +83,50 @@ static unsigned long sg_pages(struct scatterlist *sg)
 			    VTD_PAGE_SIZE);
 }
 
+/* Undo the first @done segments of a per-segment mapping. */
+static void sg_unmap_segments(struct siommu_domain *dom,
+			      struct scatterlist *sgl, int done)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, done, i)
+		siommu_domain_unmap_pages(dom, sg->dma_address &
+					  ~(VTD_PAGE_SIZE - 1), sg_pages(sg));
+}
+
 /*
- * One IOVA range for the whole list, each segment at the next page
- * boundary in it, so the list needs one allocation and one invalidation.
+ * Each segment at the IOVA its physical address dictates, where the
+ * active allocator works that way (identity); false when it does not or
+ * a segment cannot be mapped so (nothing is left mapped then).
+ */
+static bool sg_map_phys(struct siommu_domain *dom, struct scatterlist *sgl,
+			int nents, u64 prot, u64 mask)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		phys_addr_t phys = sg_phys(sg);
+		phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
+		dma_addr_t iova = siommu_domain_map_phys(dom, phys - offset,
+							 sg_pages(sg), prot,
+							 mask);
+
+		if (iova == DMA_MAPPING_ERROR) {
+			sg_unmap_segments(dom, sgl, i);
+			return false;
+		}
+		sg->dma_address = iova + offset;
+		sg_dma_len(sg) = sg->length;
+	}
+	return true;
+}
+
+/*
+ * Identity mappings segment by segment; otherwise one IOVA range for the
+ * whole list, each segment at the next page boundary in it, so the list
+ * needs one allocation and one invalidation.
  */
 static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
 			 int nents, enum dma_data_direction dir,
@@ -101,6 +142,10 @@ static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
 
 	if (!prot)
 		return -EINVAL;
+	if (sg_map_phys(dom, sgl, nents, prot, dma_get_mask(dev))) {
+		siommu_stat_inc(SIOMMU_STAT_MAPS);
+		return nents;
+	}
 	for_each_sg(sgl, sg, nents, i)
 		total += sg_pages(sg);
 	iova = siommu_domain_alloc_iova(dom, total, dma_get_mask(dev), &slot);
@@ -134,14 +179,19 @@ static void siommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
 			    int nents, enum dma_data_direction dir,
 			    unsigned long attrs)
 {
+	struct siommu_domain *dom = siommu_domain_of(dev);
 	unsigned long total = 0;
 	struct scatterlist *sg;
 	int i;
 
+	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
+	if (siommu_domain_mapped_phys(dom, sg_dma_address(sgl))) {
+		sg_unmap_segments(dom, sgl, nents);
+		return;
+	}
 	for_each_sg(sgl, sg, nents, i)
 		total += sg_pages(sg);
-	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
-	siommu_domain_unmap_pages(siommu_domain_of(dev),
+	siommu_domain_unmap_pages(dom,
 				  sg_dma_address(sgl) & ~(VTD_PAGE_SIZE - 1),
 				  total);
 }

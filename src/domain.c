@@ -37,6 +37,7 @@ const struct siommu_iova_ops *const siommu_allocators[] = {
 	&siommu_iova_rbtree_ops,
 	&siommu_iova_magazine_ops,
 	&siommu_iova_kmalloc_ops,
+	&siommu_iova_identity_ops,
 	&siommu_iova_linux_ops,
 };
 
@@ -516,6 +517,23 @@ void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
 	rcu_read_unlock();
 }
 
+/* After a map wrote leaf entries: what the unit needs to see them. */
+static void mapped(struct siommu_domain *dom, dma_addr_t iova,
+		   phys_addr_t phys, unsigned long npages)
+{
+	/*
+	 * A caching-mode unit may cache not-present entries; a unit with
+	 * write buffers may not see the new ones yet.
+	 */
+	if (VTD_CAP_CM(dom->unit->cap))
+		siommu_flush_iotlb_range(dom->unit, dom->did, iova, npages);
+	else
+		siommu_unit_flush_write_buffer(dom->unit);
+	siommu_stat_add(SIOMMU_STAT_PAGES_MAPPED, npages);
+	trace_siommu_map(&dom->pdev->dev, iova, phys,
+			 npages << VTD_PAGE_SHIFT);
+}
+
 /**
  * siommu_domain_map_at() - write the PTEs of part of an allocated range
  * @dom: the domain
@@ -539,18 +557,26 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
 		siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
 		return ret;
 	}
-	/*
-	 * A caching-mode unit may cache not-present entries; a unit with
-	 * write buffers may not see the new ones yet.
-	 */
-	if (VTD_CAP_CM(dom->unit->cap))
-		siommu_flush_iotlb_range(dom->unit, dom->did, iova,
-					 size >> VTD_PAGE_SHIFT);
-	else
-		siommu_unit_flush_write_buffer(dom->unit);
-	siommu_stat_add(SIOMMU_STAT_PAGES_MAPPED, size >> VTD_PAGE_SHIFT);
-	trace_siommu_map(&dom->pdev->dev, iova, phys, size);
+	mapped(dom, iova, phys, size >> VTD_PAGE_SHIFT);
 	return 0;
+}
+
+/**
+ * siommu_domain_mapped_phys() - was @iova mapped by siommu_domain_map_phys()?
+ * @dom: the domain
+ * @iova: a mapped IOVA
+ */
+bool siommu_domain_mapped_phys(struct siommu_domain *dom, dma_addr_t iova)
+{
+	u64 pte = vtd_pgtable_pte(&dom->pt, iova);
+	struct siommu_iova *inst;
+	bool ret;
+
+	rcu_read_lock();
+	inst = rcu_dereference(dom->slots[VTD_PTE_TAG_OF(pte)]);
+	ret = inst && inst->ops->unmap_phys;
+	rcu_read_unlock();
+	return ret;
 }
 
 /**
@@ -576,14 +602,67 @@ void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 		siommu_stat_inc(SIOMMU_STAT_BAD_UNMAPS);
 		return;
 	}
-	vtd_pgtable_unmap(&dom->pt, iova, (u64)npages << VTD_PAGE_SHIFT);
 	trace_siommu_unmap(&dom->pdev->dev, iova, pte & VTD_PTE_ADDR_MASK,
 			   npages << VTD_PAGE_SHIFT);
 	rcu_read_lock();
 	inst = rcu_dereference(dom->slots[VTD_PTE_TAG_OF(pte)]);
 	flush = rcu_dereference(dom->flush);
-	flush->unmapped(dom, inst, iova >> VTD_PAGE_SHIFT, npages);
+	if (inst->ops->unmap_phys) {
+		/* Shared entries: only the last reference needs invalidating. */
+		if (inst->ops->unmap_phys(inst, &dom->pt,
+					  iova >> VTD_PAGE_SHIFT, npages))
+			flush->unmapped(dom, inst, iova >> VTD_PAGE_SHIFT,
+					npages);
+	} else {
+		vtd_pgtable_unmap(&dom->pt, iova,
+				  (u64)npages << VTD_PAGE_SHIFT);
+		flush->unmapped(dom, inst, iova >> VTD_PAGE_SHIFT, npages);
+	}
 	rcu_read_unlock();
+}
+
+/**
+ * siommu_domain_map_phys() - map in one step, where the allocator can
+ * @dom: the domain
+ * @phys: page-aligned physical address
+ * @npages: pages
+ * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
+ * @dma_mask: the device's mask for this kind of mapping
+ *
+ * Allocators whose IOVA follows from the physical address (identity)
+ * map and count references themselves.
+ *
+ * Return: the IOVA of @phys; DMA_MAPPING_ERROR when the active allocator
+ * does not work this way or cannot map it: take the usual path then
+ * (whose fallback slot serves the device).
+ */
+dma_addr_t siommu_domain_map_phys(struct siommu_domain *dom, phys_addr_t phys,
+				  unsigned long npages, u64 prot, u64 dma_mask)
+{
+	unsigned long limit = min(dma_mask, dom->unit->max_iova) >>
+			      VTD_PAGE_SHIFT;
+	unsigned long pfn, inval = 0;
+	struct siommu_iova *iova;
+	unsigned int slot;
+
+	rcu_read_lock();
+	slot = READ_ONCE(dom->active);
+	iova = rcu_dereference(dom->slots[slot]);
+	if (!iova->ops->map_phys) {
+		rcu_read_unlock();
+		return DMA_MAPPING_ERROR;
+	}
+	pfn = iova->ops->map_phys(iova, &dom->pt, phys, npages,
+				  prot | VTD_PTE_TAG(slot), limit, &inval);
+	/* A failed try dropped a page others may have had cached. */
+	if (inval)
+		rcu_dereference(dom->flush)->unmapped(dom, iova, inval,
+						      npages);
+	rcu_read_unlock();
+	if (!pfn)
+		return DMA_MAPPING_ERROR;
+	mapped(dom, (dma_addr_t)pfn << VTD_PAGE_SHIFT, phys, npages);
+	return (dma_addr_t)pfn << VTD_PAGE_SHIFT;
 }
 
 static unsigned long span_pages(phys_addr_t phys, size_t size)
@@ -610,6 +689,12 @@ dma_addr_t siommu_domain_map(struct siommu_domain *dom, phys_addr_t phys,
 	unsigned int slot;
 	dma_addr_t iova;
 
+	iova = siommu_domain_map_phys(dom, phys - offset, npages, prot,
+				      dma_mask);
+	if (iova != DMA_MAPPING_ERROR) {
+		siommu_stat_inc(SIOMMU_STAT_MAPS);
+		return iova + offset;
+	}
 	iova = siommu_domain_alloc_iova(dom, npages, dma_mask, &slot);
 	if (iova == DMA_MAPPING_ERROR)
 		return iova;
