@@ -19,6 +19,13 @@
 struct siommu_iova;
 struct vtd_pgtable;
 
+/* What an allocator with a cache tells stats/ (summed over instances). */
+struct siommu_iova_stats {
+	unsigned long cache_hits;	/* allocations served from a cache */
+	unsigned long cache_misses;	/* cacheable ones that were not */
+	unsigned long depot_exchanges;	/* magazines swapped with the depot */
+};
+
 struct siommu_iova_ops {
 	const char *name;
 	/*
@@ -72,6 +79,8 @@ struct siommu_iova_ops {
 	 * swap's teardown, and in tests).  Process context.
 	 */
 	void (*drain)(struct siommu_iova *iova);
+	/* Add this instance's counts to @st; a passing sum.  Any context. */
+	void (*stats)(struct siommu_iova *iova, struct siommu_iova_stats *st);
 
 	/*
 	 * Optional, both or neither: an allocator whose IOVA follows from

@@ -322,6 +322,26 @@ unsigned long siommu_domain_outstanding(struct siommu_domain *dom)
 	return n;
 }
 
+/**
+ * siommu_domain_iova_stats() - add the domain's allocator counts to @st
+ * @dom: the domain
+ * @st: the sums
+ */
+void siommu_domain_iova_stats(struct siommu_domain *dom,
+			      struct siommu_iova_stats *st)
+{
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < SIOMMU_IOVA_SLOTS; i++) {
+		struct siommu_iova *iova = rcu_dereference(dom->slots[i]);
+
+		if (iova && iova->ops->stats)
+			iova->ops->stats(iova, st);
+	}
+	rcu_read_unlock();
+}
+
 const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom)
 {
 	const struct siommu_iova_ops *ops;

@@ -451,6 +451,45 @@ static ssize_t outstanding_show(struct kobject *kobj,
 
 static struct kobj_attribute outstanding_attr = __ATTR_RO(outstanding);
 
+/*
+ * Sums over the live allocator instances of every managed device: an
+ * instance torn down after a swap takes its counts with it.
+ */
+static ssize_t iova_stat_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct siommu_iova_stats st = { 0 };
+	struct siommu_domain *dom;
+	long tables = 0;
+	unsigned long v;
+
+	if (!mutex_trylock(&sysfs_sio->lock))
+		return restart_syscall();
+	list_for_each_entry(dom, &sysfs_sio->domains, node) {
+		siommu_domain_iova_stats(dom, &st);
+		tables += atomic_long_read(&dom->pt.nr_tables);
+	}
+	mutex_unlock(&sysfs_sio->lock);
+	if (!strcmp(attr->attr.name, "cache_hits"))
+		v = st.cache_hits;
+	else if (!strcmp(attr->attr.name, "cache_misses"))
+		v = st.cache_misses;
+	else if (!strcmp(attr->attr.name, "depot_exchanges"))
+		v = st.depot_exchanges;
+	else
+		v = tables;
+	return sysfs_emit(buf, "%lu\n", v);
+}
+
+static struct kobj_attribute cache_hits_attr =
+	__ATTR(cache_hits, 0444, iova_stat_show, NULL);
+static struct kobj_attribute cache_misses_attr =
+	__ATTR(cache_misses, 0444, iova_stat_show, NULL);
+static struct kobj_attribute depot_exchanges_attr =
+	__ATTR(depot_exchanges, 0444, iova_stat_show, NULL);
+static struct kobj_attribute table_pages_attr =
+	__ATTR(table_pages, 0444, iova_stat_show, NULL);
+
 static ssize_t oldest_batch_age_us_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
@@ -464,6 +503,10 @@ static struct kobj_attribute oldest_batch_age_us_attr =
 
 static struct attribute *computed_stat_attrs[] = {
 	&outstanding_attr.attr,
+	&cache_hits_attr.attr,
+	&cache_misses_attr.attr,
+	&depot_exchanges_attr.attr,
+	&table_pages_attr.attr,
 	&oldest_batch_age_us_attr.attr,
 	NULL,
 };

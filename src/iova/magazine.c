@@ -98,6 +98,8 @@ struct iova_mag_cpu {
 	 * outstanding() from any CPU.
 	 */
 	long out;
+	/* For stats(): this CPU's hits, misses and depot exchanges. */
+	unsigned long hits, misses, exchanges;
 };
 
 struct iova_mag_depot {
@@ -229,6 +231,7 @@ static bool iova_mag_refill(struct iova_magazine *m, struct iova_mag_cpu *c,
 		return false;
 	}
 	c->loaded[order] = d->full[--d->nr_full];
+	WRITE_ONCE(c->exchanges, c->exchanges + 1);
 	if (d->nr_empty < IOVA_MAG_DEPOT)
 		d->empty[d->nr_empty++] = mag;
 	else
@@ -261,6 +264,7 @@ static void iova_mag_make_room(struct iova_magazine *m,
 	if (room && d->nr_empty) {
 		d->full[d->nr_full++] = mag;
 		c->loaded[order] = d->empty[--d->nr_empty];
+		WRITE_ONCE(c->exchanges, c->exchanges + 1);
 		spin_unlock_irqrestore(&d->lock, flags);
 		return;
 	}
@@ -273,6 +277,7 @@ static void iova_mag_make_room(struct iova_magazine *m,
 		if (d->nr_full < IOVA_MAG_DEPOT) {
 			d->full[d->nr_full++] = mag;
 			c->loaded[order] = new;
+			WRITE_ONCE(c->exchanges, c->exchanges + 1);
 			new = NULL;
 		}
 		spin_unlock_irqrestore(&d->lock, flags);
@@ -402,6 +407,10 @@ static unsigned long iova_mag_alloc(struct siommu_iova *iova,
 				pfn = 0;
 			}
 		}
+		if (pfn)
+			WRITE_ONCE(c->hits, c->hits + 1);
+		else
+			WRITE_ONCE(c->misses, c->misses + 1);
 		local_irq_restore(flags);
 		if (pfn)
 			return pfn;
@@ -500,6 +509,21 @@ static unsigned long iova_mag_outstanding(struct siommu_iova *iova)
 	return n;
 }
 
+static void iova_mag_stats(struct siommu_iova *iova,
+			   struct siommu_iova_stats *st)
+{
+	struct iova_magazine *m = to_mag(iova);
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct iova_mag_cpu *c = per_cpu_ptr(m->cpus, cpu);
+
+		st->cache_hits += READ_ONCE(c->hits);
+		st->cache_misses += READ_ONCE(c->misses);
+		st->depot_exchanges += READ_ONCE(c->exchanges);
+	}
+}
+
 /*
  * @cpu is offline and will run none of our code until it is back: its
  * ranges go back to the backing allocator.  Its magazines, now empty,
@@ -534,4 +558,5 @@ const struct siommu_iova_ops siommu_iova_magazine_ops = {
 	.outstanding = iova_mag_outstanding,
 	.cpu_dead = iova_mag_cpu_dead,
 	.drain = iova_mag_drain,
+	.stats = iova_mag_stats,
 };

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 #include "shim.h"
@@ -761,9 +762,40 @@ static void test_concurrent(void)
 	       shim_kmalloc_outstanding());
 }
 
+/* stats(): hits, misses and depot exchanges, counted where they happen. */
+static void test_stats(void)
+{
+	struct siommu_iova *iova = ops->create(1, 1 << 20);
+	struct siommu_iova_stats st = { 0 };
+	unsigned long p[300], i;
+
+	shim_set_cpu(0);
+	p[0] = ops->alloc(iova, 1, ULONG_MAX);
+	ops->free(iova, p[0], 1);
+	EXPECT(ops->alloc(iova, 1, ULONG_MAX) == p[0], "the cached range");
+	ops->free(iova, p[0], 1);
+	ops->stats(iova, &st);
+	EXPECT(st.cache_hits == 1 && st.cache_misses == 1,
+	       "1 hit, 1 miss: %lu, %lu", st.cache_hits, st.cache_misses);
+	EXPECT(st.depot_exchanges == 0, "no exchange yet");
+
+	/* 300 frees overflow loaded and previous: a full one goes over. */
+	for (i = 0; i < 300; i++)
+		p[i] = ops->alloc(iova, 1, ULONG_MAX);
+	for (i = 0; i < 300; i++)
+		ops->free(iova, p[i], 1);
+	memset(&st, 0, sizeof(st));
+	ops->stats(iova, &st);
+	EXPECT(st.depot_exchanges >= 1, "%lu depot exchanges",
+	       st.depot_exchanges);
+	EXPECT(st.cache_hits + st.cache_misses == 302, "every alloc counted");
+	ops->destroy(iova);
+}
+
 int main(int argc, char **argv)
 {
 	test_create();
+	test_stats();
 	test_classes();
 	test_limit();
 	test_bad_free();

@@ -58,6 +58,10 @@ for al in $allocators; do
 		out=$(fio_short "$al-$po")
 		check "$tag.fio" "fio verify" sh -c 'echo "$1" | grep -q "err= 0"' _ "$out"
 		m=$(( $(stat maps) - m0 )) fb=$(( $(stat fallbacks) - fb0 ))
+		if [ "$al" = magazine ]; then
+			check "$tag.cache-hits" "magazine hits $(stat cache_hits), misses $(stat cache_misses), depot exchanges $(stat depot_exchanges)" \
+				test "$(stat cache_hits)" -gt 0
+		fi
 		# Most maps must come from the pair's own allocator, not
 		# the 32-bit fallback.
 		check "$tag.served" "$fb of $m maps fell back" test $((fb * 10)) -lt "$m"
@@ -132,5 +136,6 @@ done
 check swap.no-leak "no domain left behind: detach reported no leftover mappings" \
 	sh -c '! dmesg | grep -q "mapping(s) behind"'
 expect_eq swap.idle.outstanding 0 "$(stat outstanding)"
+expect_eq swap.idle.table-pages 0 "$(stat table_pages)"
 check swap.idle.device-dirs "no device/ directories left" \
 	sh -c "[ -z \"\$(ls $SIOMMU_SYSFS/device)\" ]"
