@@ -10,7 +10,7 @@
 # SPIN empty-loop iterations, default 1000): allocator,policy,instr_per_pair.
 #   tools/bench-callgrind.sh [PAIRS [1|mix [SPIN]]]
 # The count is of the allocator over the shim: kmalloc is glibc malloc,
-# a spinlock a pthread mutex.
+# a spinlock one atomic exchange (as the kernel's, uncontended).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -128,16 +128,11 @@ bool shim_flushed(const void *addr)
 #define PERCPU_STRIDE_ALIGN	64
 #define PERCPU_HEADER		64	/* holds the stride; keeps alignment */
 
-static __thread unsigned int shim_cpu;
+__thread unsigned int shim_cpu;
 
 void shim_set_cpu(unsigned int cpu)
 {
 	shim_cpu = cpu % SHIM_NR_CPUS;
-}
-
-unsigned int shim_this_cpu(void)
-{
-	return shim_cpu;
 }
 
 void *shim_alloc_percpu(size_t size)
@@ -166,14 +161,6 @@ void shim_free_percpu(void *ptr)
 	free((char *)ptr - PERCPU_HEADER);
 }
 
-void *shim_per_cpu_ptr(void *ptr, unsigned int cpu)
-{
-	size_t stride = *(size_t *)((char *)ptr - PERCPU_HEADER);
-
-	if (cpu >= SHIM_NR_CPUS)
-		abort();
-	return (char *)ptr + stride * cpu;
-}
 
 /* ---- <linux/bug.h> ---- */
 

@@ -18,8 +18,23 @@
 
 void *shim_alloc_percpu(size_t size);
 void shim_free_percpu(void *ptr);
-void *shim_per_cpu_ptr(void *ptr, unsigned int cpu);
-unsigned int shim_this_cpu(void);
+
+/*
+ * Inline, as the kernel's are a few instructions: the benchmarks count
+ * instructions per operation, and a call here would be most of them.
+ */
+extern __thread unsigned int shim_cpu;
+
+static inline unsigned int shim_this_cpu(void)
+{
+	return shim_cpu;
+}
+
+/* The block's first 64 bytes hold the stride between CPUs' copies. */
+static inline void *shim_per_cpu_ptr(void *ptr, unsigned int cpu)
+{
+	return (char *)ptr + *(size_t *)((char *)ptr - 64) * cpu;
+}
 
 #define alloc_percpu(type)	((type *)shim_alloc_percpu(sizeof(type)))
 #define free_percpu(ptr)	shim_free_percpu(ptr)
