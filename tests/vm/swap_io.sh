@@ -92,6 +92,36 @@ check swap.device.outstanding "outstanding readable: $(cat $D/outstanding)" \
 	test "$(cat $D/outstanding)" -ge 0
 value swap.oldest_batch_age_us "$(stat oldest_batch_age_us)"
 
+# CPU hotplug under I/O with per-CPU state in use (magazine + percpu): the
+# CPU that goes away hands its magazines and batch back; no error.
+sysfs_write $SIOMMU_SYSFS/allocator magazine >/dev/null
+sysfs_write $SIOMMU_SYSFS/invalidation percpu >/dev/null
+CPU1=/sys/devices/system/cpu/cpu1/online
+if [ -w $CPU1 ]; then
+	/usr/bin/fio --name=hotplug --filename=/dev/nvme0n1 --direct=1 \
+		--ioengine=libaio --iodepth=16 --numjobs=2 --rw=randrw --bs=4k \
+		--size=64M --offset_increment=64M --verify=crc32c \
+		--verify_fatal=1 --do_verify=1 --time_based --runtime=8 \
+		--group_reporting >/tmp/hotplug.fio 2>&1 &
+	hp_pid=$!
+	sleep 2
+	echo 0 >$CPU1; off=$(cat $CPU1)
+	sleep 2
+	echo 1 >$CPU1; on=$(cat $CPU1)
+	sleep 1
+	echo 0 >$CPU1
+	sleep 1
+	echo 1 >$CPU1
+	wait $hp_pid
+	rc=$?
+	expect_eq swap.hotplug.cpu1-went 0/1 "$off/$on"
+	check swap.hotplug.fio "fio --verify across cpu1 off/on twice: exit $rc" \
+		sh -c '[ "$1" = 0 ] && grep -q "err= 0" /tmp/hotplug.fio' _ "$rc"
+	expect_eq swap.hotplug.faults 0 $(( $(stat faults) - faults0 ))
+else
+	fail swap.hotplug "cpu1 cannot be taken offline here"
+fi
+
 # Soak: two verifying fio jobs, swaps every second underneath.
 fio_log=/tmp/soak.fio
 /usr/bin/fio --name=soak --filename=/dev/nvme0n1 --direct=1 --ioengine=libaio \
@@ -104,13 +134,15 @@ while kill -0 $fio_pid 2>/dev/null; do
 	for al in $allocators; do
 		for po in $policies; do
 			kill -0 $fio_pid 2>/dev/null || break 2
+			t=$(date +%s)
 			r=$(sysfs_write $SIOMMU_SYSFS/allocator "$al")
 			[ "$r" = ok ] || [ "$al/$AW_BITS" = kmalloc/39 ] ||
 				refused=$((refused + 1))
 			[ "$(sysfs_write $SIOMMU_SYSFS/invalidation "$po")" = ok ] ||
 				refused=$((refused + 1))
 			swaps=$((swaps + 1))
-			sleep 1
+			# The next change at the next second.
+			while [ "$(date +%s)" -le "$t" ]; do sleep 0.1; done
 		done
 	done
 done
@@ -121,11 +153,11 @@ expect_eq swap.soak.refused 0 "$refused"
 value swap.soak.fio "$(grep -E 'err=|IOPS=' $fio_log | tr -s ' ' | tr '\n' ';')"
 check swap.soak.fio "fio --verify, 2 jobs, ${SOAK_S}s under swaps: exit $rc" \
 	sh -c '[ "$1" = 0 ] && grep -q "err= 0" "$2"' _ "$rc" "$fio_log"
-# A change waits for RCU grace periods, slow under TCG with fio running:
-# about one pair every 1.4 s here.  Every pair must have been visited.
+# One change a second, each waiting for RCU grace periods (slow under
+# TCG with fio running): most seconds see one; every pair is visited.
 npairs=$(( $(echo $allocators | wc -w) * $(echo $policies | wc -w) ))
 check swap.soak.swapped "$swaps pair changes in ${SOAK_S}s, all $npairs pairs visited" \
-	test "$swaps" -ge "$npairs" -a "$swaps" -ge $((SOAK_S / 2))
+	test "$swaps" -ge "$npairs" -a "$swaps" -ge $((SOAK_S * 2 / 3))
 expect_eq swap.soak.faults 0 $(( $(stat faults) - faults0 ))
 expect_eq swap.soak.bad-unmaps 0 "$(stat bad_unmaps)"
 
