@@ -74,6 +74,14 @@ flush_timeout_us|garbage|Invalid argument
 flush_timeout_us|<long>|Invalid argument
 TABLE
 
+# kmalloc needs a space as wide as RAM: a 39-bit unit cannot hold it.
+if [ "$AW_BITS" = 39 ]; then
+	expect_eq bad.allocator.kmalloc-on-39-bits "Numerical result out of range" \
+		"$(sysfs_write $SIOMMU_SYSFS/allocator kmalloc)"
+	check bad.allocator.kmalloc-logged "refusal names the unit" \
+		sh -c 'dmesg | tail -n 5 | grep -q "allocator kmalloc cannot serve dmar0"'
+fi
+
 expect_eq bad.state-unchanged "$before" "$(snapshot)"
 check bad.logged "each refusal logged by the module" \
 	test "$(log_since | grep -c 'scalable_iommu')" -ge 30
