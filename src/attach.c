@@ -496,6 +496,8 @@ int siommu_set_allocator(struct siommu *sio,
 			       sio->units[i].levels);
 	}
 	list_for_each_entry(dom, &sio->domains, node) {
+		bool changed = siommu_domain_allocator(dom) != ops;
+
 		if (ret)
 			break;
 		ret = siommu_domain_set_allocator(dom, ops);
@@ -504,7 +506,7 @@ int siommu_set_allocator(struct siommu *sio,
 		else if (ret)
 			pci_err(dom->pdev, "cannot switch to allocator %s (%d)\n",
 				ops->name, ret);
-		else
+		else if (changed)
 			siommu_stat_inc(SIOMMU_STAT_SWAPS);
 	}
 	if (!ret)

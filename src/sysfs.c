@@ -287,18 +287,31 @@ static struct siommu_domain *device_dom(struct kobject *kobj)
 	return NULL;
 }
 
+/*
+ * sio->lock taken and the directory's domain found: 0, and the caller
+ * unlocks; else the errno to return, lock not held.
+ */
+static int device_dom_lock(struct kobject *kobj, struct siommu_domain **dom)
+{
+	if (!mutex_trylock(&sysfs_sio->lock))
+		return restart_syscall();
+	*dom = device_dom(kobj);
+	if (*dom)
+		return 0;
+	mutex_unlock(&sysfs_sio->lock);
+	return -ENODEV;
+}
+
 static ssize_t dev_allocator_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
 	struct siommu_domain *dom;
-	ssize_t n = -ENODEV;
+	ssize_t n = device_dom_lock(kobj, &dom);
 
-	if (!mutex_trylock(&sysfs_sio->lock))
-		return restart_syscall();
-	dom = device_dom(kobj);
-	if (dom)
-		n = choice_show(allocator_names, siommu_nr_allocators,
-				siommu_domain_allocator(dom)->name, buf);
+	if (n)
+		return n;
+	n = choice_show(allocator_names, siommu_nr_allocators,
+			siommu_domain_allocator(dom)->name, buf);
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
 }
@@ -310,23 +323,25 @@ static ssize_t dev_allocator_store(struct kobject *kobj,
 	struct siommu_domain *dom;
 	int i = choice_find("allocator", allocator_names,
 			    siommu_nr_allocators, buf, count);
+	bool changed;
+	int ret;
 
 	if (i < 0)
 		return i;
-	if (!mutex_trylock(&sysfs_sio->lock))
-		return restart_syscall();
-	dom = device_dom(kobj);
-	i = dom ? siommu_allocator_check(siommu_allocators[i], dom->unit) ?:
-		  siommu_domain_set_allocator(dom, siommu_allocators[i]) :
-		  -ENODEV;
-	if (i)
+	ret = device_dom_lock(kobj, &dom);
+	if (ret)
+		return ret;
+	changed = siommu_domain_allocator(dom) != siommu_allocators[i];
+	ret = siommu_allocator_check(siommu_allocators[i], dom->unit) ?:
+	      siommu_domain_set_allocator(dom, siommu_allocators[i]);
+	if (ret)
 		pr_err("%s: cannot switch to that allocator (%d)\n",
-		       kobject_name(kobj), i);
-	else
+		       kobject_name(kobj), ret);
+	else if (changed)
 		siommu_stat_inc(SIOMMU_STAT_SWAPS);
 	schedule_delayed_work(&sysfs_sio->reap_work, HZ / 10);
 	mutex_unlock(&sysfs_sio->lock);
-	return i ? i : count;
+	return ret ? ret : count;
 }
 
 static struct kobj_attribute dev_allocator_attr =
@@ -336,14 +351,12 @@ static ssize_t dev_invalidation_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
 {
 	struct siommu_domain *dom;
-	ssize_t n = -ENODEV;
+	ssize_t n = device_dom_lock(kobj, &dom);
 
-	if (!mutex_trylock(&sysfs_sio->lock))
-		return restart_syscall();
-	dom = device_dom(kobj);
-	if (dom)
-		n = choice_show(policy_names, siommu_nr_policies,
-				siommu_domain_flush(dom)->name, buf);
+	if (n)
+		return n;
+	n = choice_show(policy_names, siommu_nr_policies,
+			siommu_domain_flush(dom)->name, buf);
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
 }
@@ -355,18 +368,18 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 	struct siommu_domain *dom;
 	int i = choice_find("invalidation policy", policy_names,
 			    siommu_nr_policies, buf, count);
+	int ret;
 
 	if (i < 0)
 		return i;
-	if (!mutex_trylock(&sysfs_sio->lock))
-		return restart_syscall();
-	dom = device_dom(kobj);
-	if (dom) {
-		siommu_domain_set_flush(dom, siommu_policies[i]);
+	ret = device_dom_lock(kobj, &dom);
+	if (ret)
+		return ret;
+	if (siommu_domain_flush(dom) != siommu_policies[i])
 		siommu_stat_inc(SIOMMU_STAT_SWAPS);
-	}
+	siommu_domain_set_flush(dom, siommu_policies[i]);
 	mutex_unlock(&sysfs_sio->lock);
-	return dom ? count : -ENODEV;
+	return count;
 }
 
 static struct kobj_attribute dev_invalidation_attr =
@@ -377,13 +390,11 @@ static ssize_t dev_outstanding_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
 {
 	struct siommu_domain *dom;
-	ssize_t n = -ENODEV;
+	ssize_t n = device_dom_lock(kobj, &dom);
 
-	if (!mutex_trylock(&sysfs_sio->lock))
-		return restart_syscall();
-	dom = device_dom(kobj);
-	if (dom)
-		n = sysfs_emit(buf, "%lu\n", siommu_domain_outstanding(dom));
+	if (n)
+		return n;
+	n = sysfs_emit(buf, "%lu\n", siommu_domain_outstanding(dom));
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
 }

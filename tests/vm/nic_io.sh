@@ -27,34 +27,26 @@ a=$(netdev_of "$(echo $nics | cut -d' ' -f1)")
 b=$(netdev_of "$(echo $nics | cut -d' ' -f2)")
 check nic.netdevs "interfaces $a and $b" test -n "$a" -a -n "$b"
 
-$IP netns add peer
-$IP link set "$b" netns peer
-$IP addr add 169.254.51.1/16 dev "$a"
-$IP link set "$a" up
-$IP -n peer addr add 169.254.51.2/16 dev "$b"
-$IP -n peer link set "$b" up
-$IP -n peer link set lo up
-check nic.link "ping across the hub" \
-	wait_for 15 ping -c 1 -W 1 169.254.51.2
+check nic.link "ping across the hub" nic_pair_up "$a" "$b"
 
 $IP netns exec peer /usr/bin/iperf3 -s -D -1 >/dev/null 2>&1
 sleep 0.5
-out=$(/usr/bin/iperf3 -c 169.254.51.2 -t 3 -f m 2>&1)
+out=$(/usr/bin/iperf3 -c $PEER_IP -t 3 -f m 2>&1)
 rate=$(echo "$out" | sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p')
 check nic.iperf3-send "iperf3 to the peer: ${rate:-none} Mbit/s" test -n "$rate"
 value nic.iperf3.send_mbps "${rate:-0}"
 
 $IP netns exec peer /usr/bin/iperf3 -s -D -1 >/dev/null 2>&1
 sleep 0.5
-out=$(/usr/bin/iperf3 -c 169.254.51.2 -t 3 -f m -R 2>&1)
+out=$(/usr/bin/iperf3 -c $PEER_IP -t 3 -f m -R 2>&1)
 rate=$(echo "$out" | sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p')
 check nic.iperf3-receive "iperf3 from the peer: ${rate:-none} Mbit/s" test -n "$rate"
 value nic.iperf3.receive_mbps "${rate:-0}"
 
-$IP netns exec peer /usr/bin/sockperf server -i 169.254.51.2 >/dev/null 2>&1 &
+$IP netns exec peer /usr/bin/sockperf server -i $PEER_IP >/dev/null 2>&1 &
 spid=$!
 sleep 0.5
-out=$(/usr/bin/sockperf ping-pong -i 169.254.51.2 -t 3 2>&1)
+out=$(/usr/bin/sockperf ping-pong -i $PEER_IP -t 3 2>&1)
 kill $spid 2>/dev/null
 lat=$(echo "$out" | sed -n 's/.*avg-latency=\([0-9.]*\).*/\1/p' | head -n1)
 check nic.sockperf "sockperf ping-pong: avg ${lat:-none} usec" test -n "$lat"

@@ -26,11 +26,7 @@ wait_for 20 test -b /dev/nvme0n1
 wait_for 10 sh -c "ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f2)/net >/dev/null"
 a=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f1)/net)
 b=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f2)/net)
-$IP netns add peer
-$IP link set "$b" netns peer
-$IP addr add 169.254.51.1/16 dev "$a" && $IP link set "$a" up
-$IP -n peer addr add 169.254.51.2/16 dev "$b" && $IP -n peer link set "$b" up
-wait_for 15 ping -c 1 -W 1 169.254.51.2 >/dev/null
+nic_pair_up "$a" "$b"
 
 fio_short() {
 	/usr/bin/fio --name="$1" --filename=/dev/nvme0n1 --direct=1 \
@@ -67,7 +63,7 @@ for al in $allocators; do
 		check "$tag.served" "$fb of $m maps fell back" test $((fb * 10)) -lt "$m"
 		$IP netns exec peer /usr/bin/iperf3 -s -D -1 >/dev/null 2>&1
 		sleep 0.3
-		rate=$(/usr/bin/iperf3 -c 169.254.51.2 -t 1 -f m 2>&1 |
+		rate=$(/usr/bin/iperf3 -c $PEER_IP -t 1 -f m 2>&1 |
 		       sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p')
 		check "$tag.iperf3" "${rate:-no} Mbit/s" test -n "$rate"
 	done

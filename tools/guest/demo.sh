@@ -58,14 +58,10 @@ check demo.fio "fio exit $rc, every block verified, no DMA fault" \
 say "iperf3 between the two NICs (one moved into a network namespace, linked by a QEMU hub)"
 a=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f1)/net)
 b=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f2)/net)
-$IP netns add peer
-$IP link set "$b" netns peer
-$IP addr add 169.254.51.1/16 dev "$a" && $IP link set "$a" up
-$IP -n peer addr add 169.254.51.2/16 dev "$b" && $IP -n peer link set "$b" up
-wait_for 15 ping -c 1 -W 1 169.254.51.2 >/dev/null
+nic_pair_up "$a" "$b"
 $IP netns exec peer /usr/bin/iperf3 -s -D -1 >/dev/null 2>&1
 sleep 0.5
-/usr/bin/iperf3 -c 169.254.51.2 -t 3 -f m 2>&1 | grep -E 'sender|receiver' |
+/usr/bin/iperf3 -c $PEER_IP -t 3 -f m 2>&1 | grep -E 'sender|receiver' |
 	sed 's/^/  /'
 $IP netns del peer
 

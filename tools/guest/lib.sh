@@ -111,3 +111,18 @@ wait_for() {
 # Lines the module logged since the mark set by log_mark.
 log_mark() { log_from=$(dmesg | wc -l); }
 log_since() { dmesg | tail -n +$((log_from + 1)); }
+
+# nic_pair_up <if-a> <if-b>: the two NICs on the QEMU hub as a link: if-b
+# moved into network namespace "peer", 169.254.51.1 and .2 (link-local),
+# both up.  Succeeds once the peer answers a ping.
+PEER_IP=169.254.51.2
+nic_pair_up() {
+	/usr/sbin/ip netns add peer &&
+	/usr/sbin/ip link set "$2" netns peer &&
+	/usr/sbin/ip addr add 169.254.51.1/16 dev "$1" &&
+	/usr/sbin/ip link set "$1" up &&
+	/usr/sbin/ip -n peer addr add $PEER_IP/16 dev "$2" &&
+	/usr/sbin/ip -n peer link set "$2" up &&
+	/usr/sbin/ip -n peer link set lo up &&
+	wait_for 15 ping -c 1 -W 1 $PEER_IP >/dev/null
+}
