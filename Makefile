@@ -9,13 +9,14 @@
 #   make lint            sparse (C=1) and checkpatch
 #   make check           everything CI runs: build, lint, dkms, VM tests
 #   make demo            boot a VM with an emulated VT-d unit and show it off
+#   make bench           ours vs the stock kernel's IOMMU vs none: results/
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(CURDIR)
 TOOLS := $(PWD)/tools
 
 .PHONY: all modules install clean lint check check-build check-lint \
-	check-dkms check-unit check-vm demo
+	check-dkms check-unit check-vm demo bench
 
 all: modules
 
@@ -41,3 +42,6 @@ check:
 
 demo:
 	$(TOOLS)/demo.sh
+
+bench:
+	$(TOOLS)/bench.sh

@@ -7,6 +7,8 @@
 #   3. DKMS add/build/install into private trees
 #   4. userspace harness (ASan + UBSan)
 #   5. VM tests under QEMU with an emulated VT-d unit
+#   6. the benchmark's smoke run (tools/bench.sh --smoke): the tooling of
+#      make bench, end to end, in a minute or two
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$SIOMMU_ROOT"
@@ -47,6 +49,7 @@ step "lint (checkpatch, sparse)" tools/lint.sh
 step "dkms add/build/install" tools/dkms-check.sh
 step "userspace harness" make -s -C tests/unit check
 step "vm tests" tests/vm/run.sh
+step "bench smoke" tools/bench.sh --smoke
 
 echo "check: $passed passed, $failed failed"
 [ $failed = 0 ]

@@ -90,11 +90,15 @@ build_module() {
 	echo "$SIOMMU_ROOT/scalable_iommu.ko"
 }
 
-# Build the VM tests' edu driver (tests/vm/edu, not part of the product)
-# against the same headers, in its own directory; print the .ko path.
-build_edu_test() {
-	local kver=$1 dir="$SIOMMU_ROOT/tests/vm/edu"
+# Build a helper module that is not part of the product, against the
+# target's headers in its own directory: the VM tests' edu driver
+# (tests/vm/edu) or the benchmarks' DMA API microbenchmark (tools/dma_bench).
+# Print the .ko path.
+build_helper_module() {
+	local kver=$1 dir="$SIOMMU_ROOT/$2" name=$3
 	make -s -C "$(kernel_headers "$kver")" M="$dir" modules >&2 ||
-		die "edu test module build failed"
-	echo "$dir/siommu_edu_test.ko"
+		die "$name module build failed"
+	echo "$dir/$name.ko"
 }
+build_edu_test() { build_helper_module "$1" tests/vm/edu siommu_edu_test; }
+build_dma_bench() { build_helper_module "$1" tools/dma_bench siommu_dma_bench; }

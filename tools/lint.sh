@@ -23,8 +23,10 @@ if [ ! -f "$cp_dir/checkpatch.pl" ]; then
 fi
 
 status=0
-# The VM tests' edu driver (tests/vm/edu) is held to the same style.
-files=$(ls src/*.[ch] src/*/*.[ch] include/*.h tests/vm/edu/siommu_edu_test.c)
+# The helper modules (the VM tests' edu driver, the benchmarks' DMA API
+# microbenchmark) are held to the same style.
+files=$(ls src/*.[ch] src/*/*.[ch] include/*.h tests/vm/edu/siommu_edu_test.c \
+	tools/dma_bench/siommu_dma_bench.c)
 log "checkpatch on $(echo "$files" | wc -w) files"
 # CONST_STRUCT is ignored: each domain embeds its own writable copy of
 # struct dma_map_ops, as that is how a DMA API call leads back to the
@@ -49,15 +51,17 @@ if [ -n "$ours" ]; then
 	echo "$ours"
 	status=1
 fi
-log "sparse (make C=2) on the VM tests' edu driver"
-edu=$SIOMMU_ROOT/tests/vm/edu
-out=$(make -s -C "$(kernel_headers "$kver")" M="$edu" C=2 \
-	CHECK="$SPARSE" modules 2>&1) ||
-	{ echo "$out"; die "edu driver build under sparse failed"; }
-ours=$(echo "$out" | grep -E "^($edu/)?[^ ]*\.c:.*(warning|error):" || true)
-if [ -n "$ours" ]; then
-	echo "$ours"
-	status=1
-fi
+for helper in tests/vm/edu tools/dma_bench; do
+	log "sparse (make C=2) on $helper"
+	dir=$SIOMMU_ROOT/$helper
+	out=$(make -s -C "$(kernel_headers "$kver")" M="$dir" C=2 \
+		CHECK="$SPARSE" modules 2>&1) ||
+		{ echo "$out"; die "$helper build under sparse failed"; }
+	ours=$(echo "$out" | grep -E "^($dir/)?[^ ]*\.c:.*(warning|error):" || true)
+	if [ -n "$ours" ]; then
+		echo "$ours"
+		status=1
+	fi
+done
 [ $status = 0 ] && log "lint clean" || log "lint found problems"
 exit $status
