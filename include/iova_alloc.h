@@ -14,6 +14,7 @@
 #ifndef SCALABLE_IOMMU_IOVA_ALLOC_H
 #define SCALABLE_IOMMU_IOVA_ALLOC_H
 
+#include <linux/atomic.h>
 #include <linux/types.h>
 
 struct siommu_iova;
@@ -132,6 +133,9 @@ struct siommu_iova {
 	unsigned long start_pfn;
 	unsigned long end_pfn;
 };
+
+/* Magazines of every "magazine" instance, live (for leak checks). */
+extern atomic_long_t siommu_iova_magazines_live;
 
 extern const struct siommu_iova_ops siommu_iova_rbtree_ops;
 extern const struct siommu_iova_ops siommu_iova_magazine_ops;

@@ -61,6 +61,9 @@ struct vtd_pgtable {
 	atomic_long_t nr_tables;	/* table pages, root included */
 };
 
+/* Table pages of every table, live (module-wide; for leak checks). */
+extern atomic_long_t vtd_pgtable_pages_live;
+
 int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 		     bool coherent);
 void vtd_pgtable_destroy(struct vtd_pgtable *pt);

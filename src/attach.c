@@ -350,6 +350,14 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
 		 unit->index, dom->did, siommu_domain_allocator(dom)->name,
 		 siommu_domain_flush(dom)->name);
+	/*
+	 * Unloading hands a device back by unbinding its driver, which fails
+	 * whatever I/O is in flight or comes later (a disk vanishes under
+	 * its filesystem).  So an attached device pins the module: rmmod
+	 * answers EBUSY until it is detached, which the user asks for
+	 * knowing what it does.
+	 */
+	__module_get(THIS_MODULE);
 	mutex_unlock(&sio->lock);
 	return 0;	/* the domain keeps the reference */
 out:
@@ -361,17 +369,38 @@ out:
 /**
  * siommu_detach() - hand a device's DMA back to the kernel
  * @sio: the module
- * @bdf: its PCI address
+ * @bdf: its PCI address, or "all" for every attached device
+ *
+ * Its driver is unbound first and bound again after: I/O it has in flight
+ * fails.  Each device detached drops the module reference its attach took.
  *
  * Return: 0; -EINVAL, -ENODEV as for attach; -ENOENT when we do not
- * manage the device.
+ * manage the device (for "all": when no device is attached).  Should the
+ * driver not bind again, its error (the device is detached all the same).
  */
 int siommu_detach(struct siommu *sio, const char *bdf)
 {
-	struct siommu_domain *dom;
+	struct siommu_domain *dom, *tmp;
 	struct pci_dev *pdev;
-	int ret;
+	int ret, err;
 
+	if (sysfs_streq(bdf, "all")) {
+		bool any = false;
+
+		ret = 0;
+		mutex_lock(&sio->lock);
+		list_for_each_entry_safe(dom, tmp, &sio->domains, node) {
+			pdev = dom->pdev;
+			err = detach_locked(sio, dom);
+			if (!ret)
+				ret = err;
+			any = true;
+			pci_dev_put(pdev);	/* the domain's reference */
+			module_put(THIS_MODULE);
+		}
+		mutex_unlock(&sio->lock);
+		return any ? ret : -ENOENT;
+	}
 	pdev = lookup_bdf(bdf, &ret);
 	if (!pdev)
 		return ret;
@@ -380,6 +409,7 @@ int siommu_detach(struct siommu *sio, const char *bdf)
 	if (dom) {
 		ret = detach_locked(sio, dom);
 		pci_dev_put(pdev);	/* the domain's reference */
+		module_put(THIS_MODULE);
 	} else {
 		pci_err(pdev, "not attached to " KBUILD_MODNAME "\n");
 		ret = -ENOENT;
@@ -390,7 +420,8 @@ int siommu_detach(struct siommu *sio, const char *bdf)
 }
 
 /**
- * siommu_detach_all() - hand every device back (unload)
+ * siommu_detach_all() - hand every device back (a failed load; an unload
+ * forced past the references attached devices hold)
  * @sio: the module
  */
 void siommu_detach_all(struct siommu *sio)

@@ -14,6 +14,7 @@
 #include <asm/barrier.h>
 #include <asm/cacheflush.h>
 
+#include "alloc_fault.h"
 #include "vtd_pgtable.h"
 
 /* Non-leaf entries grant both rights; the leaf decides. */
@@ -36,14 +37,21 @@ static void pt_flush(const struct vtd_pgtable *pt, void *addr, size_t len)
 		clflush_cache_range(addr, len);
 }
 
+/* Table pages of every table, live: all go back when the tables go. */
+atomic_long_t vtd_pgtable_pages_live = ATOMIC_LONG_INIT(0);
+
 static u64 *table_alloc(struct vtd_pgtable *pt, gfp_t gfp)
 {
-	u64 *table = (u64 *)get_zeroed_page(gfp);
+	u64 *table;
 
+	if (siommu_fail_alloc())
+		return NULL;
+	table = (u64 *)get_zeroed_page(gfp);
 	if (!table)
 		return NULL;
 	pt_flush(pt, table, VTD_PAGE_SIZE);
 	atomic_long_inc(&pt->nr_tables);
+	atomic_long_inc(&vtd_pgtable_pages_live);
 	return table;
 }
 
@@ -51,6 +59,7 @@ static void table_free(struct vtd_pgtable *pt, u64 *table)
 {
 	free_page((unsigned long)table);
 	atomic_long_dec(&pt->nr_tables);
+	atomic_long_dec(&vtd_pgtable_pages_live);
 }
 
 /**

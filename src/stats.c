@@ -53,6 +53,7 @@ STAT_ATTR(bad_unmaps, SIOMMU_STAT_BAD_UNMAPS);
 STAT_ATTR(swaps, SIOMMU_STAT_SWAPS);
 STAT_ATTR(batches, SIOMMU_STAT_BATCHES);
 STAT_ATTR(batched_unmaps, SIOMMU_STAT_BATCHED);
+STAT_ATTR(injected_failures, SIOMMU_STAT_INJECTED_FAILURES);
 
 static struct attribute *stat_attrs[] = {
 	&stat_maps.attr.attr,
@@ -67,6 +68,7 @@ static struct attribute *stat_attrs[] = {
 	&stat_swaps.attr.attr,
 	&stat_batches.attr.attr,
 	&stat_batched_unmaps.attr.attr,
+	&stat_injected_failures.attr.attr,
 	NULL,
 };
 

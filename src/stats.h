@@ -22,6 +22,7 @@ enum siommu_stat {
 	SIOMMU_STAT_SWAPS,		/* allocator or policy changes */
 	SIOMMU_STAT_BATCHES,		/* batches flushed (deferred, percpu) */
 	SIOMMU_STAT_BATCHED,		/* unmaps those batches carried */
+	SIOMMU_STAT_INJECTED_FAILURES,	/* allocations failed on purpose */
 	SIOMMU_NR_STATS
 };
 

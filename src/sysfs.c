@@ -263,7 +263,15 @@ static ssize_t flush_timeout_us_store(struct kobject *kobj,
 				SIOMMU_FLUSH_TIMEOUT_MAX_US,
 				&siommu_flush_timeout_us);
 
-	return ret ? ret : count;
+	if (ret)
+		return ret;
+	/*
+	 * A pending batch's timer was armed with the old timeout: flush it
+	 * now, or a lowered bound would not hold for what is batched.
+	 */
+	siommu_flush_deferred_ops.drain();
+	siommu_flush_percpu_ops.drain();
+	return count;
 }
 
 static struct kobj_attribute flush_timeout_us_attr =
@@ -501,6 +509,30 @@ static struct kobj_attribute depot_exchanges_attr =
 static struct kobj_attribute table_pages_attr =
 	__ATTR(table_pages, 0444, iova_stat_show, NULL);
 
+/*
+ * Module-wide, whatever became of the domains and instances that held
+ * them: with nothing attached, both read 0 (but for the identity domain's
+ * tables on a unit without pass-through), or something leaked.
+ */
+static ssize_t live_table_pages_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&vtd_pgtable_pages_live));
+}
+
+static struct kobj_attribute live_table_pages_attr =
+	__ATTR_RO(live_table_pages);
+
+static ssize_t live_magazines_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&siommu_iova_magazines_live));
+}
+
+static struct kobj_attribute live_magazines_attr = __ATTR_RO(live_magazines);
+
 static ssize_t oldest_batch_age_us_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
@@ -518,6 +550,8 @@ static struct attribute *computed_stat_attrs[] = {
 	&cache_misses_attr.attr,
 	&depot_exchanges_attr.attr,
 	&table_pages_attr.attr,
+	&live_table_pages_attr.attr,
+	&live_magazines_attr.attr,
 	&oldest_batch_age_us_attr.attr,
 	NULL,
 };

@@ -6,10 +6,13 @@ SIOMMU_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIOMMU_CACHE=${SIOMMU_CACHE:-$SIOMMU_ROOT/.cache}
 mkdir -p "$SIOMMU_CACHE"
 
-# What the host needs for the build, the lint, DKMS and the VM rig.
+# What the host needs for the build, the lint, DKMS, the VM rig and the
+# userspace harness's fuzz targets (clang's libFuzzer and sanitizer runtimes
+# are in libclang-rt-14-dev, only recommended by clang-14 and so not
+# installed with it here).
 SIOMMU_HOST_PACKAGES="build-essential kmod cpio xz-utils linux-headers-amd64
 	qemu-system-x86 busybox-static fio iperf3 sockperf iproute2 dkms
-	sparse linux-source python3"
+	sparse linux-source python3 clang libclang-rt-14-dev"
 
 log() { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -42,10 +45,29 @@ ensure_host() {
 	ensure_packages $SIOMMU_HOST_PACKAGES
 }
 
+# SIOMMU_KERNEL_VERSION, SIOMMU_KERNEL_ROOT and SIOMMU_KDIR, set together,
+# put another kernel in the stock one's place (tools/debug-kernel.sh prints
+# them for its debug kernels): its release, a root holding
+# boot/vmlinuz-<ver> and lib/modules/<ver>, and the build tree modules are
+# compiled against.  True when kernel $1 (default: any) is that one.
+kernel_overridden() {
+	[ -n "${SIOMMU_KERNEL_VERSION:-}${SIOMMU_KERNEL_ROOT:-}${SIOMMU_KDIR:-}" ] ||
+		return 1
+	if [ -z "${SIOMMU_KERNEL_VERSION:-}" ] || [ -z "${SIOMMU_KERNEL_ROOT:-}" ] ||
+	   [ -z "${SIOMMU_KDIR:-}" ]; then
+		die "set all of SIOMMU_KERNEL_VERSION, SIOMMU_KERNEL_ROOT and SIOMMU_KDIR, or none"
+	fi
+	[ "${1:-$SIOMMU_KERNEL_VERSION}" = "$SIOMMU_KERNEL_VERSION" ]
+}
+
 # The kernel we build for and boot: the one Debian's linux-headers-amd64
 # currently points at, e.g. 6.1.0-56-amd64.  Never hard-coded.
 kernel_version() {
 	local v
+	if kernel_overridden; then
+		echo "$SIOMMU_KERNEL_VERSION"
+		return
+	fi
 	v=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
 		sed -n 's/.*linux-headers-\([^ ,]*-amd64\).*/\1/p')
 	[ -n "$v" ] || die "linux-headers-amd64 is not installed"
@@ -54,6 +76,14 @@ kernel_version() {
 
 kernel_headers() {
 	local d="/lib/modules/$1/build"
+	if kernel_overridden "$1"; then
+		# Without Module.symvers modules build but do not load
+		# (modversions): a tree only configured is not enough.
+		[ -f "$SIOMMU_KDIR/Module.symvers" ] ||
+			die "SIOMMU_KDIR=$SIOMMU_KDIR is not a built kernel tree"
+		echo "$SIOMMU_KDIR"
+		return
+	fi
 	[ -d "$d" ] || d="/usr/src/linux-headers-$1"
 	[ -d "$d" ] || die "no headers for $1"
 	echo "$d"
@@ -62,6 +92,16 @@ kernel_headers() {
 # Unpack the matching linux-image package into the cache; print its root.
 kernel_image_root() {
 	local kver=$1 dir="$SIOMMU_CACHE/kernel/$1" deb pkg
+	if kernel_overridden "$kver"; then
+		# Modules too: "make clean" deletes them (see below).
+		if [ ! -f "$SIOMMU_KERNEL_ROOT/boot/vmlinuz-$kver" ] ||
+		   [ -z "$(find "$SIOMMU_KERNEL_ROOT/lib/modules/$kver/kernel" \
+			-name '*.ko' -print -quit 2>/dev/null)" ]; then
+			die "SIOMMU_KERNEL_ROOT=$SIOMMU_KERNEL_ROOT lacks boot/vmlinuz-$kver or its modules"
+		fi
+		echo "$SIOMMU_KERNEL_ROOT"
+		return
+	fi
 	# "make clean" is Kbuild's clean of the whole tree, .cache included:
 	# it deletes the unpacked image's modules.  Unpack again then.
 	if [ ! -f "$dir/root/boot/vmlinuz-$kver" ] ||
@@ -102,3 +142,15 @@ build_helper_module() {
 }
 build_edu_test() { build_helper_module "$1" tests/vm/edu siommu_edu_test; }
 build_dma_bench() { build_helper_module "$1" tools/dma_bench siommu_dma_bench; }
+
+# The VM tests' sysfs fuzzer (tests/vm/fuzz/sysfs_fuzz.c), static: the
+# guest has no C library of its own to speak of.  Print the binary's path.
+build_sysfs_fuzz() {
+	local src="$SIOMMU_ROOT/tests/vm/fuzz/sysfs_fuzz.c"
+	local bin="$SIOMMU_CACHE/sysfs_fuzz"
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		gcc -static -O2 -Wall -Wextra -Werror -o "$bin" "$src" >&2 ||
+			die "sysfs_fuzz build failed"
+	fi
+	echo "$bin"
+}

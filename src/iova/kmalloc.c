@@ -68,6 +68,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
+#include "alloc_fault.h"
 #include "iova_alloc.h"
 #include "iova_direct_map.h"
 
@@ -225,7 +226,8 @@ static unsigned long iova_km_alloc(struct siommu_iova *iova,
 
 	for (tries = 0; tries < IOVA_KM_TRIES; tries++) {
 		/* Any context, hard interrupts included. */
-		obj = kmalloc(iova_km_bytes(npages), GFP_ATOMIC | __GFP_NOWARN);
+		obj = siommu_fail_alloc() ? NULL :
+			kmalloc(iova_km_bytes(npages), GFP_ATOMIC | __GFP_NOWARN);
 		if (!obj)
 			return 0;
 		/*

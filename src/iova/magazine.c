@@ -67,6 +67,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
+#include "alloc_fault.h"
 #include "iova_alloc.h"
 
 /* Classes: 1, 2, 4, ... 32 pages. */
@@ -133,13 +134,29 @@ static unsigned int iova_mag_order(unsigned long npages)
 	return npages > 1 ? ilog2(npages - 1) + 1 : 0;
 }
 
+/* Magazines of every instance, live: all go back when the instances go. */
+atomic_long_t siommu_iova_magazines_live = ATOMIC_LONG_INIT(0);
+
 static struct iova_mag *iova_mag_new(gfp_t gfp)
 {
-	struct iova_mag *mag = kmalloc(sizeof(*mag), gfp);
+	struct iova_mag *mag;
 
-	if (mag)
+	if (siommu_fail_alloc())
+		return NULL;
+	mag = kmalloc(sizeof(*mag), gfp);
+	if (mag) {
 		mag->size = 0;
+		atomic_long_inc(&siommu_iova_magazines_live);
+	}
 	return mag;
+}
+
+static void iova_mag_delete(struct iova_mag *mag)
+{
+	if (!mag)
+		return;
+	kfree(mag);
+	atomic_long_dec(&siommu_iova_magazines_live);
 }
 
 /* Give every range in @mag back to the backing allocator; how many. */
@@ -169,7 +186,7 @@ static void iova_mag_put_empty(struct iova_mag_depot *d, struct iova_mag *mag)
 		mag = NULL;
 	}
 	spin_unlock_irqrestore(&d->lock, flags);
-	kfree(mag);
+	iova_mag_delete(mag);
 }
 
 /* Spill every full magazine of the depot, kept as spares; how many ranges. */
@@ -237,7 +254,7 @@ static bool iova_mag_refill(struct iova_magazine *m, struct iova_mag_cpu *c,
 	else
 		spare = mag;
 	spin_unlock_irqrestore(&d->lock, flags);
-	kfree(spare);
+	iova_mag_delete(spare);
 	return true;
 }
 
@@ -312,8 +329,8 @@ static void iova_mag_destroy(struct siommu_iova *iova)
 		for_each_possible_cpu(cpu) {
 			c = per_cpu_ptr(m->cpus, cpu);
 			for (order = 0; order < IOVA_MAG_ORDERS; order++) {
-				kfree(c->loaded[order]);
-				kfree(c->prev[order]);
+				iova_mag_delete(c->loaded[order]);
+				iova_mag_delete(c->prev[order]);
 			}
 		}
 		free_percpu(m->cpus);
@@ -321,9 +338,9 @@ static void iova_mag_destroy(struct siommu_iova *iova)
 	for (order = 0; order < IOVA_MAG_ORDERS; order++) {
 		d = &m->depot[order];
 		for (i = 0; i < d->nr_full; i++)
-			kfree(d->full[i]);
+			iova_mag_delete(d->full[i]);
 		for (i = 0; i < d->nr_empty; i++)
-			kfree(d->empty[i]);
+			iova_mag_delete(d->empty[i]);
 	}
 	/* Cached ranges are the backing allocator's: this frees them too. */
 	if (m->backing)

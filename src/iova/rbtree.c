@@ -34,6 +34,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
+#include "alloc_fault.h"
 #include "iova_alloc.h"
 
 /* Sizes (in pages) with a reuse stack: 1 .. IOVA_RB_CACHE_PAGES. */
@@ -384,7 +385,7 @@ static unsigned long iova_rb_alloc(struct siommu_iova *iova,
 	}
 
 	/* Outside the lock, which is held with interrupts off. */
-	new = kmalloc(sizeof(*new), GFP_ATOMIC);
+	new = siommu_fail_alloc() ? NULL : kmalloc(sizeof(*new), GFP_ATOMIC);
 	if (!new)
 		return 0;
 	new->npages = npages;

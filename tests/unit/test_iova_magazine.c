@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_fault.h"
 #include "harness.h"
 #include "shim.h"
 #include <linux/log2.h>
@@ -435,6 +436,53 @@ static void test_cpu_dead(void)
 }
 
 /* Allocation failures: alloc answers 0 or works, free always works. */
+/*
+ * The fail_alloc_ppm knob: with magazines and tree nodes failing at 20%,
+ * allocations fail now and then but never hand out a range twice, and
+ * destroy returns every magazine.
+ */
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a;
+	unsigned long y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_fail_alloc_knob(void)
+{
+	long mags0 = atomic_long_read(&siommu_iova_magazines_live);
+	struct siommu_iova *iova = ops->create(1, 1 << 20);
+	unsigned long p[2000], got = 0, failed = 0, i, round;
+
+	shim_set_cpu(0);
+	siommu_fail_alloc_ppm = 200000;
+	for (round = 0; round < 20; round++) {
+		got = 0;
+		for (i = 0; i < 2000; i++) {
+			p[got] = ops->alloc(iova, 1, ULONG_MAX);
+			if (p[got])
+				got++;
+			else
+				failed++;
+		}
+		qsort(p, got, sizeof(p[0]), cmp_ulong);
+		for (i = 1; i < got; i++)
+			EXPECT(p[i] != p[i - 1], "%lu handed out twice", p[i]);
+		for (i = 0; i < got; i++)
+			EXPECT(ops->free(iova, p[i], 1) == 0, "free %lu", p[i]);
+		shim_set_cpu(round % 2);
+	}
+	siommu_fail_alloc_ppm = 0;
+	EXPECT(failed > 0, "%lu failures injected", failed);
+	EXPECT(ops->outstanding(iova) == 0, "%lu outstanding",
+	       ops->outstanding(iova));
+	ops->destroy(iova);
+	EXPECT(atomic_long_read(&siommu_iova_magazines_live) == mags0,
+	       "%ld magazines live after destroy, %ld before",
+	       atomic_long_read(&siommu_iova_magazines_live), mags0);
+}
+
 static void test_alloc_failure(void)
 {
 	struct siommu_iova *iova = ops->create(1, 4095);
@@ -802,6 +850,7 @@ int main(int argc, char **argv)
 	test_exhaustion();
 	test_cpu_dead();
 	test_alloc_failure();
+	test_fail_alloc_knob();
 	test_random();
 	test_destroy();
 	test_concurrent();

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "alloc_fault.h"
 #include "harness.h"
 #include "shim.h"
 #include <linux/gfp.h>
@@ -145,6 +146,49 @@ static void test_alloc_failure(void)
 	EXPECT(vtd_pgtable_lookup(&pt, 0x1ff000, NULL) == 0,
 	       "first half rolled back");
 	vtd_pgtable_destroy(&pt);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
+/*
+ * The fail_alloc_ppm knob (include/alloc_fault.h): at 30% every map that
+ * needs a table page may fail; a failed map leaves nothing mapped, the
+ * rest work, and every table page comes back with the table.
+ */
+static void test_fail_alloc_knob(void)
+{
+	unsigned long before = shim_fail_alloc_injected, ok = 0, failed = 0;
+	struct vtd_pgtable pt;
+	u64 iova;
+	int ret;
+
+	vtd_pgtable_init(&pt, 4, true);
+	siommu_fail_alloc_ppm = 300000;
+	for (iova = 0; iova < 2000 * 0x200000ULL; iova += 0x200000) {
+		ret = vtd_pgtable_map(&pt, iova, 0x1000, PG, RW, GFP_ATOMIC);
+		if (ret) {
+			failed++;
+			EXPECT(ret == -ENOMEM, "error %d", ret);
+			EXPECT(vtd_pgtable_lookup(&pt, iova, NULL) == 0,
+			       "nothing mapped at %llx after a failure",
+			       (unsigned long long)iova);
+		} else {
+			ok++;
+		}
+	}
+	siommu_fail_alloc_ppm = 0;
+	EXPECT(failed > 100 && ok > 100, "%lu failed, %lu mapped", failed, ok);
+	EXPECT(shim_fail_alloc_injected - before >= failed,
+	       "%lu injected for %lu failures",
+	       shim_fail_alloc_injected - before, failed);
+	EXPECT(atomic_long_read(&vtd_pgtable_pages_live) ==
+	       atomic_long_read(&pt.nr_tables), "live %ld, table %ld",
+	       atomic_long_read(&vtd_pgtable_pages_live),
+	       atomic_long_read(&pt.nr_tables));
+	vtd_pgtable_destroy(&pt);
+	EXPECT(atomic_long_read(&vtd_pgtable_pages_live) == 0,
+	       "%ld table pages live after destroy",
+	       atomic_long_read(&vtd_pgtable_pages_live));
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
 	       shim_pages_outstanding());
 }
@@ -382,6 +426,7 @@ int main(int argc, char **argv)
 	test_bad_requests();
 	test_double_map();
 	test_alloc_failure();
+	test_fail_alloc_knob();
 	test_noncoherent_flush();
 	test_software_bits();
 	test_leaf_entry();

@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest part: tracepoints, attach at load (devices=), and unload with
-# devices still attached: every device handed back with its driver bound
-# and working, the unit left as found.  Runs after nvme_io.sh.
+# Guest part: tracepoints, attach at load (devices=), and unload: refused
+# while a device is attached, then "detach all" hands every device back
+# with its driver bound and working, and the unit is left as found.  Runs
+# after nvme_io.sh.
 T=/sys/kernel/tracing
 
+# Whatever earlier parts left attached pins the module.
+sysfs_write $SIOMMU_SYSFS/detach all >/dev/null
 unload_module
 check life.unloaded "module gone" sh -c '! grep -q "^scalable_iommu " /proc/modules'
 check life.nvme-bound "nvme driver kept" test -e "/sys/bus/pci/devices/$nvme/driver"
@@ -27,10 +30,14 @@ for ev in siommu_map siommu_unmap siommu_flush; do
 done
 value life.trace.sample "$(grep -m1 ' siommu_map: ' $T/trace)"
 
-# Unload with the disk attached: handed back, still readable.
-check life.unload-attached "rmmod with $nvme attached" unload_module
+# Unload with the disk attached: refused; detach all, then unload.
+check life.unload-attached-refused "rmmod with $nvme attached: EBUSY" \
+	sh -c '/usr/local/sbin/rmmod scalable_iommu 2>&1 | grep -q "in use"'
+log_mark
+expect_eq life.detach-all ok "$(sysfs_write $SIOMMU_SYSFS/detach all)"
 check life.handed-back "log says handed back" \
-	sh -c 'dmesg | tail -n 50 | grep -q "$1: handed back"' _ "$nvme"
+	sh -c 'echo "$1" | grep -q "$2: handed back"' _ "$(log_since)" "$nvme"
+check life.unload "rmmod once detached" unload_module
 check life.left-as-found "every unit left as found" \
 	sh -c 'dmesg | tail -n 5 | grep -q "unloaded; every unit left as found"'
 check life.disk-after-unload "/dev/nvme0n1 readable untranslated" \

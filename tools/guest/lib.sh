@@ -41,8 +41,10 @@ unload_module() { /usr/local/sbin/rmmod scalable_iommu; }
 
 # QEMU's edu device and its test driver (vm-run --device edu puts the
 # driver in /test-modules; interface at the top of tests/vm/edu/*.c).
+# EDU_PARAMS (vm-run --env) adds driver parameters, e.g. dma_bits=48.
 EDU_KO=/test-modules/siommu_edu_test.ko
-edu_load() { /usr/local/sbin/insmod $EDU_KO "$@"; }
+# shellcheck disable=SC2086
+edu_load() { /usr/local/sbin/insmod $EDU_KO ${EDU_PARAMS:-} "$@"; }
 edu_unload() { /usr/local/sbin/rmmod siommu_edu_test; }
 # The sysfs directory of the first edu device, empty when there is none.
 edu_dev() {
@@ -125,4 +127,25 @@ nic_pair_up() {
 	/usr/sbin/ip -n peer link set "$2" up &&
 	/usr/sbin/ip -n peer link set lo up &&
 	wait_for 15 ping -c 1 -W 1 $PEER_IP >/dev/null
+}
+
+# The disk and NIC pair most scenarios use: load their drivers, wait for
+# them, set $nvme and $nics (PCI addresses).
+disk_and_nics() {
+	/usr/local/sbin/modprobe -a nvme e1000e
+	wait_for 10 test -b /dev/nvme0n1
+	nvme=$(pci_of_driver nvme)
+	wait_for 10 sh -c '[ $(ls -d /sys/bus/pci/drivers/e1000e/0000:* | wc -l) = 2 ]'
+	nics=$(ls -d /sys/bus/pci/drivers/e1000e/0000:* | xargs -n1 basename)
+}
+
+# check_disk_verifies <name> <detail>: 16 MiB of random 4 KiB writes and
+# reads on the NVMe disk, every block checked (crc32c); a check.
+check_disk_verifies() {
+	wait_for 20 test -b /dev/nvme0n1
+	_out=$(/usr/bin/fio --name="$1" --filename=/dev/nvme0n1 --direct=1 \
+		--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=16M \
+		--verify=crc32c --verify_fatal=1 --do_verify=1 2>&1)
+	check "$1" "$2: fio --verify err=0" \
+		sh -c 'echo "$1" | grep -q "err= 0"' _ "$_out"
 }

@@ -17,6 +17,21 @@
 unsigned long shim_direct_map_bytes = 1UL << 47;
 
 long shim_fail_alloc_after = -1;
+
+/* include/alloc_fault.h's knob; the tests set it directly. */
+unsigned int siommu_fail_alloc_ppm;
+unsigned long shim_fail_alloc_injected;
+
+bool siommu_fail_alloc_roll(void)
+{
+	static __thread unsigned int seed = 1;
+
+	if ((unsigned int)rand_r(&seed) % 1000000 >=
+	    __atomic_load_n(&siommu_fail_alloc_ppm, __ATOMIC_RELAXED))
+		return false;
+	__atomic_add_fetch(&shim_fail_alloc_injected, 1, __ATOMIC_RELAXED);
+	return true;
+}
 static long pages_outstanding;
 
 /* Decide, atomically, whether this allocation is the one to fail. */

@@ -8,8 +8,11 @@
  * The edu device has a 4 KiB buffer at device address 0x40000 and one DMA
  * engine that copies between that buffer and a bus address.  QEMU 7.2
  * masks every bus address it is given with its dma_mask property (28 bits
- * by default) instead of refusing it, so this driver sets a 28-bit DMA mask
- * and refuses raw addresses whose range does not fit below 2^28.  QEMU
+ * by default) instead of refusing it, so this driver sets a DMA mask of
+ * dma_bits (module parameter, 28 by default; give the device's width when
+ * QEMU runs "-device edu,dma_mask=...") and refuses raw addresses whose
+ * range does not fit below 2^dma_bits.  Buffers a translated device used
+ * are kept until unbind (see edu_buf_free()).  QEMU
  * 7.2 also stops the whole VM (hw_error) on a transfer that ends at the
  * buffer's last byte, so no DMA here moves more than 2048 bytes, always
  * at the start of the device buffer: a 4096-byte command takes two DMAs
@@ -31,6 +34,18 @@
  *                            then read the device buffer back (per
  *                            2048-byte chunk: load the pattern, read
  *                            raw, bring back)
+ *     past_end [size]        map @size (<= 2048) bytes at the start of two
+ *                            pages of canary, DMA 64 bytes to the IOVA
+ *                            one page past the mapping's page; the rest
+ *                            of the two pages must keep the canary
+ *     write_readonly [size]  DMA into a buffer mapped DMA_TO_DEVICE
+ *     cross [size]           map a buffer for the peer device (see
+ *                            peer), DMA 64 bytes to that IOVA from edu
+ *     stale <step> [attempts]  write to a buffer's IOVA after its unmap,
+ *                            with <step> (0..1024) map+unmap pairs of
+ *                            another buffer between writes, until one
+ *                            does not land (at most attempts, 1..1000,
+ *                            default 20); see edu_cmd_stale()
  *   size is 1..4096 (default 4096); numbers take a 0x prefix for hex.
  *   write_raw, read_raw and after_unmap first load the device buffer
  *   with the byte 0xa5 (through a mapped buffer), so what a DMA left
@@ -48,12 +63,20 @@
  *     write_raw done iova= size= pattern=0xa5 ms=
  *     read_raw done iova= size= crc32= head=<first 16 bytes, hex>
  *               pattern_kept=0|1 ms=
+ *     past_end intact|overwritten size= iova= target= changed= ms=
+ *     write_readonly intact|overwritten size= iova= changed= ms=
+ *     cross intact|overwritten size= peer= iova= changed= ms=
+ *     stale faulted|still_landing step= hits= unmaps_at_last_hit=
+ *               us_at_last_hit= unmaps_at_fault= us_at_fault= ms=
  *     <command> timeout|error err=<-errno> ms=
  *     invalid err=-22           (the last write did not parse)
  *   zone= is "dma" when the DMA API maps directly (no dma_ops: buffers
  *   come from ZONE_DMA so a 28-bit device reaches them) and "normal" when
  *   dma_ops translate.  Addresses are hex with a 0x prefix.  Before any
  *   command: "none".
+ *
+ *   peer (write-only)     a PCI address, "0000:00:01.0": the device
+ *                         "cross" maps for (-EINVAL, -ENODEV)
  *
  *   info (read-only)      "ident=0x010000ed dma_mask=0xfffffff busy=0|1
  *                         engine=idle|running orphans=<n> timeout_ms=<n>
@@ -105,11 +128,14 @@
  * commands go through the buffer's first half a chunk at a time.
  */
 #define EDU_XFER_MAX		2048
-#define EDU_DMA_BITS		28
+#define EDU_DMA_BITS		28	/* QEMU's default dma_mask */
 
 #define EDU_PATTERN		0xa5	/* device buffer before raw DMA */
 #define EDU_CANARY		0x3c	/* RAM that a DMA must not reach */
 #define EDU_HEAD_BYTES		16
+#define EDU_PROBE_BYTES		64	/* what a probing write moves */
+#define EDU_STALE_STEP_MAX	1024
+#define EDU_STALE_ATTEMPTS	20
 #define EDU_RESULT_LEN		320
 #define EDU_MAX_ARGS		3
 
@@ -117,13 +143,20 @@ static unsigned int timeout_ms = 3000;
 module_param(timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms, "how long one DMA may take (ms, default 3000)");
 
+/* Must match the device's: QEMU's "-device edu,dma_mask=..." */
+static unsigned int dma_bits = EDU_DMA_BITS;
+module_param(dma_bits, uint, 0444);
+MODULE_PARM_DESC(dma_bits, "the device's DMA address width, 28 (QEMU's default) to 64");
+
 struct edu_test {
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	u32 ident;
 	struct mutex cmd_lock;		/* one command at a time */
 	struct list_head orphans;	/* under cmd_lock */
+	struct list_head retired;	/* under cmd_lock, freed on unbind */
 	unsigned int n_orphans;		/* under cmd_lock; read locklessly */
+	struct pci_dev *peer;		/* under cmd_lock: for "cross" */
 	spinlock_t result_lock;		/* protects result */
 	char result[EDU_RESULT_LEN];
 };
@@ -142,6 +175,8 @@ struct edu_buf {
 struct edu_args {
 	u64 iova;
 	size_t size;
+	unsigned int step;	/* stale */
+	unsigned int attempts;	/* stale */
 };
 
 static struct device *edu_dev(struct edu_test *edu)
@@ -236,9 +271,9 @@ static int edu_buf_map(struct edu_test *edu, struct edu_buf *b)
 		return -ENOMEM;
 	b->mapped = true;
 	/* The DMA API honours the mask; the engine would silently wrap. */
-	if (b->iova + b->size > BIT_ULL(EDU_DMA_BITS)) {
-		dev_err(edu_dev(edu), "mapping %pad+%zu is beyond the %d-bit mask\n",
-			&b->iova, b->size, EDU_DMA_BITS);
+	if (dma_bits < 64 && b->iova + b->size > BIT_ULL(dma_bits)) {
+		dev_err(edu_dev(edu), "mapping %pad+%zu is beyond the %u-bit mask\n",
+			&b->iova, b->size, dma_bits);
 		return -ERANGE;
 	}
 	return 0;
@@ -254,6 +289,15 @@ static void edu_buf_unmap(struct edu_test *edu, struct edu_buf *b)
 static void edu_buf_free(struct edu_test *edu, struct edu_buf *b)
 {
 	edu_buf_unmap(edu, b);
+	/*
+	 * Under deferred invalidation the unit may still translate an IOVA
+	 * unmapped a moment ago, so a later command's stray DMA could land
+	 * in this memory: keep it until unbind (a test driver can afford it).
+	 */
+	if (!edu_dma_direct(edu)) {
+		list_add_tail(&b->node, &edu->retired);
+		return;
+	}
 	kfree(b->cpu);
 	kfree(b);
 }
@@ -452,6 +496,221 @@ out:
 	return err;
 }
 
+/* Bytes of @b, from @from for @len, that are no longer the canary. */
+static size_t edu_changed(const struct edu_buf *b, size_t from, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = from; i < from + len; i++)
+		n += ((u8 *)b->cpu)[i] != EDU_CANARY;
+	return n;
+}
+
+/*
+ * past_end [size]: two pages of canary, the first @size bytes mapped for
+ * the device to write; the device writes EDU_PROBE_BYTES at the IOVA one
+ * page past the mapping's page.  The second page, the memory physically
+ * next to the mapping, must keep its canary whatever that IOVA is.
+ */
+static int edu_cmd_past_end(struct edu_test *edu, const struct edu_args *a,
+			    char *line, size_t len)
+{
+	struct edu_buf *b;
+	dma_addr_t target;
+	size_t changed;
+	int err;
+
+	if (a->size > PAGE_SIZE / 2)
+		return -EINVAL;
+	err = edu_fill_device(edu, EDU_PATTERN);
+	if (err)
+		return err;
+	/* kmalloc() aligns a power-of-two size to itself: a page start. */
+	b = edu_buf_alloc(edu, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	if (!b)
+		return -ENOMEM;
+	memset(b->cpu, EDU_CANARY, 2 * PAGE_SIZE);
+	b->size = a->size;		/* map just that much */
+	err = edu_buf_map(edu, b);
+	if (err)
+		goto out;
+	target = (b->iova & PAGE_MASK) + PAGE_SIZE;
+	err = edu_dma(edu, b, target, EDU_PROBE_BYTES, true);
+	if (err)
+		goto out;
+	changed = edu_changed(b, PAGE_SIZE, PAGE_SIZE) +
+		  edu_changed(b, a->size, PAGE_SIZE - a->size);
+	scnprintf(line, len,
+		  "past_end %s size=%zu iova=%pad target=%pad changed=%zu",
+		  changed ? "overwritten" : "intact", a->size, &b->iova,
+		  &target, changed);
+out:
+	edu_buf_put(edu, b);
+	return err;
+}
+
+/*
+ * write_readonly [size]: a buffer of canary mapped DMA_TO_DEVICE (the
+ * device may only read it); the device writes to its IOVA.
+ */
+static int edu_cmd_write_readonly(struct edu_test *edu,
+				  const struct edu_args *a, char *line,
+				  size_t len)
+{
+	size_t changed, off;
+	struct edu_buf *b;
+	int err;
+
+	err = edu_fill_device(edu, EDU_PATTERN);
+	if (err)
+		return err;
+	b = edu_buf_alloc(edu, a->size, DMA_TO_DEVICE);
+	if (!b)
+		return -ENOMEM;
+	memset(b->cpu, EDU_CANARY, a->size);
+	err = edu_buf_map(edu, b);
+	for (off = 0; !err && off < a->size; off += EDU_XFER_MAX)
+		err = edu_dma(edu, b, b->iova + off, edu_chunk(a->size, off),
+			      true);
+	if (err)
+		goto out;
+	changed = edu_changed(b, 0, a->size);
+	scnprintf(line, len, "write_readonly %s size=%zu iova=%pad changed=%zu",
+		  changed ? "overwritten" : "intact", a->size, &b->iova,
+		  changed);
+out:
+	edu_buf_put(edu, b);
+	return err;
+}
+
+/*
+ * stale <step> [attempts]: how long the unit keeps translating an IOVA
+ * after its unmap.  A buffer is mapped, written once by the device (so
+ * the unit caches the translation) and unmapped; then, until a write no
+ * longer lands or @attempts ran out, the device writes to that IOVA
+ * again after @step more map+unmap pairs of another buffer, all on this
+ * CPU (per-CPU batches are per CPU).  Reports the unmaps and the time
+ * since the unmap at the last write that landed and at the first that
+ * did not.  The time is taken as the DMA starts: the translation happens
+ * later, so a write that lands after flush_timeout_us proves the bound
+ * broken.  The buffer stays ours: a stale write only reaches it.
+ */
+static int edu_cmd_stale(struct edu_test *edu, const struct edu_args *a,
+			 char *line, size_t len)
+{
+	u64 t0, at, hit_us = 0, fault_us = 0;
+	unsigned int attempt, hits = 0, unmaps = 0, hit_unmaps = 0;
+	unsigned int fault_unmaps = 0, i;
+	struct edu_buf *b, *scratch;
+	bool faulted = false;
+	int err;
+
+	err = edu_fill_device(edu, EDU_PATTERN);
+	if (err)
+		return err;
+	b = edu_buf_alloc(edu, PAGE_SIZE, DMA_FROM_DEVICE);
+	scratch = edu_buf_alloc(edu, PAGE_SIZE, DMA_TO_DEVICE);
+	if (!b || !scratch) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(b->cpu, EDU_CANARY, PAGE_SIZE);
+	migrate_disable();
+	err = edu_buf_map(edu, b);
+	if (!err)
+		err = edu_dma(edu, b, b->iova, EDU_PROBE_BYTES, true);
+	if (!err && !edu_changed(b, 0, EDU_PROBE_BYTES))
+		err = -EIO;	/* not even the mapped write landed */
+	if (err)
+		goto enable;
+	memset(b->cpu, EDU_CANARY, PAGE_SIZE);
+	dma_unmap_single(edu_dev(edu), b->iova, b->size, b->dir);
+	b->mapped = false;
+	t0 = ktime_get_ns();
+	for (attempt = 0; attempt < a->attempts; attempt++) {
+		at = div_u64(ktime_get_ns() - t0, NSEC_PER_USEC);
+		err = edu_dma(edu, b, b->iova, EDU_PROBE_BYTES, true);
+		if (err)
+			break;
+		if (!edu_changed(b, 0, EDU_PROBE_BYTES)) {
+			faulted = true;
+			fault_unmaps = unmaps;
+			fault_us = at;
+			break;
+		}
+		hits++;
+		hit_unmaps = unmaps;
+		hit_us = at;
+		memset(b->cpu, EDU_CANARY, PAGE_SIZE);
+		for (i = 0; !err && i < a->step; i++) {
+			err = edu_buf_map(edu, scratch);
+			edu_buf_unmap(edu, scratch);
+			unmaps++;
+		}
+		if (err)
+			break;
+	}
+enable:
+	migrate_enable();
+	if (err)
+		goto out;
+	scnprintf(line, len,
+		  "stale %s step=%u hits=%u unmaps_at_last_hit=%u us_at_last_hit=%llu unmaps_at_fault=%u us_at_fault=%llu",
+		  faulted ? "faulted" : "still_landing", a->step, hits,
+		  hit_unmaps, hit_us, fault_unmaps, fault_us);
+out:
+	edu_buf_put(edu, scratch);
+	edu_buf_put(edu, b);
+	return err;
+}
+
+/*
+ * cross [size]: a buffer of canary mapped for the peer device (edu_test/
+ * peer) to write; edu writes to that IOVA.  Under the identity allocator
+ * the IOVA is the same function of the address in every domain, so this
+ * is a device reaching for a page another device has mapped: it must
+ * fault in edu's domain and leave the canary.
+ */
+static int edu_cmd_cross(struct edu_test *edu, const struct edu_args *a,
+			 char *line, size_t len)
+{
+	struct device *peer;
+	struct edu_buf *b;
+	dma_addr_t iova;
+	size_t changed;
+	int err;
+
+	if (!edu->peer)
+		return -ENODEV;
+	peer = &edu->peer->dev;
+	err = edu_fill_device(edu, EDU_PATTERN);
+	if (err)
+		return err;
+	b = edu_buf_alloc(edu, a->size, DMA_FROM_DEVICE);
+	if (!b)
+		return -ENOMEM;
+	memset(b->cpu, EDU_CANARY, a->size);
+	iova = dma_map_single(peer, b->cpu, a->size, DMA_FROM_DEVICE);
+	if (dma_mapping_error(peer, iova)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (dma_bits < 64 && iova + EDU_PROBE_BYTES > BIT_ULL(dma_bits))
+		err = -ERANGE;
+	else
+		err = edu_dma(edu, b, iova, EDU_PROBE_BYTES, true);
+	dma_unmap_single(peer, iova, a->size, DMA_FROM_DEVICE);
+	if (err)
+		goto out;
+	changed = edu_changed(b, 0, a->size);
+	scnprintf(line, len, "cross %s size=%zu peer=%s iova=%pad changed=%zu",
+		  changed ? "overwritten" : "intact", a->size,
+		  pci_name(edu->peer), &iova, changed);
+out:
+	edu_buf_put(edu, b);
+	return err;
+}
+
 static const struct edu_command {
 	const char *name;
 	bool takes_iova;
@@ -462,6 +721,10 @@ static const struct edu_command {
 	{ "after_unmap", false, edu_cmd_after_unmap },
 	{ "write_raw", true, edu_cmd_write_raw },
 	{ "read_raw", true, edu_cmd_read_raw },
+	{ "past_end", false, edu_cmd_past_end },
+	{ "write_readonly", false, edu_cmd_write_readonly },
+	{ "stale", false, edu_cmd_stale },
+	{ "cross", false, edu_cmd_cross },
 };
 
 /* Record a command's outcome; @ms < 0: no time (it never ran). */
@@ -498,6 +761,15 @@ static const struct edu_command *edu_parse(char *input, struct edu_args *a)
 	if (!cmd)
 		return NULL;
 
+	if (cmd->run == edu_cmd_stale) {
+		a->attempts = EDU_STALE_ATTEMPTS;
+		if (argc < 2 || kstrtouint(argv[1], 0, &a->step) ||
+		    a->step > EDU_STALE_STEP_MAX ||
+		    (argc == 3 && (kstrtouint(argv[2], 0, &a->attempts) ||
+				   !a->attempts || a->attempts > 1000)))
+			return NULL;
+		return cmd;
+	}
 	next = 1;
 	a->iova = 0;
 	a->size = EDU_BUF_SIZE;
@@ -517,9 +789,10 @@ static const struct edu_command *edu_parse(char *input, struct edu_args *a)
 	}
 	if (!a->size || a->size > EDU_BUF_SIZE)
 		return NULL;
-	/* The engine masks addresses to 28 bits: refuse what would wrap. */
-	if (cmd->takes_iova && (a->iova >= BIT_ULL(EDU_DMA_BITS) ||
-				a->size > BIT_ULL(EDU_DMA_BITS) - a->iova))
+	/* The engine masks addresses to its width: refuse what would wrap. */
+	if (cmd->takes_iova && dma_bits < 64 &&
+	    (a->iova >= BIT_ULL(dma_bits) ||
+	     a->size > BIT_ULL(dma_bits) - a->iova))
 		return NULL;
 	return cmd;
 }
@@ -595,10 +868,37 @@ static ssize_t info_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(info);
 
+/* peer (write-only): the PCI address "cross" maps its buffer for. */
+static ssize_t peer_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct edu_test *edu = dev_get_drvdata(dev);
+	unsigned int domain, bus, slot, fn;
+	struct pci_dev *pdev;
+	char tail;
+
+	if (sscanf(buf, "%x:%x:%x.%x%c", &domain, &bus, &slot, &fn,
+		   &tail) < 4 || bus > 0xff || slot > 0x1f || fn > 7)
+		return -EINVAL;
+	pdev = pci_get_domain_bus_and_slot(domain, bus, PCI_DEVFN(slot, fn));
+	if (!pdev)
+		return -ENODEV;
+	if (!mutex_trylock(&edu->cmd_lock)) {
+		pci_dev_put(pdev);
+		return -EBUSY;
+	}
+	pci_dev_put(edu->peer);
+	edu->peer = pdev;
+	mutex_unlock(&edu->cmd_lock);
+	return count;
+}
+static DEVICE_ATTR_WO(peer);
+
 static struct attribute *edu_attrs[] = {
 	&dev_attr_command.attr,
 	&dev_attr_result.attr,
 	&dev_attr_info.attr,
+	&dev_attr_peer.attr,
 	NULL,
 };
 
@@ -623,6 +923,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->pdev = pdev;
 	mutex_init(&edu->cmd_lock);
 	INIT_LIST_HEAD(&edu->orphans);
+	INIT_LIST_HEAD(&edu->retired);
 	spin_lock_init(&edu->result_lock);
 	strscpy(edu->result, "none", sizeof(edu->result));
 
@@ -645,10 +946,14 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		err = -ENODEV;
 		goto err_unmap;
 	}
-	err = dma_set_mask_and_coherent(&pdev->dev,
-					DMA_BIT_MASK(EDU_DMA_BITS));
+	if (dma_bits < EDU_DMA_BITS || dma_bits > 64) {
+		dev_err(&pdev->dev, "dma_bits=%u: want 28 to 64\n", dma_bits);
+		err = -EINVAL;
+		goto err_unmap;
+	}
+	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(dma_bits));
 	if (err) {
-		dev_err(&pdev->dev, "no %d-bit DMA: %d\n", EDU_DMA_BITS, err);
+		dev_err(&pdev->dev, "no %u-bit DMA: %d\n", dma_bits, err);
 		goto err_unmap;
 	}
 	/* A DMA left running by an earlier binding finishes first. */
@@ -660,8 +965,8 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	pci_set_master(pdev);
 	pci_set_drvdata(pdev, edu);
-	dev_info(&pdev->dev, "edu %u.%u, %d-bit DMA, %s mapping\n",
-		 edu->ident >> 24, (edu->ident >> 16) & 0xff, EDU_DMA_BITS,
+	dev_info(&pdev->dev, "edu %u.%u, %u-bit DMA, %s mapping\n",
+		 edu->ident >> 24, (edu->ident >> 16) & 0xff, dma_bits,
 		 edu_dma_direct(edu) ? "direct" : "dma_ops");
 	return 0;
 
@@ -680,6 +985,7 @@ err_free:
 static void edu_remove(struct pci_dev *pdev)
 {
 	struct edu_test *edu = pci_get_drvdata(pdev);
+	struct edu_buf *b, *tmp;
 
 	/*
 	 * The driver core removed edu_test/ before calling us, after any
@@ -689,6 +995,13 @@ static void edu_remove(struct pci_dev *pdev)
 		dev_err(&pdev->dev, "DMA engine still busy: leaving %u buffers allocated\n",
 			edu->n_orphans);
 	pci_clear_master(pdev);
+	pci_dev_put(edu->peer);
+	/* No DMA now, through a stale translation or otherwise. */
+	list_for_each_entry_safe(b, tmp, &edu->retired, node) {
+		list_del(&b->node);
+		kfree(b->cpu);
+		kfree(b);
+	}
 	pci_iounmap(pdev, edu->regs);
 	pci_release_region(pdev, 0);
 	pci_disable_device(pdev);

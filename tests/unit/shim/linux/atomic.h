@@ -5,6 +5,7 @@
 #include <linux/types.h>
 
 typedef struct { long counter; } atomic_long_t;
+#define ATOMIC_LONG_INIT(v)	{ (v) }
 
 #define READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for the I/O page tables: src/pgtable.c compiled
+ * unchanged over the shim.
+ *
+ * The first input byte picks a 3- or 4-level table, coherent or not, and
+ * may fail the root's allocation or ask for an unsupported depth first.
+ * The rest is a sequence of operations: map, unmap, lookup, leaf_entry()
+ * with an optional leaf_cmpxchg(), and allocation failure injection
+ * (shim_fail_alloc_after).  Addresses are offsets of up to +-32767 pages
+ * from the table's boundaries (0, the end of the first leaf table, of the
+ * first level-2 table, of the first level-3 table, and the top of the
+ * address space), so ranges straddle tables and overlap each other;
+ * sizes, offsets, physical addresses and rights may be invalid.
+ *
+ * A model of the mapped pages (pfn -> entry, an open-addressing hash
+ * table) asserts, with abort() so that libFuzzer keeps the input:
+ *  - map returns -EINVAL exactly for the requests its comment calls bad,
+ *    -ENOMEM exactly when an injected failure hit it, -EEXIST when a page
+ *    of the range is already mapped, else 0; on any error every page of
+ *    the range (and its neighbours) is as before: no partial mapping;
+ *  - unmap returns the bytes the model had mapped in the range (0 for a
+ *    bad range) and leaves none of them mapped;
+ *  - lookup() and vtd_pgtable_pte() agree with the model at any address;
+ *  - leaf_entry() finds the model's entry, is NULL only where it may be,
+ *    and leaf_cmpxchg() returns the value found and stores only on match;
+ *  - at the end: walking the table finds exactly the model's entries,
+ *    every table page allocated is reachable and counted in nr_tables,
+ *    and vtd_pgtable_destroy() gives back every page.
+ *
+ * Cache flushes of non-coherent tables are test_pgtable.c's: the shim
+ * records "flushed since the last reset", a reset costs 8 MiB of zeroing,
+ * and a table page is flushed whole when allocated, so a per-input check
+ * would cost most of the run and see little.
+ *
+ * "make fuzz-smoke" and "make fuzz" run it (see the Makefile).  By hand:
+ * ./fuzz_pgtable DIR fuzz_corpus/fuzz_pgtable, with the seeds second, as
+ * libFuzzer adds what it finds to the first directory; ./fuzz_pgtable FILE
+ * replays one input, e.g. a fuzz_work/fuzz_pgtable-crash-* one.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "shim.h"
+#include <linux/gfp.h>
+#include <linux/io.h>
+
+#include "vtd_pgtable.h"
+
+#define FUZZ_CHECK(cond, ...) do {					\
+	if (!(cond)) {							\
+		fprintf(stderr, "fuzz_pgtable: %s:%d: %s: ", __FILE__,	\
+			__LINE__, #cond);				\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+		abort();						\
+	}								\
+} while (0)
+
+#define PG		VTD_PAGE_SIZE
+#define RW		(VTD_PTE_READ | VTD_PTE_WRITE)
+/* Pages one map or unmap covers at most: checked page by page. */
+#define MAX_RUN		1024
+/* Mapped pages the model holds at most; its table is 4 times as large. */
+#define MODEL_MAX	BIT(14)
+#define MODEL_BITS	16
+#define MODEL_SLOTS	BIT(MODEL_BITS)
+
+struct input {
+	const u8 *p;
+	size_t left;
+};
+
+/* The next byte; 0 once the input is used up, so every read is defined. */
+static u8 in_u8(struct input *in)
+{
+	if (!in->left)
+		return 0;
+	in->left--;
+	return *in->p++;
+}
+
+/* @n bytes, little-endian. */
+static u64 in_bytes(struct input *in, unsigned int n)
+{
+	u64 v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v |= (u64)in_u8(in) << (8 * i);
+	return v;
+}
+
+static u16 in_u16(struct input *in)
+{
+	return in_bytes(in, 2);
+}
+
+/*
+ * The model: pfn -> leaf entry as stored, for every nonzero entry.  A
+ * slot is in use when its generation is the current input's, so a new
+ * input starts empty without clearing 1.5 MiB.
+ */
+struct slot {
+	u64 pfn;
+	u64 pte;
+	u32 gen;
+};
+
+static struct slot slots[MODEL_SLOTS];
+static u32 gen;
+static unsigned int nr_mapped;
+
+static unsigned int slot_of(u64 pfn)
+{
+	return (pfn * 0x9e3779b97f4a7c15ULL) >> (64 - MODEL_BITS);
+}
+
+static bool slot_used(unsigned int s)
+{
+	return slots[s].gen == gen;
+}
+
+/* The slot holding @pfn, or the empty one where it would go. */
+static unsigned int model_find(u64 pfn)
+{
+	unsigned int s = slot_of(pfn);
+
+	while (slot_used(s) && slots[s].pfn != pfn)
+		s = (s + 1) & (MODEL_SLOTS - 1);
+	return s;
+}
+
+static u64 model_get(u64 pfn)
+{
+	unsigned int s = model_find(pfn);
+
+	return slot_used(s) ? slots[s].pte : 0;
+}
+
+/* Linear probing's deletion: pull later entries of the chain back. */
+static void model_del(unsigned int s)
+{
+	unsigned int j = s, home;
+
+	slots[s].gen = 0;
+	nr_mapped--;
+	for (;;) {
+		j = (j + 1) & (MODEL_SLOTS - 1);
+		if (!slot_used(j))
+			return;
+		home = slot_of(slots[j].pfn);
+		/* Stays if its home lies cyclically in (s, j]. */
+		if (s <= j ? (s < home && home <= j) : (s < home || home <= j))
+			continue;
+		slots[s] = slots[j];
+		slots[j].gen = 0;
+		s = j;
+	}
+}
+
+/* Record what the entry of @pfn now holds (0: nothing). */
+static void model_set(u64 pfn, u64 pte)
+{
+	unsigned int s = model_find(pfn);
+
+	if (slot_used(s)) {
+		if (pte)
+			slots[s].pte = pte;
+		else
+			model_del(s);
+	} else if (pte) {
+		slots[s] = (struct slot){ pfn, pte, gen };
+		nr_mapped++;
+	}
+}
+
+static struct vtd_pgtable pt;
+
+static u64 max_pfn(void)
+{
+	return vtd_pgtable_max_iova(&pt) >> VTD_PAGE_SHIFT;
+}
+
+/* What the API calls a good range (pgtable.c's range_ok()). */
+static bool range_good(u64 iova, u64 size)
+{
+	return size && !((iova | size) & (PG - 1)) &&
+	       iova + size - 1 >= iova &&
+	       iova + size - 1 <= vtd_pgtable_max_iova(&pt);
+}
+
+/* Did the shim fail an allocation since @before was its countdown? */
+static bool injected_since(long before)
+{
+	return before >= 0 && shim_fail_alloc_after < 0;
+}
+
+/* Does the table translate @iova as the model says? */
+static void check_addr(u64 iova)
+{
+	u64 pte = iova <= vtd_pgtable_max_iova(&pt) ?
+		  model_get(iova >> VTD_PAGE_SHIFT) : 0;
+	u64 want = (pte & RW) ? (pte & VTD_PTE_ADDR_MASK) | (iova & (PG - 1))
+			      : 0;
+	u64 prot = ~0ULL, got = vtd_pgtable_lookup(&pt, iova, &prot);
+
+	FUZZ_CHECK(got == want && prot == (pte & RW),
+		   "lookup %#llx: %#llx prot %#llx, model %#llx",
+		   (unsigned long long)iova, (unsigned long long)got,
+		   (unsigned long long)prot, (unsigned long long)pte);
+	got = vtd_pgtable_pte(&pt, iova);
+	FUZZ_CHECK(got == pte, "pte %#llx: %#llx, model %#llx",
+		   (unsigned long long)iova, (unsigned long long)got,
+		   (unsigned long long)pte);
+}
+
+/* Every page of [iova, iova + npages pages) and the two beside it. */
+static void check_run(u64 iova, u64 npages, unsigned int offset)
+{
+	u64 i;
+
+	for (i = 0; i < npages; i++)
+		check_addr(iova + i * PG + offset);
+	check_addr(iova - PG + offset);
+	check_addr(iova + npages * PG + offset);
+}
+
+/*
+ * An address near a table boundary: the ends of the first leaf, level-2
+ * and level-3 tables' spans, 0 and the top, each +-32767 pages.  Below 0
+ * wraps to the top of the 64-bit space: a bad address.
+ */
+static u64 pick_iova(struct input *in)
+{
+	const u64 anchors[] = {
+		0, 1ULL << 9, 1ULL << 18, 1ULL << 27, max_pfn() + 1,
+	};
+	u64 pfn = anchors[in_u8(in) % 5];
+
+	return (pfn + (s64)(int16_t)in_u16(in)) << VTD_PAGE_SHIFT;
+}
+
+/* Bytes: mostly a few pages; (@how & 3) == 3: 0 or not whole pages. */
+static u64 pick_size(struct input *in, u8 how)
+{
+	u64 pages;
+
+	switch (how & 3) {
+	case 0:
+		return PG;
+	case 1:
+		return (1 + in_u8(in) % 32) * PG;
+	case 2:
+		return (1 + in_u16(in) % MAX_RUN) * PG;
+	default:
+		/* 0, or a few pages and some bytes (read in this order). */
+		pages = in_u8(in) % 4;
+		return pages * PG + in_u8(in) % PG;
+	}
+}
+
+/* Rights and software bits; sometimes a bit no leaf may carry. */
+static u64 pick_prot(struct input *in)
+{
+	static const u64 bad_bits[] = {
+		BIT_ULL(2), BIT_ULL(7), BIT_ULL(11), BIT_ULL(12),
+		BIT_ULL(51), BIT_ULL(62), BIT_ULL(63), 0,
+	};
+	u16 v = in_u16(in);
+	u64 prot = (v & RW) | ((u64)((v >> 2) & 0x3ff) << VTD_PTE_SW_SHIFT);
+
+	if (v & 0x1000)
+		prot |= bad_bits[in_u8(in) % 8];
+	return prot;
+}
+
+/* A page-aligned physical address, or (@bad) one that is not. */
+static u64 pick_phys(struct input *in, bool bad)
+{
+	/*
+	 * Up to 2^44: with MAX_RUN pages added it stays inside the address
+	 * field; a range running past it would carry into software bits,
+	 * which map does not promise to refuse.
+	 */
+	u64 phys = in_bytes(in, 4) << VTD_PAGE_SHIFT;
+
+	if (bad)
+		phys |= (in_u8(in) & 1) ? 1 + in_u8(in) % (PG - 1) :
+					  BIT_ULL(52 + in_u8(in) % 12);
+	return phys;
+}
+
+static void op_map(struct input *in)
+{
+	u8 how = in_u8(in);
+	u64 iova = pick_iova(in), size = pick_size(in, how), i, n, mapped = 0;
+	u64 phys = pick_phys(in, how & 8), prot = pick_prot(in);
+	bool good;
+	long before;
+	int ret;
+
+	if (how & 4)
+		iova += 1 + in_u16(in) % (PG - 1);
+	/* pgtable.c's kernel-doc: what is refused with -EINVAL. */
+	good = range_good(iova, size) && !(phys & ~VTD_PTE_ADDR_MASK) &&
+	       (prot & RW) && !(prot & ~(RW | VTD_PTE_SW_MASK));
+	n = size / PG;
+	if (good) {
+		if (nr_mapped + n > MODEL_MAX)
+			return;
+		for (i = 0; i < n; i++)
+			if (model_get((iova >> VTD_PAGE_SHIFT) + i))
+				mapped++;
+	}
+	before = shim_fail_alloc_after;
+	ret = vtd_pgtable_map(&pt, iova, phys, size, prot, GFP_ATOMIC);
+	if (!good) {
+		FUZZ_CHECK(ret == -EINVAL && !injected_since(before),
+			   "map %#llx +%#llx phys %#llx prot %#llx: %d",
+			   (unsigned long long)iova, (unsigned long long)size,
+			   (unsigned long long)phys, (unsigned long long)prot,
+			   ret);
+		return;
+	}
+	/* A table page that cannot be had is the only -ENOMEM. */
+	if (injected_since(before))
+		FUZZ_CHECK(ret == -ENOMEM, "map under failure: %d", ret);
+	else if (mapped)
+		FUZZ_CHECK(ret == -EEXIST, "map over %llu mapped pages: %d",
+			   (unsigned long long)mapped, ret);
+	else
+		FUZZ_CHECK(ret == 0, "map %#llx +%#llx: %d",
+			   (unsigned long long)iova, (unsigned long long)size,
+			   ret);
+	if (!ret)
+		for (i = 0; i < n; i++)
+			model_set((iova >> VTD_PAGE_SHIFT) + i,
+				  (phys + i * PG) | prot);
+	/* On error: nothing changed, no part of the range left mapped. */
+	check_run(iova, n, in_u16(in) % PG);
+}
+
+static void op_unmap(struct input *in)
+{
+	u8 how = in_u8(in);
+	u64 iova = pick_iova(in), size = pick_size(in, how), i, n, want = 0;
+	u64 got;
+	long before;
+
+	if (how & 4)
+		iova += 1 + in_u16(in) % (PG - 1);
+	n = size / PG;
+	if (range_good(iova, size))
+		for (i = 0; i < n; i++)
+			if (model_get((iova >> VTD_PAGE_SHIFT) + i))
+				want += PG;
+	before = shim_fail_alloc_after;
+	got = vtd_pgtable_unmap(&pt, iova, size);
+	FUZZ_CHECK(got == want && !injected_since(before),
+		   "unmap %#llx +%#llx: %#llx, model %#llx",
+		   (unsigned long long)iova, (unsigned long long)size,
+		   (unsigned long long)got, (unsigned long long)want);
+	if (!want)
+		return;
+	for (i = 0; i < n; i++)
+		model_set((iova >> VTD_PAGE_SHIFT) + i, 0);
+	check_run(iova, n, 0);
+}
+
+static void op_lookup(struct input *in)
+{
+	u8 how = in_u8(in);
+
+	/* Near a boundary with any page offset, or anywhere at all. */
+	if (how & 1)
+		check_addr(in_bytes(in, 8));
+	else
+		check_addr(pick_iova(in) + in_u16(in) % PG);
+}
+
+/* The identity allocator's access: find the entry, swap it by value. */
+static void op_leaf(struct input *in)
+{
+	u8 how = in_u8(in);
+	u64 iova = pick_iova(in), pfn = iova >> VTD_PAGE_SHIFT, cur, old, new;
+	u64 found;
+	bool alloc = how & 1;
+	long before = shim_fail_alloc_after;
+	u64 *e = vtd_pgtable_leaf_entry(&pt, iova, alloc, GFP_ATOMIC);
+
+	if (iova > vtd_pgtable_max_iova(&pt)) {
+		FUZZ_CHECK(!e && !injected_since(before),
+			   "leaf entry beyond the table");
+		return;
+	}
+	cur = model_get(pfn);
+	if (alloc)
+		FUZZ_CHECK(!e == injected_since(before),
+			   "leaf entry %#llx, alloc: %p",
+			   (unsigned long long)iova, (void *)e);
+	else
+		/* A missing table means nothing mapped under it. */
+		FUZZ_CHECK(e || !cur, "no leaf entry for mapped %#llx",
+			   (unsigned long long)iova);
+	if (!e)
+		return;
+	FUZZ_CHECK(*e == cur, "leaf entry %#llx: %#llx, model %#llx",
+		   (unsigned long long)iova, (unsigned long long)*e,
+		   (unsigned long long)cur);
+	if (!(how & 2))
+		return;
+	/* Any leaf value may be stored, rights or not; 0 clears. */
+	new = (pick_phys(in, false) & VTD_PTE_ADDR_MASK) |
+	      (pick_prot(in) & (RW | VTD_PTE_SW_MASK));
+	if (!cur && new && nr_mapped == MODEL_MAX)
+		return;
+	old = (how & 4) ? cur ^ (1 + in_u8(in)) : cur;
+	found = vtd_pgtable_leaf_cmpxchg(&pt, e, old, new);
+	FUZZ_CHECK(found == cur, "cmpxchg found %#llx, model %#llx",
+		   (unsigned long long)found, (unsigned long long)cur);
+	if (old == cur)
+		model_set(pfn, new);
+	check_addr(iova);
+}
+
+/*
+ * Walk the table at @level covering pfns from @base: every entry must be
+ * the model's, every table linked with both rights.  Returns the table
+ * pages found; *@leaves counts nonzero leaf entries.
+ */
+static long walk(const u64 *table, unsigned int level, u64 base,
+		 unsigned long *leaves)
+{
+	u64 span = 1ULL << (VTD_LEVEL_BITS * (level - 1));
+	long tables = 1;
+	unsigned int i;
+
+	for (i = 0; i < VTD_PTES_PER_TABLE; i++) {
+		u64 e = table[i];
+
+		if (!e)
+			continue;
+		if (level == 1) {
+			FUZZ_CHECK(e == model_get(base + i),
+				   "leaf of pfn %#llx: %#llx, model %#llx",
+				   (unsigned long long)(base + i),
+				   (unsigned long long)e,
+				   (unsigned long long)model_get(base + i));
+			(*leaves)++;
+			continue;
+		}
+		FUZZ_CHECK((e & ~VTD_PTE_ADDR_MASK) == RW,
+			   "level %u entry %#llx", level, (unsigned long long)e);
+		tables += walk((const u64 *)(uintptr_t)(e & VTD_PTE_ADDR_MASK),
+			       level - 1, base + i * span, leaves);
+	}
+	return tables;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = { data, size };
+	long pages_base = shim_pages_outstanding();
+	long kmalloc_base = shim_kmalloc_outstanding();
+	unsigned long leaves = 0;
+	unsigned int levels;
+	long tables;
+	u8 head = in_u8(&in), op;
+
+	shim_fail_alloc_after = -1;
+	if (++gen == 0)
+		gen = 1;
+	nr_mapped = 0;
+
+	/* An unsupported depth is refused before anything is allocated. */
+	levels = (head >> 2) & 7;
+	if (levels != 3 && levels != 4)
+		FUZZ_CHECK(vtd_pgtable_init(&pt, levels, true) == -EINVAL &&
+			   shim_pages_outstanding() == pages_base,
+			   "%u levels", levels);
+	levels = 3 + (head & 1);
+	if (head & 0x20) {
+		shim_fail_alloc_after = 0;
+		FUZZ_CHECK(vtd_pgtable_init(&pt, levels, head & 2) == -ENOMEM,
+			   "root allocation failure not reported");
+		shim_fail_alloc_after = -1;
+		vtd_pgtable_destroy(&pt);
+		FUZZ_CHECK(shim_pages_outstanding() == pages_base,
+			   "failed init leaked %ld pages",
+			   shim_pages_outstanding() - pages_base);
+		return 0;
+	}
+	FUZZ_CHECK(vtd_pgtable_init(&pt, levels, head & 2) == 0, "init");
+
+	while (in.left) {
+		op = in_u8(&in);
+		switch (op % 6) {
+		case 0:
+		case 1:
+			op_map(&in);
+			break;
+		case 2:
+			op_unmap(&in);
+			break;
+		case 3:
+			op_lookup(&in);
+			break;
+		case 4:
+			op_leaf(&in);
+			break;
+		case 5:
+			/* The n-th table allocation from now fails; 255: none. */
+			op = in_u8(&in);
+			shim_fail_alloc_after = op == 0xff ? -1 : op % 8;
+			break;
+		}
+	}
+	shim_fail_alloc_after = -1;
+
+	/* The whole table: the model's entries, no page unaccounted for. */
+	FUZZ_CHECK(vtd_pgtable_root_phys(&pt) == virt_to_phys(pt.root),
+		   "root at %#llx",
+		   (unsigned long long)vtd_pgtable_root_phys(&pt));
+	tables = walk(pt.root, pt.levels, 0, &leaves);
+	FUZZ_CHECK(leaves == nr_mapped, "%lu leaf entries, model %u", leaves,
+		   nr_mapped);
+	FUZZ_CHECK(tables == atomic_long_read(&pt.nr_tables) &&
+		   tables == shim_pages_outstanding() - pages_base,
+		   "%ld tables reachable, %ld counted, %ld pages allocated",
+		   tables, atomic_long_read(&pt.nr_tables),
+		   shim_pages_outstanding() - pages_base);
+	vtd_pgtable_destroy(&pt);
+	FUZZ_CHECK(!pt.root && !atomic_long_read(&pt.nr_tables) &&
+		   shim_pages_outstanding() == pages_base &&
+		   shim_kmalloc_outstanding() == kmalloc_base,
+		   "destroy left %ld pages, %ld objects",
+		   shim_pages_outstanding() - pages_base,
+		   shim_kmalloc_outstanding() - kmalloc_base);
+	return 0;
+}
