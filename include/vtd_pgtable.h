@@ -70,6 +70,7 @@ void vtd_pgtable_destroy(struct vtd_pgtable *pt);
 int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
 		    u64 prot, gfp_t gfp);
 u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size);
+u64 vtd_pgtable_clear_all(struct vtd_pgtable *pt);
 u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot);
 u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova);
 u64 vtd_pgtable_root_phys(const struct vtd_pgtable *pt);

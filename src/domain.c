@@ -740,3 +740,26 @@ void siommu_domain_unmap(struct siommu_domain *dom, dma_addr_t addr,
 	siommu_domain_unmap_pages(dom, addr & ~(VTD_PAGE_SIZE - 1),
 				  span_pages(addr, size));
 }
+
+/**
+ * siommu_domain_revoke() - debug: take every mapping away from the device
+ * @dom: the domain
+ *
+ * Clears every page-table entry behind its driver's back and invalidates
+ * the domain's IOTLB entries, so that from now on each DMA the device
+ * makes faults: a faulting device, made to order (tests/vm/fault_storm.sh).
+ * The driver's later unmaps are refused as unmaps of unmapped IOVAs
+ * (bad_unmaps); the IOVAs stay allocated until the device is detached.
+ *
+ * Return: the number of 4 KiB pages that were mapped.
+ */
+u64 siommu_domain_revoke(struct siommu_domain *dom)
+{
+	u64 cleared = vtd_pgtable_clear_all(&dom->pt);
+
+	siommu_flush_iotlb_domain(dom->unit, dom->did);
+	siommu_stat_inc(SIOMMU_STAT_IOTLB_FLUSHES);
+	pci_warn(dom->pdev, "debug: %llu mapped page(s) revoked; its DMA faults until detached\n",
+		 cleared);
+	return cleared;
+}

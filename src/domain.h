@@ -79,6 +79,7 @@ void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu);
 const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom);
 const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom);
 unsigned long siommu_domain_outstanding(struct siommu_domain *dom);
+u64 siommu_domain_revoke(struct siommu_domain *dom);
 void siommu_domain_iova_stats(struct siommu_domain *dom,
 			      struct siommu_iova_stats *st);
 int siommu_allocator_check(const struct siommu_iova_ops *ops,

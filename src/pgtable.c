@@ -107,6 +107,43 @@ void vtd_pgtable_destroy(struct vtd_pgtable *pt)
 	pt->root = NULL;
 }
 
+/* Clear every leaf below @table; tables stay.  How many were set. */
+static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
+			      unsigned int level)
+{
+	u64 cleared = 0, old;
+	unsigned int i;
+
+	for (i = 0; i < VTD_PTES_PER_TABLE; i++) {
+		old = READ_ONCE(table[i]);
+		if (!old)
+			continue;
+		if (level > 1) {
+			cleared += table_clear_leaves(pt, table_of(old),
+						      level - 1);
+		} else if (xchg(&table[i], 0ULL)) {
+			cleared++;
+		}
+	}
+	if (level == 1)
+		pt_flush(pt, table, VTD_PAGE_SIZE);
+	return cleared;
+}
+
+/**
+ * vtd_pgtable_clear_all() - clear every mapping, keep every table page
+ * @pt: the table
+ *
+ * Safe against concurrent map and unmap (no table is freed); what they do
+ * meanwhile may or may not survive.  The caller invalidates the IOTLB.
+ *
+ * Return: the number of 4 KiB entries that were mapped.
+ */
+u64 vtd_pgtable_clear_all(struct vtd_pgtable *pt)
+{
+	return pt->root ? table_clear_leaves(pt, pt->root, pt->levels) : 0;
+}
+
 /*
  * The leaf table covering @iova, created on the way down when @gfp allows
  * (@alloc); NULL when a table is missing and may not or cannot be made.

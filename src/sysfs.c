@@ -410,10 +410,32 @@ static ssize_t dev_outstanding_show(struct kobject *kobj,
 static struct kobj_attribute dev_outstanding_attr =
 	__ATTR(outstanding, 0444, dev_outstanding_show, NULL);
 
+/* Debug: "1" takes every mapping away (siommu_domain_revoke()). */
+static ssize_t dev_revoke_store(struct kobject *kobj,
+				struct kobj_attribute *attr, const char *buf,
+				size_t count)
+{
+	struct siommu_domain *dom;
+	int ret;
+
+	if (!sysfs_streq(buf, "1"))
+		return -EINVAL;
+	ret = device_dom_lock(kobj, &dom);
+	if (ret)
+		return ret;
+	siommu_domain_revoke(dom);
+	mutex_unlock(&sysfs_sio->lock);
+	return count;
+}
+
+static struct kobj_attribute dev_revoke_attr =
+	__ATTR(revoke, 0200, NULL, dev_revoke_store);
+
 static struct attribute *device_attrs[] = {
 	&dev_allocator_attr.attr,
 	&dev_invalidation_attr.attr,
 	&dev_outstanding_attr.attr,
+	&dev_revoke_attr.attr,
 	NULL,
 };
 

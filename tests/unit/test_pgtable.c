@@ -193,6 +193,29 @@ static void test_fail_alloc_knob(void)
 	       shim_pages_outstanding());
 }
 
+/* clear_all: every leaf gone, every table kept, the table still usable. */
+static void test_clear_all(void)
+{
+	struct vtd_pgtable pt;
+	long tables;
+
+	vtd_pgtable_init(&pt, 4, true);
+	EXPECT(vtd_pgtable_map(&pt, 0x1000, 0x5000, 3 * PG, RW, 0) == 0, "map a");
+	EXPECT(vtd_pgtable_map(&pt, 0x7f0000200000ULL, 0x9000, PG, RW, 0) == 0,
+	       "map b");
+	tables = atomic_long_read(&pt.nr_tables);
+	EXPECT(vtd_pgtable_clear_all(&pt) == 4, "4 pages cleared");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x2000, NULL) == 0, "a gone");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x7f0000200000ULL, NULL) == 0, "b gone");
+	EXPECT(atomic_long_read(&pt.nr_tables) == tables, "tables kept");
+	EXPECT(vtd_pgtable_clear_all(&pt) == 0, "nothing left to clear");
+	EXPECT(vtd_pgtable_map(&pt, 0x1000, 0x5000, PG, RW, 0) == 0,
+	       "maps again");
+	vtd_pgtable_destroy(&pt);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
 /* Walk like the hardware: every entry it can read must have been flushed. */
 static unsigned long count_unflushed(const u64 *table, unsigned int level)
 {
@@ -427,6 +450,7 @@ int main(int argc, char **argv)
 	test_double_map();
 	test_alloc_failure();
 	test_fail_alloc_knob();
+	test_clear_all();
 	test_noncoherent_flush();
 	test_software_bits();
 	test_leaf_entry();

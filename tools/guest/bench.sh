@@ -56,6 +56,8 @@ net_up() {
 	# Back in this namespace (a deleted namespace returns its devices
 	# asynchronously).
 	wait_for 10 $IP link show "$2" >/dev/null || return 1
+	# A NIC whose driver stayed bound keeps its address.
+	$IP addr flush dev "$1" 2>/dev/null
 	nic_pair_up "$1" "$2"
 }
 # Unbinding a NIC destroys its interface, in whichever namespace.
