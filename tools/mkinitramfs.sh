@@ -28,10 +28,12 @@ if [ -f "$out" ]; then
 fi
 
 log "building base initramfs for $kver"
-rm -f "$SIOMMU_CACHE"/initramfs/base-"$kver"-*.cpio.gz
 mkdir -p "$SIOMMU_CACHE/initramfs"
+# Older builds go once a day has passed: another checkout sharing this
+# cache may still be booting its own.
+find "$SIOMMU_CACHE/initramfs" -name "base-$kver-*.cpio.gz" -mtime +0 -delete
 stage=$(mktemp -d "$SIOMMU_CACHE/initramfs/stage.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" "$stage.cpio.gz"' EXIT
 
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,run/netns,tmp,etc,root,lib/modules}
 cp /bin/busybox "$stage/bin/busybox"
@@ -81,6 +83,8 @@ depmod -b "$stage" "$kver"
 install -m 755 "$SIOMMU_ROOT/tools/guest/init" "$stage/init"
 install -m 644 "$SIOMMU_ROOT/tools/guest/lib.sh" "$stage/lib.sh"
 
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out.tmp"
-mv "$out.tmp" "$out"
+# Written aside and renamed: whoever builds the same key at the same time
+# renames an identical file.
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
+mv "$stage.cpio.gz" "$out"
 echo "$out"

@@ -1,13 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest part: a fault storm.  The NVMe disk and both NICs attached, the
-# NICs linked; then the receiving NIC's mappings are revoked behind its
-# driver's back (device/<bdf>/revoke, a debug knob) and the other NIC
-# floods it with UDP: every descriptor fetch and packet write of the
-# receiver faults, as fast as the device can go.  Meanwhile fio --verify
-# runs on the disk.  The system must stay responsive, the log
-# rate-limited, the counters consistent, the disk's I/O untouched; then
-# the NIC is detached (its driver's unmaps of revoked IOVAs are refused
-# and counted), attached again, and works.
+# Guest part: a faulting device under load.  The NVMe disk and both NICs
+# attached, the NICs linked; then the receiving NIC's mappings are revoked
+# behind its driver's back (device/<bdf>/revoke, a debug knob) and the
+# other NIC floods it with UDP: each of its RX descriptor fetches and
+# packet writes faults, as fast as packets arrive, until its ring is used
+# up.  Meanwhile fio --verify runs on the disk.  The system must stay
+# responsive, the log rate-limited, faults come from that NIC only, the
+# disk's I/O is untouched; then the NIC is detached (its driver's unmaps
+# of revoked IOVAs are refused and counted), attached again, and works.
+#
+# What QEMU 7.2 lets this show: its unit has one fault record and, while
+# that record is pending, collapses further faults of the same source
+# (no overflow is signalled), and the module reads the record every 4 ms;
+# so a burst of hundreds of faults (a 256-descriptor ring in ~20 ms)
+# arrives as a few records.  Thousands of recorded faults a second are
+# beyond this rig.
 # Needs --device nvme --device nics.
 IP=/usr/sbin/ip
 
@@ -53,10 +60,11 @@ lines=$(log_since | grep -c "fault from $rx")
 other=$(log_since | grep "fault from" | grep -vc "fault from $rx")
 value storm.sent "$sent"
 value storm.faults "$faults recorded, $lost overflow(s) of the fault record, $lines log lines"
-check storm.storm "a storm: $faults faults recorded (+$lost overflows) from $sent packets sent in 5 s" \
-	test "$faults" -ge 100
-check storm.rate-limited "log rate-limited: $lines lines for $faults faults" \
-	test "$lines" -le 60 -a "$lines" -lt "$faults"
+check storm.faults "the revoked NIC's DMA faults: $faults recorded (+$lost overflows) while $sent packets were sent to it in 5 s" \
+	test "$faults" -ge 1
+# pr_err_ratelimited: at most 10 lines in 5 s, the storm spans two windows.
+check storm.rate-limited "log: $lines fault lines for $faults faults (at most 20)" \
+	test "$lines" -le 20 -a "$lines" -le "$faults"
 check storm.only-rx "every fault from $rx, none from the others" test "$other" = 0
 check storm.responsive "a 1 s sleep took $(echo "$up0 $up1" | awk '{ printf "%.2f", $2 - $1 }') s during the storm" \
 	sh -c 'echo "$1 $2" | awk "{ exit !(\$2 - \$1 < 1.5) }"' _ "$up0" "$up1"

@@ -4,7 +4,7 @@
 # under QEMU with the options given, runs a guest scenario from tests/vm/,
 # and passes when every check in it passed and the kernel log is clean.
 #
-# usage: tests/vm/run.sh [name-filter]
+# usage: [VM_JOBS=N] tests/vm/run.sh [name-filter]
 # Prints one "PASS|FAIL <name>" line per configuration and a closing
 # "vm: N passed, N failed"; console logs of failures go to .cache/logs/.
 set -uo pipefail
@@ -39,20 +39,51 @@ TESTS=(
 	"edu-dma-no-iommu|--device edu|edu_dma.sh"
 )
 
-passed=0 failed=0
-for t in "${TESTS[@]}"; do
-	IFS='|' read -r name opts parts <<<"$t"
-	[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
-	scenarios=()
+# Build once here: the VMs below run side by side and must not build the
+# same objects at the same time.
+kver=$(kernel_version)
+"$SIOMMU_ROOT/tools/mkinitramfs.sh" "$kver" >/dev/null
+build_module "$kver" >/dev/null
+build_edu_test "$kver" >/dev/null
+export SIOMMU_PREBUILT=1
+
+# VM_JOBS VMs at a time (default 2): most of a VM test's time is waiting
+# on emulated devices and timers, so two share the host's cores well.
+jobs=${VM_JOBS:-2}
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+run_one() {
+	local n=$1 name=$2 opts=$3 parts=$4 p out
+	local scenarios=()
 	for p in $parts; do scenarios+=("$here/$p"); done
 	# shellcheck disable=SC2086
 	if out=$("$SIOMMU_ROOT/tools/vm-run" $opts --log "$logs/$name.log" \
 		"${scenarios[@]}" 2>&1); then
-		echo "PASS $name ($(echo "$out" | grep -c ' PASS') checks)"
+		echo "PASS $name ($(echo "$out" | grep -c ' PASS') checks)" >"$results/$n"
+	else
+		{ echo "FAIL $name (console: $logs/$name.log)"
+		  echo "$out" | grep -v ' PASS' | sed 's/^/    /'; } >"$results/$n"
+	fi
+}
+
+n=0
+for t in "${TESTS[@]}"; do
+	IFS='|' read -r name opts parts <<<"$t"
+	[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
+	n=$((n + 1))
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n || true
+	done
+	run_one "$n" "$name" "$opts" "$parts" &
+done
+wait
+
+passed=0 failed=0
+for i in $(seq "$n"); do
+	cat "$results/$i"
+	if head -n1 "$results/$i" | grep -q '^PASS'; then
 		passed=$((passed + 1))
 	else
-		echo "FAIL $name (console: $logs/$name.log)"
-		echo "$out" | grep -v ' PASS' | sed 's/^/    /'
 		failed=$((failed + 1))
 	fi
 done
