@@ -45,20 +45,26 @@ fi
 driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver")"; }
 
 # Bring the NIC pair's link up again after their drivers were rebound.
+# Three tries: a namespace deleted a moment ago returns its NIC
+# asynchronously, and a link can take its time under TCG.
 net_up() {
-	for nic in $nics; do
-		wait_for 10 sh -c "ls /sys/bus/pci/devices/$nic/net >/dev/null" ||
-			return 1
+	for try in 1 2 3; do
+		for nic in $nics; do
+			wait_for 10 sh -c "ls /sys/bus/pci/devices/$nic/net >/dev/null" ||
+				return 1
+		done
+		set -- $nics
+		set -- "$(ls /sys/bus/pci/devices/$1/net)" \
+			"$(ls /sys/bus/pci/devices/$2/net)"
+		if wait_for 10 $IP link show "$2" >/dev/null; then
+			# A NIC whose driver stayed bound keeps its address.
+			$IP addr flush dev "$1" 2>/dev/null
+			nic_pair_up "$1" "$2" && return 0
+		fi
+		net_down
+		sleep 1
 	done
-	set -- $nics
-	set -- "$(ls /sys/bus/pci/devices/$1/net)" \
-		"$(ls /sys/bus/pci/devices/$2/net)"
-	# Back in this namespace (a deleted namespace returns its devices
-	# asynchronously).
-	wait_for 10 $IP link show "$2" >/dev/null || return 1
-	# A NIC whose driver stayed bound keeps its address.
-	$IP addr flush dev "$1" 2>/dev/null
-	nic_pair_up "$1" "$2"
+	return 1
 }
 # Unbinding a NIC destroys its interface, in whichever namespace.
 net_down() { $IP netns del peer 2>/dev/null; }
