@@ -26,8 +26,8 @@
 # report.
 #
 # Settings (environment; defaults in brackets):
-#   BENCH_VCPUS [2 4 8]   BENCH_E2E_VCPUS [host cores, at most the
-#   largest of BENCH_VCPUS]   BENCH_ROUNDS [3]   BENCH_PAIRS [every
+#   BENCH_VCPUS [2 4 8]   BENCH_E2E_VCPUS [the largest of BENCH_VCPUS
+#   not above the host's cores]   BENCH_ROUNDS [3]   BENCH_PAIRS [every
 #   allocator+policy]   BENCH_STOCK [DMA-FQ DMA]   BENCH_MICRO [4096:1
 #   65536:1 4096:16] (bytes:segments)   BENCH_MICRO_MS [500]
 #   BENCH_FIO_S [2]   BENCH_NET_S [2]   BENCH_HARNESS_THREADS [1,2,4,8]

@@ -146,6 +146,10 @@ check_disk_verifies() {
 	_out=$(/usr/bin/fio --name="$1" --filename=/dev/nvme0n1 --direct=1 \
 		--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=16M \
 		--verify=crc32c --verify_fatal=1 --do_verify=1 2>&1)
-	check "$1" "$2: fio --verify err=0" \
-		sh -c 'echo "$1" | grep -q "err= 0"' _ "$_out"
+	if echo "$_out" | grep -q "err= 0"; then
+		pass "$1" "$2: fio --verify err=0"
+	else
+		fail "$1" "$2: fio --verify failed"
+		echo "$_out" | tail -n 15
+	fi
 }
