@@ -353,6 +353,38 @@ static size_t edu_chunk(size_t size, size_t off)
 	return min_t(size_t, size - off, EDU_XFER_MAX);
 }
 
+/* Bytes of @b, from @from for @len, that are no longer the canary. */
+static size_t edu_changed(const struct edu_buf *b, size_t from, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = from; i < from + len; i++)
+		n += ((u8 *)b->cpu)[i] != EDU_CANARY;
+	return n;
+}
+
+/*
+ * The start of a probe: the device buffer loaded with EDU_PATTERN and a
+ * kernel buffer of @size filled with EDU_CANARY, so that what a DMA left
+ * in memory can be told apart.  NULL, with *@err set, on failure.
+ */
+static struct edu_buf *edu_probe_buf(struct edu_test *edu, size_t size,
+				     enum dma_data_direction dir, int *err)
+{
+	struct edu_buf *b;
+
+	*err = edu_fill_device(edu, EDU_PATTERN);
+	if (*err)
+		return NULL;
+	b = edu_buf_alloc(edu, size, dir);
+	if (!b) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	memset(b->cpu, EDU_CANARY, size);
+	return b;
+}
+
 static int edu_cmd_roundtrip(struct edu_test *edu, const struct edu_args *a,
 			     char *line, size_t len)
 {
@@ -407,19 +439,15 @@ out:
 static int edu_cmd_after_unmap(struct edu_test *edu, const struct edu_args *a,
 			       char *line, size_t len)
 {
-	size_t changed = 0, off, i;
+	size_t changed, off;
 	struct edu_buf *b;
 	phys_addr_t phys;
 	dma_addr_t iova;
 	int err;
 
-	err = edu_fill_device(edu, EDU_PATTERN);
-	if (err)
-		return err;
-	b = edu_buf_alloc(edu, a->size, DMA_FROM_DEVICE);
+	b = edu_probe_buf(edu, a->size, DMA_FROM_DEVICE, &err);
 	if (!b)
-		return -ENOMEM;
-	memset(b->cpu, EDU_CANARY, a->size);
+		return err;
 	phys = virt_to_phys(b->cpu);
 	err = edu_buf_map(edu, b);
 	if (err)
@@ -431,8 +459,7 @@ static int edu_cmd_after_unmap(struct edu_test *edu, const struct edu_args *a,
 		err = edu_dma(edu, b, iova + off, edu_chunk(a->size, off), true);
 	if (err)
 		goto out;
-	for (i = 0; i < a->size; i++)
-		changed += ((u8 *)b->cpu)[i] != EDU_CANARY;
+	changed = edu_changed(b, 0, a->size);
 	scnprintf(line, len,
 		  "after_unmap %s size=%zu iova=%pad phys=%pa canary=%#x pattern=%#x canary_intact=%d changed=%zu zone=%s",
 		  changed ? "overwritten" : "intact", a->size, &iova, &phys,
@@ -496,16 +523,6 @@ out:
 	return err;
 }
 
-/* Bytes of @b, from @from for @len, that are no longer the canary. */
-static size_t edu_changed(const struct edu_buf *b, size_t from, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = from; i < from + len; i++)
-		n += ((u8 *)b->cpu)[i] != EDU_CANARY;
-	return n;
-}
-
 /*
  * past_end [size]: two pages of canary, the first @size bytes mapped for
  * the device to write; the device writes EDU_PROBE_BYTES at the IOVA one
@@ -522,14 +539,10 @@ static int edu_cmd_past_end(struct edu_test *edu, const struct edu_args *a,
 
 	if (a->size > PAGE_SIZE / 2)
 		return -EINVAL;
-	err = edu_fill_device(edu, EDU_PATTERN);
-	if (err)
-		return err;
 	/* kmalloc() aligns a power-of-two size to itself: a page start. */
-	b = edu_buf_alloc(edu, 2 * PAGE_SIZE, DMA_FROM_DEVICE);
+	b = edu_probe_buf(edu, 2 * PAGE_SIZE, DMA_FROM_DEVICE, &err);
 	if (!b)
-		return -ENOMEM;
-	memset(b->cpu, EDU_CANARY, 2 * PAGE_SIZE);
+		return err;
 	b->size = a->size;		/* map just that much */
 	err = edu_buf_map(edu, b);
 	if (err)
@@ -561,13 +574,9 @@ static int edu_cmd_write_readonly(struct edu_test *edu,
 	struct edu_buf *b;
 	int err;
 
-	err = edu_fill_device(edu, EDU_PATTERN);
-	if (err)
-		return err;
-	b = edu_buf_alloc(edu, a->size, DMA_TO_DEVICE);
+	b = edu_probe_buf(edu, a->size, DMA_TO_DEVICE, &err);
 	if (!b)
-		return -ENOMEM;
-	memset(b->cpu, EDU_CANARY, a->size);
+		return err;
 	err = edu_buf_map(edu, b);
 	for (off = 0; !err && off < a->size; off += EDU_XFER_MAX)
 		err = edu_dma(edu, b, b->iova + off, edu_chunk(a->size, off),
@@ -683,13 +692,9 @@ static int edu_cmd_cross(struct edu_test *edu, const struct edu_args *a,
 	if (!edu->peer)
 		return -ENODEV;
 	peer = &edu->peer->dev;
-	err = edu_fill_device(edu, EDU_PATTERN);
-	if (err)
-		return err;
-	b = edu_buf_alloc(edu, a->size, DMA_FROM_DEVICE);
+	b = edu_probe_buf(edu, a->size, DMA_FROM_DEVICE, &err);
 	if (!b)
-		return -ENOMEM;
-	memset(b->cpu, EDU_CANARY, a->size);
+		return err;
 	iova = dma_map_single(peer, b->cpu, a->size, DMA_FROM_DEVICE);
 	if (dma_mapping_error(peer, iova)) {
 		err = -ENOMEM;
