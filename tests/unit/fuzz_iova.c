@@ -46,6 +46,7 @@
 #include <linux/log2.h>
 #include <linux/slab.h>
 
+#include "fuzz_input.h"
 #include "iova_alloc.h"
 #include "iova_direct_map.h"
 
@@ -94,36 +95,6 @@ struct mag_head {
 	struct siommu_iova base;
 	struct siommu_iova *backing;
 };
-
-struct input {
-	const u8 *p;
-	size_t left;
-};
-
-/* The next byte; 0 once the input is used up, so every read is defined. */
-static u8 in_u8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-/* @n bytes, little-endian. */
-static u64 in_bytes(struct input *in, unsigned int n)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		v |= (u64)in_u8(in) << (8 * i);
-	return v;
-}
-
-static u16 in_u16(struct input *in)
-{
-	return in_bytes(in, 2);
-}
 
 struct range {
 	unsigned long lo, hi;		/* inclusive */

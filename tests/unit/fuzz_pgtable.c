@@ -47,6 +47,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 
+#include "fuzz_input.h"
 #include "vtd_pgtable.h"
 
 #define FUZZ_CHECK(cond, ...) do {					\
@@ -67,36 +68,6 @@
 #define MODEL_MAX	BIT(14)
 #define MODEL_BITS	16
 #define MODEL_SLOTS	BIT(MODEL_BITS)
-
-struct input {
-	const u8 *p;
-	size_t left;
-};
-
-/* The next byte; 0 once the input is used up, so every read is defined. */
-static u8 in_u8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
-
-/* @n bytes, little-endian. */
-static u64 in_bytes(struct input *in, unsigned int n)
-{
-	u64 v = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		v |= (u64)in_u8(in) << (8 * i);
-	return v;
-}
-
-static u16 in_u16(struct input *in)
-{
-	return in_bytes(in, 2);
-}
 
 /*
  * The model: pfn -> leaf entry as stored, for every nonzero entry.  A
