@@ -7,6 +7,20 @@
  * dma_ops change: unbind the driver, switch every requester id the device
  * may use (its DMA aliases) to the new context entry, invalidate, switch
  * dev->dma_ops, bind the driver again.
+ *
+ * Not everything a driver mapped comes back before it unbinds (see
+ * forward.c).  A detached domain with mappings out moves from
+ * siommu.domains to siommu.draining, the device's dma_ops forward late
+ * calls to it, and the reaper frees it once the last mapping is back; an
+ * attach of the same device before then takes the same domain back, so
+ * no new IOVA can collide with a late handle.  Each domain, attached or
+ * draining, holds a reference on the module and one on its pci_dev.
+ *
+ * Locking: sio->lock serialises attach, detach, swaps and the reaper, and
+ * is held across driver unbind and bind.  Both lists are RCU lists, so
+ * the CPU-hotplug callback walks them without sio->lock: it runs with the
+ * hotplug lock held, which driver probes and a swap to "linux" take
+ * under sio->lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -124,35 +138,27 @@ static int switch_context(struct siommu_unit *unit, struct pci_dev *pdev,
 	return ret;
 }
 
-static struct siommu_domain *domain_of_pdev(struct siommu *sio,
-					    struct pci_dev *pdev)
+static struct siommu_domain *domain_on(struct list_head *list,
+				       struct pci_dev *pdev)
 {
 	struct siommu_domain *dom;
 
-	list_for_each_entry(dom, &sio->domains, node)
+	list_for_each_entry(dom, list, node)
 		if (dom->pdev == pdev)
 			return dom;
 	return NULL;
 }
 
-/**
- * siommu_domain_of_sid() - the managed device behind a requester id
- * @sio: the module
- * @unit: the unit that saw the request
- * @sid: the requester id
- *
- * Return: the domain, or NULL for devices we do not manage.  Callers hold
- * sio->lock or otherwise keep the domain list stable.
+/*
+ * Move @dom from one of the module's RCU lists to the other: a reader
+ * still on the node must not follow it into the other list, whose head
+ * it would take for a domain, so a grace period separates the two steps.
  */
-struct siommu_domain *siommu_domain_of_sid(struct siommu *sio,
-					   struct siommu_unit *unit, u16 sid)
+static void domain_move(struct siommu_domain *dom, struct list_head *to)
 {
-	struct siommu_domain *dom;
-
-	list_for_each_entry(dom, &sio->domains, node)
-		if (dom->unit == unit && pci_dev_id(dom->pdev) == sid)
-			return dom;
-	return NULL;
+	list_del_rcu(&dom->node);
+	synchronize_rcu();
+	list_add_rcu(&dom->node, to);
 }
 
 /* "0000:00:03.0": segment, bus, device and function, nothing else. */
@@ -207,8 +213,22 @@ static struct pci_dev *lookup_bdf(const char *buf, int *err)
 }
 
 /*
- * Unbind the driver, run @change, bind the driver again.  The driver's
- * module is pinned in between so it cannot vanish while unbound.
+ * What a device's driver_override says while it changes hands: no driver
+ * has this name, so none can probe it in between (see below).
+ */
+#define NO_DRIVER	KBUILD_MODNAME ":changing-hands"
+
+/*
+ * Unbind the driver, run @change, bind the driver again.
+ *
+ * The driver's module is pinned in between so it cannot vanish while
+ * unbound; a driver whose module is on its way out (its remove may be
+ * running on a sibling device right now) is not waited for: -EBUSY.
+ * And no other driver may probe the device in between, since it would
+ * map through the old domain and DMA through the new one: its
+ * driver_override names no driver from before we look at the driver
+ * until @change is done, and a probe already running holds the device
+ * lock we take to look.  The override it had is restored.
  */
 static int with_driver_unbound(struct pci_dev *pdev,
 			       int (*change)(struct siommu *sio,
@@ -217,18 +237,39 @@ static int with_driver_unbound(struct pci_dev *pdev,
 {
 	struct device *dev = &pdev->dev;
 	struct device_driver *drv;
+	char *override = NULL;
+	bool pinned = false;
 	int ret, bind;
 
 	device_lock(dev);
-	drv = dev->driver;
-	if (drv && !try_module_get(drv->owner))
-		drv = NULL;
+	if (pdev->driver_override)
+		override = kstrdup(pdev->driver_override, GFP_KERNEL);
+	ret = pdev->driver_override && !override ? -ENOMEM : 0;
 	device_unlock(dev);
+	if (ret)
+		return ret;
+	ret = driver_set_override(dev, &pdev->driver_override, NO_DRIVER,
+				  strlen(NO_DRIVER));
+	if (ret)
+		goto out;
 
-	if (drv)
-		device_release_driver(dev);
-	ret = change(sio, pdev, arg);
-	if (drv) {
+	device_lock(dev);
+	drv = dev->driver;
+	pinned = drv && try_module_get(drv->owner);
+	device_unlock(dev);
+	if (drv && !pinned) {
+		pci_err(pdev, "driver %s is being unloaded; try again once it is gone\n",
+			drv->name);
+		ret = -EBUSY;
+	} else {
+		if (drv)
+			device_release_driver(dev);
+		ret = change(sio, pdev, arg);
+	}
+	/* Empty clears it, as writing "" to driver_override does. */
+	driver_set_override(dev, &pdev->driver_override, override ?: "",
+			    override ? strlen(override) : 0);
+	if (pinned) {
 		bind = device_driver_attach(drv, dev);
 		if (bind)
 			pci_err(pdev, "driver %s did not bind again (%d)\n",
@@ -237,9 +278,15 @@ static int with_driver_unbound(struct pci_dev *pdev,
 			ret = bind;
 		module_put(drv->owner);
 	}
+out:
+	kfree(override);
 	return ret;
 }
 
+/*
+ * Point the device at @dom: a new domain, or a draining one taken back
+ * (its saved ops and module reference are those of its first attach).
+ */
 static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 {
 	struct siommu_domain *dom = arg;
@@ -260,9 +307,22 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 		switch_context(dom->unit, pdev, &back, dom->did);
 		return ret;
 	}
-	dom->saved_ops = get_dma_ops(&pdev->dev);
+	if (dom->detached) {
+		domain_move(dom, &sio->domains);
+		dom->detached = false;
+	} else {
+		dom->saved_ops = get_dma_ops(&pdev->dev);
+		list_add_rcu(&dom->node, &sio->domains);
+		/*
+		 * Unloading hands a device back by unbinding its driver,
+		 * which fails whatever I/O is in flight or comes later (a
+		 * disk vanishes under its filesystem).  So a domain pins
+		 * the module until it is freed: rmmod answers EBUSY until
+		 * the device is detached and its mappings are back.
+		 */
+		__module_get(THIS_MODULE);
+	}
 	set_dma_ops(&pdev->dev, &dom->ops);
-	list_add(&dom->node, &sio->domains);
 	return 0;
 }
 
@@ -270,22 +330,64 @@ static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 {
 	struct siommu_domain *dom = arg;
 	struct vtd_context_entry e;
+	int ret;
 
 	siommu_unmanaged_entry(dom->unit, &e);
-	list_del_init(&dom->node);
+	ret = switch_context(dom->unit, pdev, &e, dom->did);
+	/* Late calls with its handles reach it; new ones go untranslated. */
+	dom->fwd_ops = siommu_fwd_dma_ops;
+	set_dma_ops(&pdev->dev, &dom->fwd_ops);
+	dom->detached = true;
+	dom->detached_at = jiffies;
+	domain_move(dom, &sio->draining);
+	return ret;
+}
+
+/*
+ * Free a detached domain whose last mapping is back (or, with @force, at
+ * unload, whatever is left), and give the device back the ops it had.
+ * Return: true when it was freed.
+ */
+static bool release_drained(struct siommu *sio, struct siommu_domain *dom,
+			    bool force)
+{
+	struct pci_dev *pdev = dom->pdev;
+
+	lockdep_assert_held(&sio->lock);
+	if (!force && siommu_domain_outstanding(dom))
+		return false;
 	set_dma_ops(&pdev->dev, dom->saved_ops);
-	return switch_context(dom->unit, pdev, &e, dom->did);
+	list_del_rcu(&dom->node);
+	/* Calls that found the forwarding ops have left them. */
+	synchronize_rcu();
+	siommu_domain_destroy(dom);
+	pci_dev_put(pdev);	/* the domain's reference */
+	if (!force)
+		module_put(THIS_MODULE);
+	return true;
 }
 
 static int detach_locked(struct siommu *sio, struct siommu_domain *dom)
 {
-	struct pci_dev *pdev = dom->pdev;
+	struct pci_dev *pdev = pci_dev_get(dom->pdev);
 	int ret;
 
-	siommu_sysfs_device_remove(dom);
+	lockdep_assert_held(&sio->lock);
 	ret = with_driver_unbound(pdev, do_detach, sio, dom);
-	siommu_domain_destroy(dom);
-	pci_info(pdev, "handed back: DMA untranslated again\n");
+	if (!dom->detached)
+		goto out;	/* nothing changed */
+	siommu_sysfs_device_remove(dom);
+	/* Whatever the policy still batches goes back now, not later. */
+	siommu_domain_flush(dom)->drain();
+	if (release_drained(sio, dom, false)) {
+		pci_info(pdev, "handed back: DMA untranslated again\n");
+		goto out;
+	}
+	pci_warn(pdev, "handed back with %lu DMA mapping(s) still out: calls returning them reach its old domain until the last is back (see draining)\n",
+		 siommu_domain_outstanding(dom));
+	schedule_delayed_work(&sio->reap_work, HZ / 10);
+out:
+	pci_dev_put(pdev);
 	return ret;
 }
 
@@ -294,10 +396,14 @@ static int detach_locked(struct siommu *sio, struct siommu_domain *dom)
  * @sio: the module
  * @bdf: its PCI address, "0000:00:03.0", optionally newline-terminated
  *
+ * A device detached while mappings were still out gets its old domain
+ * back.
+ *
  * Return: 0; -EINVAL for a malformed address, -ENODEV when no device is
  * there, -ENXIO when no unit of ours translates for it, -EEXIST when it is
- * already attached, -ENOMEM; or the driver's error when it does not bind
- * under our translation (the device is then handed back).
+ * already attached, -EBUSY when its driver's module is being unloaded,
+ * -ENOMEM; or the driver's error when it does not bind under our
+ * translation (the device is then handed back).
  */
 int siommu_attach(struct siommu *sio, const char *bdf)
 {
@@ -310,7 +416,7 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 	if (!pdev)
 		return ret;
 	mutex_lock(&sio->lock);
-	if (domain_of_pdev(sio, pdev)) {
+	if (domain_on(&sio->domains, pdev)) {
 		pci_err(pdev, "already attached to " KBUILD_MODNAME "\n");
 		ret = -EEXIST;
 		goto out;
@@ -321,18 +427,36 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		ret = -ENXIO;
 		goto out;
 	}
-	dom = siommu_domain_create(sio, unit, pdev, sio->allocator, sio->flush);
-	if (IS_ERR(dom)) {
-		ret = PTR_ERR(dom);
-		pci_err(pdev, "cannot set up a domain (%d)\n", ret);
-		goto out;
+	dom = domain_on(&sio->draining, pdev);
+	if (dom) {
+		/*
+		 * Detached with mappings still out: take the same domain
+		 * back, whose allocators still hold the late handles' IOVAs,
+		 * and give it what new attaches get.
+		 */
+		ret = siommu_domain_set_allocator(dom, sio->allocator);
+		if (ret)
+			goto out;
+		siommu_domain_set_flush(dom, sio->flush);
+	} else {
+		dom = siommu_domain_create(sio, unit, pdev, sio->allocator,
+					   sio->flush);
+		if (IS_ERR(dom)) {
+			ret = PTR_ERR(dom);
+			pci_err(pdev, "cannot set up a domain (%d)\n", ret);
+			goto out;
+		}
+		pci_dev_get(pdev);	/* the domain's reference */
 	}
 	ret = with_driver_unbound(pdev, do_attach, sio, dom);
 	if (ret && list_empty(&dom->node)) {
-		/* The context switch failed: nothing changed. */
+		/* A new domain that never got the device: nothing changed. */
 		siommu_domain_destroy(dom);
+		pci_dev_put(pdev);
 		goto out;
 	}
+	if (ret && dom->detached)
+		goto out;	/* still draining, as before */
 	if (ret) {
 		pci_err(pdev, "driver failed under translation (%d); handing the device back\n",
 			ret);
@@ -340,7 +464,6 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		/* Its driver gave up under us; let it probe untranslated. */
 		if (device_attach(&pdev->dev) < 0)
 			pci_err(pdev, "no driver bound after hand-back\n");
-		pci_dev_put(pdev);	/* the domain's reference */
 		goto out;
 	}
 	/* Without its per-device files the device still works: say so. */
@@ -350,16 +473,6 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
 		 unit->index, dom->did, siommu_domain_allocator(dom)->name,
 		 siommu_domain_flush(dom)->name);
-	/*
-	 * Unloading hands a device back by unbinding its driver, which fails
-	 * whatever I/O is in flight or comes later (a disk vanishes under
-	 * its filesystem).  So an attached device pins the module: rmmod
-	 * answers EBUSY until it is detached, which the user asks for
-	 * knowing what it does.
-	 */
-	__module_get(THIS_MODULE);
-	mutex_unlock(&sio->lock);
-	return 0;	/* the domain keeps the reference */
 out:
 	mutex_unlock(&sio->lock);
 	pci_dev_put(pdev);
@@ -372,11 +485,14 @@ out:
  * @bdf: its PCI address, or "all" for every attached device
  *
  * Its driver is unbound first and bound again after: I/O it has in flight
- * fails.  Each device detached drops the module reference its attach took.
+ * fails.  The module reference its attach took is dropped once its last
+ * mapping is back: at once, or when late calls have returned the rest.
  *
  * Return: 0; -EINVAL, -ENODEV as for attach; -ENOENT when we do not
- * manage the device (for "all": when no device is attached).  Should the
- * driver not bind again, its error (the device is detached all the same).
+ * manage the device (for "all": when no device is attached); -EBUSY
+ * when its driver's module is being unloaded (nothing changed).  Should
+ * the driver not bind again, its error (the device is detached all the
+ * same).
  */
 int siommu_detach(struct siommu *sio, const char *bdf)
 {
@@ -390,13 +506,10 @@ int siommu_detach(struct siommu *sio, const char *bdf)
 		ret = 0;
 		mutex_lock(&sio->lock);
 		list_for_each_entry_safe(dom, tmp, &sio->domains, node) {
-			pdev = dom->pdev;
 			err = detach_locked(sio, dom);
 			if (!ret)
 				ret = err;
 			any = true;
-			pci_dev_put(pdev);	/* the domain's reference */
-			module_put(THIS_MODULE);
 		}
 		mutex_unlock(&sio->lock);
 		return any ? ret : -ENOENT;
@@ -405,11 +518,9 @@ int siommu_detach(struct siommu *sio, const char *bdf)
 	if (!pdev)
 		return ret;
 	mutex_lock(&sio->lock);
-	dom = domain_of_pdev(sio, pdev);
+	dom = domain_on(&sio->domains, pdev);
 	if (dom) {
 		ret = detach_locked(sio, dom);
-		pci_dev_put(pdev);	/* the domain's reference */
-		module_put(THIS_MODULE);
 	} else {
 		pci_err(pdev, "not attached to " KBUILD_MODNAME "\n");
 		ret = -ENOENT;
@@ -420,38 +531,53 @@ int siommu_detach(struct siommu *sio, const char *bdf)
 }
 
 /**
- * siommu_detach_all() - hand every device back (a failed load; an unload
- * forced past the references attached devices hold)
+ * siommu_detach_all() - hand every device back, drained or not (a failed
+ * load; an unload forced past the references domains hold)
  * @sio: the module
+ *
+ * Mappings still out are released with their domains: calls that return
+ * them later take the device's own path, as they would have without us.
  */
 void siommu_detach_all(struct siommu *sio)
 {
 	struct siommu_domain *dom, *tmp;
 
 	mutex_lock(&sio->lock);
-	list_for_each_entry_safe(dom, tmp, &sio->domains, node) {
-		struct pci_dev *pdev = dom->pdev;
-
+	list_for_each_entry_safe(dom, tmp, &sio->domains, node)
 		detach_locked(sio, dom);
-		pci_dev_put(pdev);
-	}
+	list_for_each_entry_safe(dom, tmp, &sio->draining, node)
+		release_drained(sio, dom, true);
 	mutex_unlock(&sio->lock);
 }
 
 /*
- * Instances a swap retired are torn down once their last range is back;
- * until then this work looks again every 100 ms.
+ * Instances a swap retired are torn down once their last range is back,
+ * and detached domains once their last mapping is; until then this work
+ * looks again every 100 ms.
  */
 static void reap_work(struct work_struct *work)
 {
 	struct siommu *sio = container_of(to_delayed_work(work), struct siommu,
 					  reap_work);
-	struct siommu_domain *dom;
+	struct siommu_domain *dom, *tmp;
 	bool again = false;
 
 	mutex_lock(&sio->lock);
 	list_for_each_entry(dom, &sio->domains, node)
 		again |= siommu_domain_reap(dom);
+	list_for_each_entry_safe(dom, tmp, &sio->draining, node) {
+		struct pci_dev *pdev = dom->pdev;
+		unsigned int ms = jiffies_to_msecs(jiffies - dom->detached_at);
+
+		siommu_domain_reap(dom);
+		pci_dev_get(pdev);
+		if (release_drained(sio, dom, false))
+			pci_info(pdev, "the last DMA mapping of its old domain came back %u ms after detach; untranslated again\n",
+				 ms);
+		else
+			again = true;
+		pci_dev_put(pdev);
+	}
 	mutex_unlock(&sio->lock);
 	if (again)
 		schedule_delayed_work(&sio->reap_work, HZ / 10);
@@ -464,16 +590,19 @@ void siommu_reap_init(struct siommu *sio)
 
 /*
  * CPU hotplug: allocators that cache ranges per CPU (magazine) give a
- * dead CPU's caches back.  Runs on a live CPU after the dead one stopped.
+ * dead CPU's caches back.  Runs on a live CPU after the dead one stopped,
+ * with the hotplug lock held: under RCU alone (see the top of the file).
  */
 static int cpu_dead(unsigned int cpu)
 {
 	struct siommu_domain *dom;
 
-	mutex_lock(&siommu.lock);
-	list_for_each_entry(dom, &siommu.domains, node)
+	rcu_read_lock();
+	list_for_each_entry_rcu(dom, &siommu.domains, node)
 		siommu_domain_cpu_dead(dom, cpu);
-	mutex_unlock(&siommu.lock);
+	list_for_each_entry_rcu(dom, &siommu.draining, node)
+		siommu_domain_cpu_dead(dom, cpu);
+	rcu_read_unlock();
 	return 0;
 }
 

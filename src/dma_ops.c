@@ -175,11 +175,17 @@ static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
 	return nents;
 }
 
-static void siommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
-			    int nents, enum dma_data_direction dir,
-			    unsigned long attrs)
+/**
+ * siommu_dma_unmap_sg() - undo siommu_map_sg() on @dom
+ * @dom: the domain that mapped the list
+ * @sgl: the list
+ * @nents: as given to the map
+ *
+ * Also what the forwarding ops of a detached domain call (forward.c).
+ */
+void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
+			 int nents)
 {
-	struct siommu_domain *dom = siommu_domain_of(dev);
 	unsigned long total = 0;
 	struct scatterlist *sg;
 	int i;
@@ -194,6 +200,13 @@ static void siommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
 	siommu_domain_unmap_pages(dom,
 				  sg_dma_address(sgl) & ~(VTD_PAGE_SIZE - 1),
 				  total);
+}
+
+static void siommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			    int nents, enum dma_data_direction dir,
+			    unsigned long attrs)
+{
+	siommu_dma_unmap_sg(siommu_domain_of(dev), sgl, nents);
 }
 
 static void *siommu_alloc(struct device *dev, size_t size,
@@ -251,10 +264,13 @@ static void siommu_free_pages(struct device *dev, size_t size,
 	__free_pages(page, get_order(size));
 }
 
-/* Coherent buffers are plain pages: user mappings map those pages. */
-static int siommu_mmap(struct device *dev, struct vm_area_struct *vma,
-		       void *cpu_addr, dma_addr_t handle, size_t size,
-		       unsigned long attrs)
+/*
+ * Coherent buffers are plain pages: user mappings map those pages.  The
+ * forwarding ops of a detached domain use this too (forward.c).
+ */
+int siommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,
+		    void *cpu_addr, dma_addr_t handle, size_t size,
+		    unsigned long attrs)
 {
 	unsigned long pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 
@@ -266,9 +282,9 @@ static int siommu_mmap(struct device *dev, struct vm_area_struct *vma,
 			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
 }
 
-static int siommu_get_sgtable(struct device *dev, struct sg_table *sgt,
-			      void *cpu_addr, dma_addr_t handle, size_t size,
-			      unsigned long attrs)
+int siommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
+			   void *cpu_addr, dma_addr_t handle, size_t size,
+			   unsigned long attrs)
 {
 	int ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
 
@@ -316,8 +332,8 @@ const struct dma_map_ops siommu_dma_ops = {
 	.free = siommu_free,
 	.alloc_pages = siommu_alloc_pages,
 	.free_pages = siommu_free_pages,
-	.mmap = siommu_mmap,
-	.get_sgtable = siommu_get_sgtable,
+	.mmap = siommu_dma_mmap,
+	.get_sgtable = siommu_dma_get_sgtable,
 	.map_page = siommu_map_page,
 	.unmap_page = siommu_unmap_page,
 	.map_sg = siommu_map_sg,

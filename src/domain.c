@@ -227,10 +227,12 @@ static struct siommu_iova *slot_create(struct siommu_domain *dom,
 	return iova;
 }
 
+/* Slots change only under sio->lock; readers outside it use RCU. */
 static struct siommu_iova *slot_get(struct siommu_domain *dom,
 				    unsigned int slot)
 {
-	return rcu_dereference_protected(dom->slots[slot], true);
+	return rcu_dereference_protected(dom->slots[slot],
+					 lockdep_is_held(&dom->sio->lock));
 }
 
 /**
@@ -358,18 +360,21 @@ const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom)
 }
 
 /**
- * siommu_domain_destroy() - free a domain no context entry points at
- * @dom: the domain, its device handed back
+ * siommu_domain_destroy() - free a domain nothing reaches any more
+ * @dom: the domain: no context entry points at it, no dma_ops lead to it
+ *	 (or an RCU grace period passed since they last did), and normally
+ *	 no mapping is out (attach.c keeps a detached domain until then)
  */
 void siommu_domain_destroy(struct siommu_domain *dom)
 {
 	unsigned long left;
 	unsigned int i;
 
+	lockdep_assert_held(&dom->sio->lock);
 	siommu_domain_flush(dom)->drain();
 	left = siommu_domain_outstanding(dom);
 	if (left)
-		pci_warn(dom->pdev, "driver left %lu DMA mapping(s) behind; released with the domain (the kmalloc allocator leaks their slab objects)\n",
+		pci_warn(dom->pdev, "%lu DMA mapping(s) still out; released with the domain (the kmalloc allocator leaks their slab objects)\n",
 			 left);
 	for (i = 0; i < SIOMMU_IOVA_SLOTS; i++) {
 		struct siommu_iova *iova = slot_get(dom, i);
@@ -388,8 +393,7 @@ void siommu_domain_destroy(struct siommu_domain *dom)
  * @ops: the allocator
  *
  * Mappings made before stay with the instance that made them, which is
- * torn down once they are all unmapped (siommu_domain_reap()).  Caller
- * holds sio->lock.
+ * torn down once they are all unmapped (siommu_domain_reap()).
  *
  * Return: 0; -EBUSY when every slot still holds an instance draining;
  * -ERANGE or -ENOMEM when the new instance cannot be made.
@@ -400,6 +404,7 @@ int siommu_domain_set_allocator(struct siommu_domain *dom,
 	struct siommu_iova *iova;
 	unsigned int slot, old = dom->active;
 
+	lockdep_assert_held(&dom->sio->lock);
 	if (slot_get(dom, old)->ops == ops)
 		return 0;
 	siommu_domain_reap(dom);
@@ -424,12 +429,13 @@ int siommu_domain_set_allocator(struct siommu_domain *dom,
  * siommu_domain_reap() - tear down retired instances that are empty
  * @dom: the domain
  *
- * Caller holds sio->lock.  Return: true while some are still draining.
+ * Return: true while some are still draining.
  */
 bool siommu_domain_reap(struct siommu_domain *dom)
 {
 	unsigned int slot;
 
+	lockdep_assert_held(&dom->sio->lock);
 	for (slot = 1; slot < SIOMMU_IOVA_SLOTS; slot++) {
 		struct siommu_iova *iova = slot_get(dom, slot);
 
@@ -450,18 +456,24 @@ bool siommu_domain_reap(struct siommu_domain *dom)
  * @dom: the domain
  * @cpu: the CPU
  *
- * Caller holds sio->lock, so no instance is torn down meanwhile.
+ * Runs under RCU alone, not sio->lock: the CPU-hotplug callback must not
+ * wait for a lock whose holders wait for CPU hotplug (attach and detach
+ * bind drivers, a swap to "linux" registers hotplug instances).  An
+ * instance is destroyed only a grace period after it was unpublished,
+ * and cpu_dead() may run beside allocations on other CPUs.
  */
 void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu)
 {
 	unsigned int slot;
 
+	rcu_read_lock();
 	for (slot = 0; slot < SIOMMU_IOVA_SLOTS; slot++) {
-		struct siommu_iova *iova = slot_get(dom, slot);
+		struct siommu_iova *iova = rcu_dereference(dom->slots[slot]);
 
 		if (iova && iova->ops->cpu_dead)
 			iova->ops->cpu_dead(iova, cpu);
 	}
+	rcu_read_unlock();
 }
 
 /**
@@ -470,13 +482,14 @@ void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu)
  * @ops: the policy
  *
  * Whatever the old policy batched is flushed once no CPU uses it for
- * this domain any more.  Caller holds sio->lock.
+ * this domain any more.
  */
 void siommu_domain_set_flush(struct siommu_domain *dom,
 			     const struct siommu_flush_ops *ops)
 {
 	const struct siommu_flush_ops *old = siommu_domain_flush(dom);
 
+	lockdep_assert_held(&dom->sio->lock);
 	if (old == ops)
 		return;
 	rcu_assign_pointer(dom->flush, ops);
@@ -579,6 +592,20 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
 	}
 	mapped(dom, iova, phys, size >> VTD_PAGE_SHIFT);
 	return 0;
+}
+
+/**
+ * siommu_domain_owns() - does the domain map @addr now?
+ * @dom: the domain
+ * @addr: a handle a DMA API call carries
+ *
+ * Return: true when the page of @addr has a present entry: a handle the
+ * domain issued and has not had back.
+ */
+bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr)
+{
+	return vtd_pgtable_pte(&dom->pt, addr & ~(u64)(VTD_PAGE_SIZE - 1)) &
+	       (VTD_PTE_READ | VTD_PTE_WRITE);
 }
 
 /**

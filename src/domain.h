@@ -36,6 +36,12 @@ struct siommu_domain {
 	 * with no lookup.
 	 */
 	struct dma_map_ops ops;
+	/*
+	 * What the device's dma_ops point at once it is detached while its
+	 * mappings are still out (forward.c): late calls with our handles
+	 * reach the domain, new calls go untranslated.
+	 */
+	struct dma_map_ops fwd_ops;
 	struct siommu *sio;
 	struct siommu_unit *unit;
 	struct pci_dev *pdev;
@@ -48,7 +54,10 @@ struct siommu_domain {
 	unsigned int active;			/* slot of new mappings */
 	unsigned long retired;			/* slots waiting to drain */
 	const struct siommu_flush_ops __rcu *flush;
-	struct list_head node;			/* in siommu.domains */
+	/* In siommu.domains while attached, siommu.draining once detached. */
+	struct list_head node;
+	bool detached;				/* on siommu.draining */
+	unsigned long detached_at;		/* jiffies */
 	struct kobject *kobj;			/* device/<bdf>/ in sysfs */
 };
 
@@ -61,6 +70,12 @@ extern const unsigned int siommu_nr_policies;
 static inline struct siommu_domain *siommu_domain_of(struct device *dev)
 {
 	return container_of(get_dma_ops(dev), struct siommu_domain, ops);
+}
+
+/* The same, for the forwarding ops of a detached domain (forward.c). */
+static inline struct siommu_domain *siommu_domain_fwd_of(struct device *dev)
+{
+	return container_of(get_dma_ops(dev), struct siommu_domain, fwd_ops);
 }
 
 /* domain.c */
@@ -104,7 +119,21 @@ bool siommu_domain_mapped_phys(struct siommu_domain *dom, dma_addr_t iova);
 bool siommu_scope_matches(const struct dmar_dev_scope *scope, u16 segment,
 			  struct pci_dev *pdev);
 
+bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr);
+
 /* dma_ops.c */
 extern const struct dma_map_ops siommu_dma_ops;
+int siommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,
+		    void *cpu_addr, dma_addr_t handle, size_t size,
+		    unsigned long attrs);
+int siommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
+			   void *cpu_addr, dma_addr_t handle, size_t size,
+			   unsigned long attrs);
+
+void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
+			 int nents);
+
+/* forward.c */
+extern const struct dma_map_ops siommu_fwd_dma_ops;
 
 #endif /* SCALABLE_IOMMU_DOMAIN_H */

@@ -194,6 +194,7 @@ static int __init siommu_init(void)
 		goto free_dmar;
 	mutex_init(&sio->lock);
 	INIT_LIST_HEAD(&sio->domains);
+	INIT_LIST_HEAD(&sio->draining);
 	sio->allocator = &siommu_iova_rbtree_ops;
 	sio->flush = &siommu_flush_strict_ops;
 	siommu_reap_init(sio);

@@ -82,7 +82,8 @@ struct siommu {
 	struct kobject *devices_kobj;	/* device/: one directory each */
 
 	struct mutex lock;		/* attach, detach, policy changes */
-	struct list_head domains;	/* managed devices */
+	struct list_head domains;	/* managed devices (RCU list) */
+	struct list_head draining;	/* detached, mappings out (RCU list) */
 	/* What new attaches get; set by writing allocator/invalidation. */
 	const struct siommu_iova_ops *allocator;
 	const struct siommu_flush_ops *flush;
@@ -148,8 +149,6 @@ int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops);
 void siommu_reap_init(struct siommu *sio);
 int siommu_hotplug_init(struct siommu *sio);
 void siommu_hotplug_exit(struct siommu *sio);
-struct siommu_domain *siommu_domain_of_sid(struct siommu *sio,
-					   struct siommu_unit *unit, u16 sid);
 
 /* unmanaged.c */
 int siommu_unmanaged_init(struct siommu *sio, struct siommu_unit *unit);

@@ -141,6 +141,29 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute devices_attr = __ATTR_RO(devices);
 
 /*
+ * Detached devices whose old domain still has mappings out, one a line:
+ * late DMA calls returning them reach that domain (forward.c).
+ */
+static ssize_t draining_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	struct siommu_domain *dom;
+	int n = 0;
+
+	mutex_lock(&sysfs_sio->lock);
+	list_for_each_entry(dom, &sysfs_sio->draining, node)
+		n += sysfs_emit_at(buf, n,
+				   "%s dmar%u domain=%u mappings=%lu detached_ms=%u\n",
+				   pci_name(dom->pdev), dom->unit->index,
+				   dom->did, siommu_domain_outstanding(dom),
+				   jiffies_to_msecs(jiffies - dom->detached_at));
+	mutex_unlock(&sysfs_sio->lock);
+	return n;
+}
+
+static struct kobj_attribute draining_attr = __ATTR_RO(draining);
+
+/*
  * A choice among names, shown as /sys/block/x/queue/scheduler does:
  * every name, the active one in brackets.
  */
@@ -486,6 +509,8 @@ static ssize_t outstanding_show(struct kobject *kobj,
 		return restart_syscall();
 	list_for_each_entry(dom, &sysfs_sio->domains, node)
 		n += siommu_domain_outstanding(dom);
+	list_for_each_entry(dom, &sysfs_sio->draining, node)
+		n += siommu_domain_outstanding(dom);
 	mutex_unlock(&sysfs_sio->lock);
 	return sysfs_emit(buf, "%lu\n", n);
 }
@@ -507,6 +532,10 @@ static ssize_t iova_stat_show(struct kobject *kobj,
 	if (!mutex_trylock(&sysfs_sio->lock))
 		return restart_syscall();
 	list_for_each_entry(dom, &sysfs_sio->domains, node) {
+		siommu_domain_iova_stats(dom, &st);
+		tables += atomic_long_read(&dom->pt.nr_tables);
+	}
+	list_for_each_entry(dom, &sysfs_sio->draining, node) {
 		siommu_domain_iova_stats(dom, &st);
 		tables += atomic_long_read(&dom->pt.nr_tables);
 	}
@@ -588,6 +617,7 @@ static struct attribute *siommu_attrs[] = {
 	&attach_attr.attr,
 	&detach_attr.attr,
 	&devices_attr.attr,
+	&draining_attr.attr,
 	&allocator_attr.attr,
 	&invalidation_attr.attr,
 	&batch_size_attr.attr,

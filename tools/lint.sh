@@ -25,7 +25,7 @@ fi
 status=0
 # The helper modules (the VM tests' edu driver, the benchmarks' DMA API
 # microbenchmark) are held to the same style.
-files=$(ls src/*.[ch] src/*/*.[ch] include/*.h tests/vm/edu/siommu_edu_test.c \
+files=$(ls src/*.[ch] src/*/*.[ch] include/*.h tests/vm/edu/siommu_*_test.c \
 	tools/dma_bench/siommu_dma_bench.c)
 log "checkpatch on $(echo "$files" | wc -w) files"
 # CONST_STRUCT is ignored: each domain embeds its own writable copy of

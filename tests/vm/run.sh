@@ -37,6 +37,8 @@ TESTS=(
 	"refuse-no-vtd|--no-iommu --env EXPECT_ERROR=No.such.device --env EXPECT_LOG=no.ACPI.DMAR.table|refusal.sh"
 	"refuse-intel-iommu-on|--append intel_iommu=on --intremap on --env EXPECT_ERROR=Device.or.resource.busy --env EXPECT_LOG=intel_iommu=on|refusal.sh"
 	"edu-dma-no-iommu|--device edu|edu_dma.sh"
+	"lifecycle-edu|--aw-bits 48 --intremap off --device edu --device edu|late_calls.sh driver_pin.sh"
+	"lifecycle-cpuhp|--aw-bits 48 --intremap on --device nvme --timeout 500|cpu_hotplug.sh"
 )
 
 # Build once here: the VMs below run side by side and must not build the

@@ -100,6 +100,7 @@
 #include <linux/slab.h>
 #include <linux/random.h>
 #include <linux/crc32.h>
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -142,6 +143,14 @@
 static unsigned int timeout_ms = 3000;
 module_param(timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms, "how long one DMA may take (ms, default 3000)");
+
+/*
+ * A slow remove, so that a test can act while this module is on its way
+ * out and the driver is still bound to another edu device.
+ */
+static unsigned int remove_delay_ms;
+module_param(remove_delay_ms, uint, 0644);
+MODULE_PARM_DESC(remove_delay_ms, "sleep this long in remove (ms, default 0)");
 
 /* Must match the device's: QEMU's "-device edu,dma_mask=..." */
 static unsigned int dma_bits = EDU_DMA_BITS;
@@ -990,8 +999,13 @@ err_free:
 static void edu_remove(struct pci_dev *pdev)
 {
 	struct edu_test *edu = pci_get_drvdata(pdev);
+	unsigned int delay = READ_ONCE(remove_delay_ms);
 	struct edu_buf *b, *tmp;
 
+	if (delay) {
+		dev_info(&pdev->dev, "remove: waiting %u ms first\n", delay);
+		msleep(delay);
+	}
 	/*
 	 * The driver core removed edu_test/ before calling us, after any
 	 * write in progress returned: no command runs or can start.
