@@ -10,11 +10,13 @@
  *
  * Not everything a driver mapped comes back before it unbinds (see
  * forward.c).  A detached domain with mappings out moves from
- * siommu.domains to siommu.draining, the device's dma_ops forward late
- * calls to it, and the reaper frees it once the last mapping is back; an
- * attach of the same device before then takes the same domain back, so
- * no new IOVA can collide with a late handle.  Each domain, attached or
- * draining, holds a reference on the module and one on its pci_dev.
+ * siommu.domains to siommu.draining, the device's dma_ops still lead to
+ * it for late calls, and the reaper frees it once the last mapping is
+ * back; an attach of the same device before then takes the same domain
+ * back, so no new IOVA can collide with a late handle.  Each domain,
+ * attached or draining, holds a reference on the module and one on its
+ * pci_dev.  The device's dma_ops are its struct siommu_dev's, which stays
+ * until unload (see dma_ops.c).
  *
  * Locking: sio->lock serialises attach, detach, swaps and the reaper, and
  * is held across driver unbind and bind.  Both lists are RCU lists, so
@@ -159,6 +161,46 @@ static void domain_move(struct siommu_domain *dom, struct list_head *to)
 	list_del_rcu(&dom->node);
 	synchronize_rcu();
 	list_add_rcu(&dom->node, to);
+}
+
+/* The device's siommu_dev, made at its first attach; NULL: no memory. */
+static struct siommu_dev *sdev_get(struct siommu *sio, struct pci_dev *pdev)
+{
+	struct siommu_dev *sdev;
+
+	lockdep_assert_held(&sio->lock);
+	list_for_each_entry(sdev, &sio->devs, node)
+		if (sdev->pdev == pdev)
+			return sdev;
+	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL);
+	if (!sdev)
+		return NULL;
+	sdev->ops = siommu_dma_ops;
+	sdev->pdev = pci_dev_get(pdev);
+	list_add(&sdev->node, &sio->devs);
+	return sdev;
+}
+
+/**
+ * siommu_devs_free() - at unload, once every domain is gone
+ * @sio: the module
+ *
+ * A DMA API call that read a device's dma_ops before its last domain
+ * gave them back may still be on its way to this memory: wait until
+ * every task has passed through a voluntary context switch.
+ */
+void siommu_devs_free(struct siommu *sio)
+{
+	struct siommu_dev *sdev, *tmp;
+
+	if (list_empty(&sio->devs))
+		return;
+	synchronize_rcu_tasks();
+	list_for_each_entry_safe(sdev, tmp, &sio->devs, node) {
+		list_del(&sdev->node);
+		pci_dev_put(sdev->pdev);
+		kfree(sdev);
+	}
 }
 
 /* "0000:00:03.0": segment, bus, device and function, nothing else. */
@@ -309,9 +351,9 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 	}
 	if (dom->detached) {
 		domain_move(dom, &sio->domains);
-		dom->detached = false;
+		WRITE_ONCE(dom->detached, 0);
 	} else {
-		dom->saved_ops = get_dma_ops(&pdev->dev);
+		rcu_assign_pointer(dom->sdev->dom, dom);
 		list_add_rcu(&dom->node, &sio->domains);
 		/*
 		 * Unloading hands a device back by unbinding its driver,
@@ -322,7 +364,7 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 		 */
 		__module_get(THIS_MODULE);
 	}
-	set_dma_ops(&pdev->dev, &dom->ops);
+	set_dma_ops(&pdev->dev, &dom->sdev->ops);
 	return 0;
 }
 
@@ -335,9 +377,7 @@ static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 	siommu_unmanaged_entry(dom->unit, &e);
 	ret = switch_context(dom->unit, pdev, &e, dom->did);
 	/* Late calls with its handles reach it; new ones go untranslated. */
-	dom->fwd_ops = siommu_fwd_dma_ops;
-	set_dma_ops(&pdev->dev, &dom->fwd_ops);
-	dom->detached = true;
+	WRITE_ONCE(dom->detached, 1);
 	dom->detached_at = jiffies;
 	domain_move(dom, &sio->draining);
 	return ret;
@@ -345,8 +385,8 @@ static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 
 /*
  * Free a detached domain whose last mapping is back (or, with @force, at
- * unload, whatever is left), and give the device back the ops it had.
- * Return: true when it was freed.
+ * unload, whatever is left), and give the device back the kernel's own
+ * DMA path.  Return: true when it was freed.
  */
 static bool release_drained(struct siommu *sio, struct siommu_domain *dom,
 			    bool force)
@@ -356,9 +396,10 @@ static bool release_drained(struct siommu *sio, struct siommu_domain *dom,
 	lockdep_assert_held(&sio->lock);
 	if (!force && siommu_domain_outstanding(dom))
 		return false;
-	set_dma_ops(&pdev->dev, dom->saved_ops);
+	set_dma_ops(&pdev->dev, NULL);
+	RCU_INIT_POINTER(dom->sdev->dom, NULL);
 	list_del_rcu(&dom->node);
-	/* Calls that found the forwarding ops have left them. */
+	/* Calls that found the domain have left it. */
 	synchronize_rcu();
 	siommu_domain_destroy(dom);
 	pci_dev_put(pdev);	/* the domain's reference */
@@ -402,6 +443,7 @@ out:
  * Return: 0; -EINVAL for a malformed address, -ENODEV when no device is
  * there, -ENXIO when no unit of ours translates for it, -EEXIST when it is
  * already attached, -EBUSY when its driver's module is being unloaded,
+ * -EOPNOTSUPP when other dma_ops than the kernel's direct path serve it,
  * -ENOMEM; or the driver's error when it does not bind under our
  * translation (the device is then handed back).
  */
@@ -427,6 +469,13 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		ret = -ENXIO;
 		goto out;
 	}
+	if (get_dma_ops(&pdev->dev) &&
+	    !siommu_dma_ops_ours(get_dma_ops(&pdev->dev))) {
+		pci_err(pdev, "its DMA already goes through %ps; not taking it over\n",
+			get_dma_ops(&pdev->dev));
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
 	dom = domain_on(&sio->draining, pdev);
 	if (dom) {
 		/*
@@ -444,6 +493,12 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		if (IS_ERR(dom)) {
 			ret = PTR_ERR(dom);
 			pci_err(pdev, "cannot set up a domain (%d)\n", ret);
+			goto out;
+		}
+		dom->sdev = sdev_get(sio, pdev);
+		if (!dom->sdev) {
+			siommu_domain_destroy(dom);
+			ret = -ENOMEM;
 			goto out;
 		}
 		pci_dev_get(pdev);	/* the domain's reference */

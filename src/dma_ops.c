@@ -12,6 +12,21 @@
  * x86 DMA is cache-coherent and nothing is bounced, so the sync hooks
  * have nothing to copy; they exist so the DMA API never falls back to the
  * direct path for a managed device.
+ *
+ * From its first attach until unload a device's dma_ops are its struct
+ * siommu_dev's copy of this table, which leads to its domain under RCU:
+ * the domain can change (re-attach) or go (freed once drained) while
+ * calls run, and under PREEMPT_RCU nothing else would keep it alive.
+ * Each call looks the domain up once, inside an RCU read-side section,
+ * and takes one of three ways:
+ *
+ *  - attached: translated, as above;
+ *  - detached, mappings still out: forward.c (late calls reach the
+ *    domain, new calls go untranslated);
+ *  - the device's dma_ops are no longer ours (the call read them before
+ *    a drained domain gave the device its own back): the DMA API again.
+ *
+ * Sleeping work (page allocation) happens outside the RCU section.
  */
 #include <linux/dma-map-ops.h>
 #include <linux/mm.h>
@@ -41,11 +56,36 @@ static u64 dir_prot(const struct siommu_domain *dom,
 	}
 }
 
-static dma_addr_t siommu_map_phys(struct device *dev, phys_addr_t phys,
-				  size_t size, enum dma_data_direction dir,
-				  u64 mask)
+/*
+ * The domain behind @dev's dma_ops, inside an RCU read-side section;
+ * NULL when the dma_ops read are no longer ours (see the top).
+ */
+static struct siommu_domain *domain_of(struct device *dev)
 {
-	struct siommu_domain *dom = siommu_domain_of(dev);
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+
+	if (unlikely(!siommu_dma_ops_ours(ops)))
+		return NULL;
+	return rcu_dereference(container_of(ops, struct siommu_dev, ops)->dom);
+}
+
+/**
+ * siommu_dma_ops_ours() - are these dma_ops a siommu_dev's?
+ * @ops: a device's dma_ops, as read once
+ */
+bool siommu_dma_ops_ours(const struct dma_map_ops *ops)
+{
+	return ops && ops->unmap_page == siommu_dma_ops.unmap_page;
+}
+
+static bool translating(const struct siommu_domain *dom)
+{
+	return likely(dom && !READ_ONCE(dom->detached));
+}
+
+static dma_addr_t map_phys(struct siommu_domain *dom, phys_addr_t phys,
+			   size_t size, enum dma_data_direction dir, u64 mask)
+{
 	u64 prot = dir_prot(dom, dir);
 
 	if (!prot || !size)
@@ -58,15 +98,34 @@ static dma_addr_t siommu_map_page(struct device *dev, struct page *page,
 				  enum dma_data_direction dir,
 				  unsigned long attrs)
 {
-	return siommu_map_phys(dev, page_to_phys(page) + offset, size, dir,
-			       dma_get_mask(dev));
+	struct siommu_domain *dom;
+	dma_addr_t addr;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		addr = map_phys(dom, page_to_phys(page) + offset, size, dir,
+				dma_get_mask(dev));
+	else
+		addr = siommu_fwd_map_page(dom, dev, page, offset, size, dir,
+					   attrs);
+	rcu_read_unlock();
+	return addr;
 }
 
 static void siommu_unmap_page(struct device *dev, dma_addr_t addr,
 			      size_t size, enum dma_data_direction dir,
 			      unsigned long attrs)
 {
-	siommu_domain_unmap(siommu_domain_of(dev), addr, size);
+	struct siommu_domain *dom;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		siommu_domain_unmap(dom, addr, size);
+	else
+		siommu_fwd_unmap(dom, dev, addr, size, dir, attrs, false);
+	rcu_read_unlock();
 }
 
 static dma_addr_t siommu_map_resource(struct device *dev, phys_addr_t phys,
@@ -74,7 +133,33 @@ static dma_addr_t siommu_map_resource(struct device *dev, phys_addr_t phys,
 				      enum dma_data_direction dir,
 				      unsigned long attrs)
 {
-	return siommu_map_phys(dev, phys, size, dir, dma_get_mask(dev));
+	struct siommu_domain *dom;
+	dma_addr_t addr;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		addr = map_phys(dom, phys, size, dir, dma_get_mask(dev));
+	else
+		addr = siommu_fwd_map_resource(dom, dev, phys, size, dir,
+					       attrs);
+	rcu_read_unlock();
+	return addr;
+}
+
+static void siommu_unmap_resource(struct device *dev, dma_addr_t addr,
+				  size_t size, enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	struct siommu_domain *dom;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		siommu_domain_unmap(dom, addr, size);
+	else
+		siommu_fwd_unmap(dom, dev, addr, size, dir, attrs, true);
+	rcu_read_unlock();
 }
 
 static unsigned long sg_pages(struct scatterlist *sg)
@@ -128,11 +213,10 @@ static bool sg_map_phys(struct siommu_domain *dom, struct scatterlist *sgl,
  * whole list, each segment at the next page boundary in it, so the list
  * needs one allocation and one invalidation.
  */
-static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
-			 int nents, enum dma_data_direction dir,
-			 unsigned long attrs)
+static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
+			 struct scatterlist *sgl, int nents,
+			 enum dma_data_direction dir)
 {
-	struct siommu_domain *dom = siommu_domain_of(dev);
 	u64 prot = dir_prot(dom, dir);
 	unsigned long total = 0;
 	struct scatterlist *sg;
@@ -181,7 +265,7 @@ static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
  * @sgl: the list
  * @nents: as given to the map
  *
- * Also what the forwarding ops of a detached domain call (forward.c).
+ * Also how a late call returns a list to a detached domain (forward.c).
  */
 void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
 			 int nents)
@@ -202,26 +286,86 @@ void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
 				  total);
 }
 
+static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir,
+			 unsigned long attrs)
+{
+	struct siommu_domain *dom;
+	int ret;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		ret = domain_map_sg(dom, dev, sgl, nents, dir);
+	else
+		ret = siommu_fwd_map_sg(dom, dev, sgl, nents, dir, attrs);
+	rcu_read_unlock();
+	return ret;
+}
+
 static void siommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
 			    int nents, enum dma_data_direction dir,
 			    unsigned long attrs)
 {
-	siommu_dma_unmap_sg(siommu_domain_of(dev), sgl, nents);
+	struct siommu_domain *dom;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		siommu_dma_unmap_sg(dom, sgl, nents);
+	else
+		siommu_fwd_unmap_sg(dom, dev, sgl, nents, dir, attrs);
+	rcu_read_unlock();
+}
+
+/*
+ * Map freshly allocated pages for the device, if it is still attached:
+ * false when it no longer is (the caller then frees them and asks the
+ * untranslated path).
+ */
+static bool map_new_pages(struct device *dev, struct page *page, size_t size,
+			  enum dma_data_direction dir, dma_addr_t *handle)
+{
+	struct siommu_domain *dom;
+	bool attached;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	attached = translating(dom);
+	if (attached)
+		*handle = map_phys(dom, page_to_phys(page), size, dir,
+				   dev->coherent_dma_mask);
+	rcu_read_unlock();
+	return attached;
+}
+
+/* Is the device attached now?  (A hint: it can change right after.) */
+static bool attached_now(struct device *dev)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = translating(domain_of(dev));
+	rcu_read_unlock();
+	return ret;
 }
 
 static void *siommu_alloc(struct device *dev, size_t size,
 			  dma_addr_t *handle, gfp_t gfp, unsigned long attrs)
 {
-	struct siommu_domain *dom = siommu_domain_of(dev);
 	unsigned int order = get_order(size);
 	struct page *page;
 
+	if (!attached_now(dev))
+		return siommu_fwd_alloc(dev, size, handle, gfp, attrs);
 	page = alloc_pages(gfp | __GFP_ZERO, order);
 	if (!page)
 		return NULL;
-	*handle = siommu_domain_map(dom, page_to_phys(page), size,
-				    VTD_PTE_READ | VTD_PTE_WRITE,
-				    dev->coherent_dma_mask);
+	if (!map_new_pages(dev, page, size, DMA_BIDIRECTIONAL, handle)) {
+		/* Detached meanwhile. */
+		__free_pages(page, order);
+		return siommu_fwd_alloc(dev, size, handle, gfp, attrs);
+	}
 	if (*handle == DMA_MAPPING_ERROR) {
 		__free_pages(page, order);
 		return NULL;
@@ -229,11 +373,31 @@ static void *siommu_alloc(struct device *dev, size_t size,
 	return page_address(page);
 }
 
+/*
+ * Give a handle back to the domain that issued it.  Return: false when
+ * it is not one of an existing domain's: the caller frees untranslated.
+ */
+static bool unmap_handle(struct device *dev, dma_addr_t handle, size_t size)
+{
+	struct siommu_domain *dom;
+	bool ours;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	ours = translating(dom) || siommu_fwd_late_call(dom, handle);
+	if (ours)
+		siommu_domain_unmap(dom, handle, size);
+	rcu_read_unlock();
+	return ours;
+}
+
 static void siommu_free(struct device *dev, size_t size, void *cpu_addr,
 			dma_addr_t handle, unsigned long attrs)
 {
-	siommu_domain_unmap(siommu_domain_of(dev), handle, size);
-	free_pages((unsigned long)cpu_addr, get_order(size));
+	if (unmap_handle(dev, handle, size))
+		free_pages((unsigned long)cpu_addr, get_order(size));
+	else
+		siommu_fwd_free(dev, size, cpu_addr, handle, attrs);
 }
 
 static struct page *siommu_alloc_pages(struct device *dev, size_t size,
@@ -244,11 +408,15 @@ static struct page *siommu_alloc_pages(struct device *dev, size_t size,
 	unsigned int order = get_order(size);
 	struct page *page;
 
+	if (!attached_now(dev))
+		return siommu_fwd_alloc_pages(dev, size, handle, dir, gfp);
 	page = alloc_pages(gfp, order);
 	if (!page)
 		return NULL;
-	*handle = siommu_map_phys(dev, page_to_phys(page), size, dir,
-				  dev->coherent_dma_mask);
+	if (!map_new_pages(dev, page, size, dir, handle)) {
+		__free_pages(page, order);
+		return siommu_fwd_alloc_pages(dev, size, handle, dir, gfp);
+	}
 	if (*handle == DMA_MAPPING_ERROR) {
 		__free_pages(page, order);
 		return NULL;
@@ -260,17 +428,19 @@ static void siommu_free_pages(struct device *dev, size_t size,
 			      struct page *page, dma_addr_t handle,
 			      enum dma_data_direction dir)
 {
-	siommu_domain_unmap(siommu_domain_of(dev), handle, size);
-	__free_pages(page, get_order(size));
+	if (unmap_handle(dev, handle, size))
+		__free_pages(page, get_order(size));
+	else
+		siommu_fwd_free_pages(dev, size, page, handle, dir);
 }
 
 /*
- * Coherent buffers are plain pages: user mappings map those pages.  The
- * forwarding ops of a detached domain use this too (forward.c).
+ * Coherent buffers are plain pages, translated or not: user mappings map
+ * those pages.
  */
-int siommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,
-		    void *cpu_addr, dma_addr_t handle, size_t size,
-		    unsigned long attrs)
+static int siommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,
+			   void *cpu_addr, dma_addr_t handle, size_t size,
+			   unsigned long attrs)
 {
 	unsigned long pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 
@@ -282,9 +452,9 @@ int siommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,
 			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
 }
 
-int siommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
-			   void *cpu_addr, dma_addr_t handle, size_t size,
-			   unsigned long attrs)
+static int siommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
+				  void *cpu_addr, dma_addr_t handle,
+				  size_t size, unsigned long attrs)
 {
 	int ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
 
@@ -318,13 +488,23 @@ static u64 siommu_get_required_mask(struct device *dev)
 	return DMA_BIT_MASK(32);
 }
 
-/* Half the space the device can reach: one mapping never starves it. */
+/*
+ * Half the space the device can reach: one mapping never starves it.
+ * Untranslated, there is no limit (nothing bounces).
+ */
 static size_t siommu_max_mapping_size(struct device *dev)
 {
-	struct siommu_domain *dom = siommu_domain_of(dev);
-	u64 limit = min(dma_get_mask(dev), dom->unit->max_iova);
+	struct siommu_domain *dom;
+	size_t ret = SIZE_MAX;
 
-	return min_t(u64, SIZE_MAX, (limit >> 1) + 1);
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		ret = min_t(u64, SIZE_MAX,
+			    (min(dma_get_mask(dev), dom->unit->max_iova) >> 1) +
+			    1);
+	rcu_read_unlock();
+	return ret;
 }
 
 const struct dma_map_ops siommu_dma_ops = {
@@ -339,7 +519,7 @@ const struct dma_map_ops siommu_dma_ops = {
 	.map_sg = siommu_map_sg,
 	.unmap_sg = siommu_unmap_sg,
 	.map_resource = siommu_map_resource,
-	.unmap_resource = siommu_unmap_page,
+	.unmap_resource = siommu_unmap_resource,
 	.sync_single_for_cpu = siommu_sync_single,
 	.sync_single_for_device = siommu_sync_single,
 	.sync_sg_for_cpu = siommu_sync_sg,

@@ -259,7 +259,6 @@ struct siommu_domain *siommu_domain_create(struct siommu *sio,
 	dom = kzalloc(sizeof(*dom), GFP_KERNEL);
 	if (!dom)
 		return ERR_PTR(-ENOMEM);
-	dom->ops = siommu_dma_ops;
 	dom->sio = sio;
 	dom->unit = unit;
 	dom->pdev = pdev;

@@ -29,23 +29,13 @@
 #define SIOMMU_IOVA_SLOTS	8
 #define SIOMMU_FALLBACK_SLOT	0
 
+struct siommu_dev;
+
 struct siommu_domain {
-	/*
-	 * The device's dma_map_ops, one copy per domain: the DMA API hands
-	 * our callbacks only the device, and get_dma_ops(dev) leads back here
-	 * with no lookup.
-	 */
-	struct dma_map_ops ops;
-	/*
-	 * What the device's dma_ops point at once it is detached while its
-	 * mappings are still out (forward.c): late calls with our handles
-	 * reach the domain, new calls go untranslated.
-	 */
-	struct dma_map_ops fwd_ops;
 	struct siommu *sio;
 	struct siommu_unit *unit;
 	struct pci_dev *pdev;
-	const struct dma_map_ops *saved_ops;	/* restored on detach */
+	struct siommu_dev *sdev;		/* what pdev's dma_ops lead to */
 	u16 did;
 	struct vtd_pgtable pt;
 
@@ -56,7 +46,8 @@ struct siommu_domain {
 	const struct siommu_flush_ops __rcu *flush;
 	/* In siommu.domains while attached, siommu.draining once detached. */
 	struct list_head node;
-	bool detached;				/* on siommu.draining */
+	/* 1 while on siommu.draining; an int: sparse warns of READ_ONCE(bool) */
+	int detached;
 	unsigned long detached_at;		/* jiffies */
 	struct kobject *kobj;			/* device/<bdf>/ in sysfs */
 };
@@ -67,16 +58,19 @@ extern const unsigned int siommu_nr_allocators;
 extern const struct siommu_flush_ops *const siommu_policies[];
 extern const unsigned int siommu_nr_policies;
 
-static inline struct siommu_domain *siommu_domain_of(struct device *dev)
-{
-	return container_of(get_dma_ops(dev), struct siommu_domain, ops);
-}
-
-/* The same, for the forwarding ops of a detached domain (forward.c). */
-static inline struct siommu_domain *siommu_domain_fwd_of(struct device *dev)
-{
-	return container_of(get_dma_ops(dev), struct siommu_domain, fwd_ops);
-}
+/*
+ * What a device's dma_ops point at, from its first attach until unload
+ * (or until a drained domain gives the device its own ops back, after
+ * which a call that read them before still finds this).  The DMA API
+ * hands our callbacks only the device; get_dma_ops(dev) leads here, and
+ * from here to the domain under RCU (dma_ops.c).
+ */
+struct siommu_dev {
+	struct dma_map_ops ops;
+	struct pci_dev *pdev;
+	struct siommu_domain __rcu *dom;	/* attached or draining */
+	struct list_head node;			/* in siommu.devs */
+};
 
 /* domain.c */
 struct siommu_domain *siommu_domain_create(struct siommu *sio,
@@ -123,17 +117,39 @@ bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr);
 
 /* dma_ops.c */
 extern const struct dma_map_ops siommu_dma_ops;
-int siommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,
-		    void *cpu_addr, dma_addr_t handle, size_t size,
-		    unsigned long attrs);
-int siommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
-			   void *cpu_addr, dma_addr_t handle, size_t size,
-			   unsigned long attrs);
-
+bool siommu_dma_ops_ours(const struct dma_map_ops *ops);
 void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
 			 int nents);
 
-/* forward.c */
-extern const struct dma_map_ops siommu_fwd_dma_ops;
+/* forward.c: calls on a device we no longer translate (see there) */
+bool siommu_fwd_late_call(struct siommu_domain *dom, dma_addr_t handle);
+dma_addr_t siommu_fwd_map_page(struct siommu_domain *dom, struct device *dev,
+			       struct page *page, unsigned long offset,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs);
+dma_addr_t siommu_fwd_map_resource(struct siommu_domain *dom,
+				   struct device *dev, phys_addr_t phys,
+				   size_t size, enum dma_data_direction dir,
+				   unsigned long attrs);
+void siommu_fwd_unmap(struct siommu_domain *dom, struct device *dev,
+		      dma_addr_t addr, size_t size,
+		      enum dma_data_direction dir, unsigned long attrs,
+		      bool resource);
+int siommu_fwd_map_sg(struct siommu_domain *dom, struct device *dev,
+		      struct scatterlist *sgl, int nents,
+		      enum dma_data_direction dir, unsigned long attrs);
+void siommu_fwd_unmap_sg(struct siommu_domain *dom, struct device *dev,
+			 struct scatterlist *sgl, int nents,
+			 enum dma_data_direction dir, unsigned long attrs);
+void *siommu_fwd_alloc(struct device *dev, size_t size, dma_addr_t *handle,
+		       gfp_t gfp, unsigned long attrs);
+void siommu_fwd_free(struct device *dev, size_t size, void *cpu_addr,
+		     dma_addr_t handle, unsigned long attrs);
+struct page *siommu_fwd_alloc_pages(struct device *dev, size_t size,
+				    dma_addr_t *handle,
+				    enum dma_data_direction dir, gfp_t gfp);
+void siommu_fwd_free_pages(struct device *dev, size_t size,
+			   struct page *page, dma_addr_t handle,
+			   enum dma_data_direction dir);
 
 #endif /* SCALABLE_IOMMU_DOMAIN_H */

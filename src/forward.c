@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * DMA API calls on a device that was detached while mappings of its
- * domain were still out.
+ * DMA API calls on a device that is not translated by us any more, while
+ * its dma_ops still lead here (dma_ops.c): detached while mappings of
+ * its domain were still out, or the call read the dma_ops just before a
+ * drained domain gave the device its own back.
  *
  * Drivers do not always give everything back before their remove returns:
  * page pools hand pages back as sockets let go of them, work items free
@@ -13,22 +15,21 @@
  * someone else's buffer.
  *
  * So a detached domain with mappings out stays alive (attach.c keeps it
- * on siommu.draining), and the device's dma_ops point at the ops below
- * until its last mapping is back:
+ * on siommu.draining) and the device's dma_ops keep leading to it until
+ * its last mapping is back:
  *
  *  - a call carrying a handle the domain still maps (unmap, free) is a
  *    late call: it is served by the domain, and counted (late_calls);
  *  - every other call is served untranslated, as the kernel's direct path
  *    would on x86, where DMA is cache-coherent and, the device's context
  *    entries being pass-through (or identity) again, a bus address is the
- *    physical address; or by the ops the device had before it was
- *    attached, when it had any.
+ *    physical address.
  *
  * The untranslated path here does not bounce: a buffer beyond the
  * device's mask fails to map, where the direct path would copy it
  * through swiotlb (whose mapping calls are not exported).  It serves only
- * until the domain drains; then the reaper gives the device its own ops
- * back.
+ * until the domain drains; then the device gets its own dma_ops back and
+ * a call that still arrives here goes through the DMA API again.
  *
  * Whether a handle is the domain's is read from its page table.  An
  * untranslated handle that equals an IOVA the domain still maps (likely
@@ -37,8 +38,8 @@
  * harmless now that no device walks the table, and the owner's own unmap
  * later counts as a bad unmap.
  *
- * Each call runs inside an RCU read-side section: the reaper frees the
- * domain only a grace period after it took these ops away.
+ * @dom below is the detached domain, or NULL when the device's dma_ops
+ * are no longer ours; the callers hold the RCU read lock that keeps it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,16 +47,21 @@
 #include <linux/dma-map-ops.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
-#include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
 
 #include "domain.h"
 #include "stats.h"
 
-/* A handle the domain issued and still maps: count the late call. */
-static bool late_call(struct siommu_domain *dom, dma_addr_t addr)
+/**
+ * siommu_fwd_late_call() - does a call's handle belong to @dom?
+ * @dom: a detached domain, or NULL
+ * @handle: the handle the call carries
+ *
+ * Return: true, counting the late call, when @dom still maps @handle.
+ */
+bool siommu_fwd_late_call(struct siommu_domain *dom, dma_addr_t handle)
 {
-	if (!siommu_domain_owns(dom, addr))
+	if (!dom || !siommu_domain_owns(dom, handle))
 		return false;
 	siommu_stat_inc(SIOMMU_STAT_LATE_CALLS);
 	return true;
@@ -75,69 +81,54 @@ static dma_addr_t direct_addr(struct device *dev, phys_addr_t phys,
 	return addr;
 }
 
-static dma_addr_t fwd_map_page(struct device *dev, struct page *page,
-			       unsigned long offset, size_t size,
-			       enum dma_data_direction dir,
+dma_addr_t siommu_fwd_map_page(struct siommu_domain *dom, struct device *dev,
+			       struct page *page, unsigned long offset,
+			       size_t size, enum dma_data_direction dir,
 			       unsigned long attrs)
 {
-	const struct dma_map_ops *prev = siommu_domain_fwd_of(dev)->saved_ops;
-
-	if (prev)
-		return prev->map_page(dev, page, offset, size, dir, attrs);
+	if (!dom)
+		return dma_map_page_attrs(dev, page, offset, size, dir, attrs);
 	return direct_addr(dev, page_to_phys(page) + offset, size,
 			   dma_get_mask(dev));
 }
 
-static void fwd_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
-			   enum dma_data_direction dir, unsigned long attrs)
-{
-	struct siommu_domain *dom = siommu_domain_fwd_of(dev);
-
-	rcu_read_lock();
-	if (late_call(dom, addr))
-		siommu_domain_unmap(dom, addr, size);
-	else if (dom->saved_ops && dom->saved_ops->unmap_page)
-		dom->saved_ops->unmap_page(dev, addr, size, dir, attrs);
-	rcu_read_unlock();
-}
-
-static dma_addr_t fwd_map_resource(struct device *dev, phys_addr_t phys,
+dma_addr_t siommu_fwd_map_resource(struct siommu_domain *dom,
+				   struct device *dev, phys_addr_t phys,
 				   size_t size, enum dma_data_direction dir,
 				   unsigned long attrs)
 {
-	const struct dma_map_ops *prev = siommu_domain_fwd_of(dev)->saved_ops;
-
-	if (prev)
-		return prev->map_resource ?
-		       prev->map_resource(dev, phys, size, dir, attrs) :
-		       DMA_MAPPING_ERROR;
-	/* The direct path hands MMIO out as its physical address. */
+	if (!dom)
+		return dma_map_resource(dev, phys, size, dir, attrs);
+	/* The direct path hands MMIO out at its physical address. */
 	return phys;
 }
 
-static void fwd_unmap_resource(struct device *dev, dma_addr_t addr,
-			       size_t size, enum dma_data_direction dir,
-			       unsigned long attrs)
+/* Unmap a page (@resource false) or a resource: late, or untranslated. */
+void siommu_fwd_unmap(struct siommu_domain *dom, struct device *dev,
+		      dma_addr_t addr, size_t size,
+		      enum dma_data_direction dir, unsigned long attrs,
+		      bool resource)
 {
-	struct siommu_domain *dom = siommu_domain_fwd_of(dev);
-
-	rcu_read_lock();
-	if (late_call(dom, addr))
+	if (siommu_fwd_late_call(dom, addr))
 		siommu_domain_unmap(dom, addr, size);
-	else if (dom->saved_ops && dom->saved_ops->unmap_resource)
-		dom->saved_ops->unmap_resource(dev, addr, size, dir, attrs);
-	rcu_read_unlock();
+	else if (!dom && resource)
+		dma_unmap_resource(dev, addr, size, dir, attrs);
+	else if (!dom)
+		dma_unmap_page_attrs(dev, addr, size, dir, attrs);
+	/* else an untranslated mapping of ours: nothing to undo. */
 }
 
-static int fwd_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+int siommu_fwd_map_sg(struct siommu_domain *dom, struct device *dev,
+		      struct scatterlist *sgl, int nents,
 		      enum dma_data_direction dir, unsigned long attrs)
 {
-	const struct dma_map_ops *prev = siommu_domain_fwd_of(dev)->saved_ops;
 	struct scatterlist *sg;
 	int i;
 
-	if (prev)
-		return prev->map_sg(dev, sgl, nents, dir, attrs);
+	if (!dom) {
+		i = dma_map_sg_attrs(dev, sgl, nents, dir, attrs);
+		return i ? i : -EIO;
+	}
 	for_each_sg(sgl, sg, nents, i) {
 		sg->dma_address = direct_addr(dev, sg_phys(sg), sg->length,
 					      dma_get_mask(dev));
@@ -148,18 +139,14 @@ static int fwd_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 	return nents;
 }
 
-static void fwd_unmap_sg(struct device *dev, struct scatterlist *sgl,
-			 int nents, enum dma_data_direction dir,
-			 unsigned long attrs)
+void siommu_fwd_unmap_sg(struct siommu_domain *dom, struct device *dev,
+			 struct scatterlist *sgl, int nents,
+			 enum dma_data_direction dir, unsigned long attrs)
 {
-	struct siommu_domain *dom = siommu_domain_fwd_of(dev);
-
-	rcu_read_lock();
-	if (late_call(dom, sg_dma_address(sgl)))
+	if (siommu_fwd_late_call(dom, sg_dma_address(sgl)))
 		siommu_dma_unmap_sg(dom, sgl, nents);
-	else if (dom->saved_ops && dom->saved_ops->unmap_sg)
-		dom->saved_ops->unmap_sg(dev, sgl, nents, dir, attrs);
-	rcu_read_unlock();
+	else if (!dom)
+		dma_unmap_sg_attrs(dev, sgl, nents, dir, attrs);
 }
 
 /*
@@ -191,107 +178,46 @@ static struct page *direct_pages(struct device *dev, size_t size,
 	return page;
 }
 
-static void *fwd_alloc(struct device *dev, size_t size, dma_addr_t *handle,
+/*
+ * The allocation calls (they may sleep: no domain is involved, the
+ * callers hold no RCU lock).  Whether the dma_ops are still ours decides
+ * between the untranslated path here and the DMA API.
+ */
+void *siommu_fwd_alloc(struct device *dev, size_t size, dma_addr_t *handle,
 		       gfp_t gfp, unsigned long attrs)
 {
-	const struct dma_map_ops *prev = siommu_domain_fwd_of(dev)->saved_ops;
 	struct page *page;
 
-	if (prev)
-		return prev->alloc(dev, size, handle, gfp, attrs);
+	if (!siommu_dma_ops_ours(get_dma_ops(dev)))
+		return dma_alloc_attrs(dev, size, handle, gfp, attrs);
 	page = direct_pages(dev, size, handle, gfp | __GFP_ZERO);
 	return page ? page_address(page) : NULL;
 }
 
-static void fwd_free(struct device *dev, size_t size, void *cpu_addr,
+void siommu_fwd_free(struct device *dev, size_t size, void *cpu_addr,
 		     dma_addr_t handle, unsigned long attrs)
 {
-	struct siommu_domain *dom = siommu_domain_fwd_of(dev);
-
-	rcu_read_lock();
-	if (late_call(dom, handle)) {
-		siommu_domain_unmap(dom, handle, size);
+	if (!siommu_dma_ops_ours(get_dma_ops(dev)))
+		dma_free_attrs(dev, size, cpu_addr, handle, attrs);
+	else
 		free_pages((unsigned long)cpu_addr, get_order(size));
-	} else if (dom->saved_ops) {
-		dom->saved_ops->free(dev, size, cpu_addr, handle, attrs);
-	} else {
-		free_pages((unsigned long)cpu_addr, get_order(size));
-	}
-	rcu_read_unlock();
 }
 
-static struct page *fwd_alloc_pages(struct device *dev, size_t size,
+struct page *siommu_fwd_alloc_pages(struct device *dev, size_t size,
 				    dma_addr_t *handle,
 				    enum dma_data_direction dir, gfp_t gfp)
 {
-	const struct dma_map_ops *prev = siommu_domain_fwd_of(dev)->saved_ops;
-
-	if (prev)
-		return prev->alloc_pages ?
-		       prev->alloc_pages(dev, size, handle, dir, gfp) : NULL;
+	if (!siommu_dma_ops_ours(get_dma_ops(dev)))
+		return dma_alloc_pages(dev, size, handle, dir, gfp);
 	return direct_pages(dev, size, handle, gfp);
 }
 
-static void fwd_free_pages(struct device *dev, size_t size,
+void siommu_fwd_free_pages(struct device *dev, size_t size,
 			   struct page *page, dma_addr_t handle,
 			   enum dma_data_direction dir)
 {
-	struct siommu_domain *dom = siommu_domain_fwd_of(dev);
-
-	rcu_read_lock();
-	if (late_call(dom, handle)) {
-		siommu_domain_unmap(dom, handle, size);
+	if (!siommu_dma_ops_ours(get_dma_ops(dev)))
+		dma_free_pages(dev, size, page, handle, dir);
+	else
 		__free_pages(page, get_order(size));
-	} else if (dom->saved_ops && dom->saved_ops->free_pages) {
-		dom->saved_ops->free_pages(dev, size, page, handle, dir);
-	} else {
-		__free_pages(page, get_order(size));
-	}
-	rcu_read_unlock();
 }
-
-/* x86 DMA is coherent: nothing to copy, whichever side a buffer is on. */
-static void fwd_sync_single(struct device *dev, dma_addr_t addr, size_t size,
-			    enum dma_data_direction dir)
-{
-}
-
-static void fwd_sync_sg(struct device *dev, struct scatterlist *sg,
-			int nents, enum dma_data_direction dir)
-{
-}
-
-static int fwd_dma_supported(struct device *dev, u64 mask)
-{
-	const struct dma_map_ops *prev = siommu_domain_fwd_of(dev)->saved_ops;
-
-	if (prev && prev->dma_supported)
-		return prev->dma_supported(dev, mask);
-	/* The lowest zone the direct path allocates from is 24 bits. */
-	return mask >= DMA_BIT_MASK(24);
-}
-
-/*
- * No max_mapping_size: without bounce buffering the direct path has no
- * limit either.  No get_required_mask: the DMA API then answers 32 bits,
- * a hint drivers use to pick descriptor formats, safe either way.
- */
-const struct dma_map_ops siommu_fwd_dma_ops = {
-	.alloc = fwd_alloc,
-	.free = fwd_free,
-	.alloc_pages = fwd_alloc_pages,
-	.free_pages = fwd_free_pages,
-	.mmap = siommu_dma_mmap,
-	.get_sgtable = siommu_dma_get_sgtable,
-	.map_page = fwd_map_page,
-	.unmap_page = fwd_unmap_page,
-	.map_sg = fwd_map_sg,
-	.unmap_sg = fwd_unmap_sg,
-	.map_resource = fwd_map_resource,
-	.unmap_resource = fwd_unmap_resource,
-	.sync_single_for_cpu = fwd_sync_single,
-	.sync_single_for_device = fwd_sync_single,
-	.sync_sg_for_cpu = fwd_sync_sg,
-	.sync_sg_for_device = fwd_sync_sg,
-	.dma_supported = fwd_dma_supported,
-};

@@ -195,6 +195,7 @@ static int __init siommu_init(void)
 	mutex_init(&sio->lock);
 	INIT_LIST_HEAD(&sio->domains);
 	INIT_LIST_HEAD(&sio->draining);
+	INIT_LIST_HEAD(&sio->devs);
 	sio->allocator = &siommu_iova_rbtree_ops;
 	sio->flush = &siommu_flush_strict_ops;
 	siommu_reap_init(sio);
@@ -220,6 +221,7 @@ static int __init siommu_init(void)
 
 detach:
 	siommu_detach_all(sio);
+	siommu_devs_free(sio);
 	siommu_sysfs_exit(sio);
 	cancel_delayed_work_sync(&sio->reap_work);
 	siommu_flush_deferred_exit();
@@ -245,6 +247,7 @@ static void __exit siommu_exit(void)
 
 	siommu_sysfs_exit(sio);
 	siommu_detach_all(sio);
+	siommu_devs_free(sio);
 	cancel_delayed_work_sync(&sio->reap_work);
 	siommu_hotplug_exit(sio);
 	siommu_flush_deferred_exit();

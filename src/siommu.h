@@ -84,6 +84,7 @@ struct siommu {
 	struct mutex lock;		/* attach, detach, policy changes */
 	struct list_head domains;	/* managed devices (RCU list) */
 	struct list_head draining;	/* detached, mappings out (RCU list) */
+	struct list_head devs;		/* struct siommu_dev, until unload */
 	/* What new attaches get; set by writing allocator/invalidation. */
 	const struct siommu_iova_ops *allocator;
 	const struct siommu_flush_ops *flush;
@@ -143,6 +144,7 @@ void siommu_device_aliases(struct pci_dev *pdev, struct siommu_aliases *a);
 int siommu_attach(struct siommu *sio, const char *bdf);
 int siommu_detach(struct siommu *sio, const char *bdf);
 void siommu_detach_all(struct siommu *sio);
+void siommu_devs_free(struct siommu *sio);
 int siommu_set_allocator(struct siommu *sio,
 			 const struct siommu_iova_ops *ops);
 int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops);

@@ -28,9 +28,10 @@ status=0
 files=$(ls src/*.[ch] src/*/*.[ch] include/*.h tests/vm/edu/siommu_*_test.c \
 	tools/dma_bench/siommu_dma_bench.c)
 log "checkpatch on $(echo "$files" | wc -w) files"
-# CONST_STRUCT is ignored: each domain embeds its own writable copy of
-# struct dma_map_ops, as that is how a DMA API call leads back to the
-# domain (src/domain.h); every other ops table is const.
+# CONST_STRUCT is ignored: each managed device's struct siommu_dev embeds
+# its own writable copy of struct dma_map_ops, as that is how a DMA API
+# call leads back to its domain (src/domain.h); every other ops table is
+# const.
 # shellcheck disable=SC2086
 if ! perl "$cp_dir/checkpatch.pl" --no-tree --terse --show-types \
 	--strict --ignore CONST_STRUCT -f $files; then
