@@ -22,6 +22,8 @@
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "siommu.h"
 #include "vtd_regs.h"
@@ -209,6 +211,55 @@ const char *siommu_inval_path_name(const struct siommu_unit *unit)
 		return "registers";
 	}
 }
+
+/*
+ * Debug knob /sys/kernel/scalable_iommu/inject_queue_error: write a unit's
+ * name ("dmar0") to submit a malformed descriptor on its own queue, as a
+ * caller would submit any other, so that tests can watch the queue fail
+ * and recover.  The descriptor is an IOTLB global invalidation with a
+ * reserved bit set: the unit must refuse it (FSTS.IQE), and should one run
+ * it anyway, a global invalidation costs time and breaks nothing.  The
+ * write returns what the submission returned.  The kernel's queue is not
+ * ours to break, and the register path has no queue: both refused.
+ */
+#define VTD_DESC_MALFORMED_BIT	BIT_ULL(63)	/* reserved in IOTLB descriptors */
+
+static ssize_t inject_queue_error_store(struct kobject *kobj,
+					struct kobj_attribute *attr,
+					const char *buf, size_t count)
+{
+	struct vtd_desc bad = vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0, 0, 0);
+	struct siommu_unit *unit = NULL;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < siommu.nr_units && !unit; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "dmar%u", siommu.units[i].index);
+		if (sysfs_streq(buf, name))
+			unit = &siommu.units[i];
+	}
+	if (!unit) {
+		pr_err("inject_queue_error: not a unit we drive: '%.*s'\n",
+			(int)min_t(size_t, count, 32), buf);
+		return -ENODEV;
+	}
+	if (!unit->translating || unit->inval_path != SIOMMU_INVAL_OWN_QUEUE) {
+		pr_err("inject_queue_error: dmar%u invalidates through %s, not a queue of ours; refused\n",
+			unit->index, unit->translating ?
+			siommu_inval_path_name(unit) : "nothing");
+		return -EOPNOTSUPP;
+	}
+	bad.lo |= VTD_DESC_MALFORMED_BIT;
+	pr_info("debug: dmar%u: submitting malformed descriptor %#018llx %#018llx\n",
+		unit->index, bad.lo, bad.hi);
+	ret = siommu_inval_submit(unit, bad);
+	return ret ? ret : count;
+}
+
+struct kobj_attribute siommu_inject_queue_error_attr =
+	__ATTR(inject_queue_error, 0200, NULL, inject_queue_error_store);
 
 /**
  * siommu_inval_init() - choose and set up the unit's invalidation path

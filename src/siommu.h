@@ -129,6 +129,7 @@ int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did);
 int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 			     unsigned long npages);
 const char *siommu_inval_path_name(const struct siommu_unit *unit);
+extern struct kobj_attribute siommu_inject_queue_error_attr;
 
 /* fault.c */
 void siommu_fault_start(struct siommu *sio);
