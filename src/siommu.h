@@ -65,6 +65,7 @@ struct siommu_unit {
 	unsigned int queue_tail;	/* next free slot */
 	u32 *wait_status;		/* written by wait descriptors */
 	u32 wait_seq;
+	bool queue_unfinished;		/* last submission left entries */
 	void *kernel_iommu;		/* struct intel_iommu * of the kernel */
 	u64 drain;			/* DR/DW bits for IOTLB descriptors */
 

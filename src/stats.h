@@ -23,6 +23,7 @@ enum siommu_stat {
 	SIOMMU_STAT_BATCHES,		/* batches flushed (deferred, percpu) */
 	SIOMMU_STAT_BATCHED,		/* unmaps those batches carried */
 	SIOMMU_STAT_INJECTED_FAILURES,	/* allocations failed on purpose */
+	SIOMMU_STAT_QUEUE_ERRORS,	/* invalidation queue errors recovered */
 	SIOMMU_NR_STATS
 };
 
