@@ -25,6 +25,8 @@ qerr0=$(stat queue_errors)
 check qerr.counter "stats/queue_errors readable: ${qerr0:-missing}" \
 	test -n "$qerr0"
 qerr0=${qerr0:-0}
+expect_eq qerr.bad-name "Invalid argument" "$(sysfs_write $KNOB garbage)"
+expect_eq qerr.no-unit "No such device" "$(sysfs_write $KNOB dmar99)"
 log_mark
 
 if [ "$qpath" != own-queue ]; then
@@ -34,7 +36,6 @@ if [ "$qpath" != own-queue ]; then
 		"$(log_since | grep -c "inject_queue_error: $qunit invalidates through $qpath")"
 	expect_eq "qerr.refused-$qpath.count" 0 $(( $(stat queue_errors) - qerr0 ))
 else
-	expect_eq qerr.bad-name "No such device" "$(sysfs_write $KNOB dmar99)"
 	policy=$(sed 's/.*\[\(.*\)\].*/\1/' $SIOMMU_SYSFS/invalidation)
 	sysfs_write $SIOMMU_SYSFS/invalidation strict >/dev/null
 	expect_eq qerr.attach ok "$(sysfs_write $SIOMMU_SYSFS/attach "$nvme")"
