@@ -208,12 +208,10 @@ static int queue_wait(struct siommu_unit *unit, unsigned int mine, u32 seq,
  * queued.  Only a submission that did not complete leaves entries behind;
  * until one completes again, check that the ring has room.
  */
-static int submit_own_queue(struct siommu_unit *unit, struct vtd_desc d)
+static int queue_put(struct siommu_unit *unit, struct vtd_desc d,
+		     unsigned int *mine, u32 *seq)
 {
-	u64 end = ktime_get_ns() + INVAL_SPIN_NS;
-	unsigned int mine = unit->queue_tail, t = mine;
-	u32 seq;
-	int ret;
+	unsigned int t = unit->queue_tail;
 
 	if (unit->queue_unfinished &&
 	    (t + QUEUE_ENTRIES - queue_head(unit)) % QUEUE_ENTRIES + 2 >=
@@ -223,14 +221,27 @@ static int submit_own_queue(struct siommu_unit *unit, struct vtd_desc d)
 				   unit->index);
 		return -EBUSY;
 	}
-	seq = ++unit->wait_seq;
+	*mine = t;
+	*seq = ++unit->wait_seq;
 	unit->queue[t] = d;
 	t = (t + 1) % QUEUE_ENTRIES;
-	unit->queue[t] = vtd_desc_wait(virt_to_phys(unit->wait_status), seq);
+	unit->queue[t] = vtd_desc_wait(virt_to_phys(unit->wait_status), *seq);
 	t = (t + 1) % QUEUE_ENTRIES;
 	unit->queue_tail = t;
 	queue_write_tail(unit);
+	return 0;
+}
 
+static int submit_own_queue(struct siommu_unit *unit, struct vtd_desc d)
+{
+	u64 end = ktime_get_ns() + INVAL_SPIN_NS;
+	unsigned int mine;
+	u32 seq;
+	int ret;
+
+	ret = queue_put(unit, d, &mine, &seq);
+	if (ret)
+		return ret;
 	ret = queue_wait(unit, mine, seq, end);
 	unit->queue_unfinished = READ_ONCE(*unit->wait_status) != seq;
 	return ret;
@@ -339,27 +350,49 @@ const char *siommu_inval_path_name(const struct siommu_unit *unit)
  * Debug knob /sys/kernel/scalable_iommu/inject_queue_error: write a unit's
  * name ("dmar0") to submit a malformed descriptor on its own queue, as a
  * caller would submit any other, so that tests can watch the queue fail
- * and recover.  The descriptor is an IOTLB global invalidation with a
- * reserved bit set: the unit must refuse it (FSTS.IQE), and should one run
- * it anyway, a global invalidation costs time and breaks nothing.  The
- * write returns what the submission returned.  The kernel's queue is not
+ * and recover; the write returns what the submission returned.  With
+ * " queued" after the name, the descriptor is queued and left there, as a
+ * submission that timed out leaves its entries: the next invalidation
+ * finds the unit stopped on someone else's descriptor.  The descriptor is
+ * an IOTLB global invalidation with a reserved bit set: the unit must
+ * refuse it (FSTS.IQE), and should one run it anyway, a global
+ * invalidation costs time and breaks nothing.  The kernel's queue is not
  * ours to break, and the register path has no queue: both refused.
  */
 #define VTD_DESC_MALFORMED_BIT	BIT_ULL(63)	/* reserved in IOTLB descriptors */
+
+static int inject_queued(struct siommu_unit *unit, struct vtd_desc bad)
+{
+	unsigned long flags;
+	unsigned int mine;
+	u32 seq;
+	int ret;
+
+	raw_spin_lock_irqsave(&unit->reg_lock, flags);
+	ret = queue_put(unit, bad, &mine, &seq);
+	if (!ret)
+		unit->queue_unfinished = true;
+	raw_spin_unlock_irqrestore(&unit->reg_lock, flags);
+	return ret;
+}
 
 static ssize_t inject_queue_error_store(struct kobject *kobj,
 					struct kobj_attribute *attr,
 					const char *buf, size_t count)
 {
 	struct vtd_desc bad = vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0, 0, 0);
+	const char *mode = strchr(buf, ' ');
+	size_t len = mode ? mode - buf : count;
 	struct siommu_unit *unit = NULL;
 	unsigned int i, index;
+	char name[16];
 	int ret;
 
-	if (strncmp(buf, "dmar", 4) || kstrtouint(buf + 4, 10, &index)) {
-		pr_err("inject_queue_error: want a unit's name, as in dmar0\n");
-		return -EINVAL;
-	}
+	if ((mode && !sysfs_streq(mode + 1, "queued")) || len >= sizeof(name))
+		goto bad_input;
+	strscpy(name, buf, len + 1);
+	if (strncmp(name, "dmar", 4) || kstrtouint(name + 4, 10, &index))
+		goto bad_input;
 	for (i = 0; i < siommu.nr_units && !unit; i++)
 		if (siommu.units[i].index == index)
 			unit = &siommu.units[i];
@@ -374,10 +407,14 @@ static ssize_t inject_queue_error_store(struct kobject *kobj,
 		return -EOPNOTSUPP;
 	}
 	bad.lo |= VTD_DESC_MALFORMED_BIT;
-	pr_info("debug: dmar%u: submitting malformed descriptor %#018llx %#018llx\n",
-		unit->index, bad.lo, bad.hi);
-	ret = siommu_inval_submit(unit, bad);
+	pr_info("debug: dmar%u: %s malformed descriptor %#018llx %#018llx\n",
+		unit->index, mode ? "queueing" : "submitting", bad.lo, bad.hi);
+	ret = mode ? inject_queued(unit, bad) : siommu_inval_submit(unit, bad);
 	return ret ? ret : count;
+
+bad_input:
+	pr_err("inject_queue_error: want a unit's name, as in dmar0, and optionally \" queued\"\n");
+	return -EINVAL;
 }
 
 struct kobj_attribute siommu_inject_queue_error_attr =

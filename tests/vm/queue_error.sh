@@ -10,6 +10,9 @@
 # fio --verify on the disk runs clean with every unmap's invalidation
 # succeeding: the device's mappings come back to what they were before
 # fio (strict keeps a range whose invalidation failed allocated for good).
+# Then "<unit> queued" leaves one in the queue, as a timed-out submission
+# would: the next unmap's invalidation skips it and succeeds, the same
+# checks hold.
 # On the kernel's queue (intremap on) and the register path the write is
 # refused with EOPNOTSUPP.  Needs --device nvme.
 KNOB=$SIOMMU_SYSFS/inject_queue_error
@@ -26,6 +29,7 @@ check qerr.counter "stats/queue_errors readable: ${qerr0:-missing}" \
 	test -n "$qerr0"
 qerr0=${qerr0:-0}
 expect_eq qerr.bad-name "Invalid argument" "$(sysfs_write $KNOB garbage)"
+expect_eq qerr.bad-mode "Invalid argument" "$(sysfs_write $KNOB "dmar0 later")"
 expect_eq qerr.no-unit "No such device" "$(sysfs_write $KNOB dmar99)"
 log_mark
 
@@ -58,6 +62,20 @@ else
 	expect_eq qerr.reported-once 1 "$reports"
 	expect_eq qerr.no-timeouts 0 "$(log_since | grep -c 'timed out')"
 	log_since | grep -m 3 "invalidation"
+
+	# Left queued, as a submission that timed out leaves its entries:
+	# the next invalidation (an unmap's) finds the unit stopped on a
+	# descriptor not its own, skips it, and succeeds itself.
+	log_mark
+	expect_eq qerr.inject-queued ok "$(sysfs_write $KNOB "$qunit queued")"
+	check_disk_verifies qerr.fio-queued "after a queued error"
+	maps=$(sed -n "s/^$nvme .* mappings=\([0-9]*\).*/\1/p" \
+		$SIOMMU_SYSFS/devices)
+	expect_eq qerr.queued-no-leak "${maps0:-none}" "${maps:-none}"
+	expect_eq qerr.queued-count 2 $(( $(stat queue_errors) - qerr0 ))
+	expect_eq qerr.queued-reported-once 1 \
+		"$(log_since | grep -c "invalidation queue error")"
+	expect_eq qerr.queued-no-timeouts 0 "$(log_since | grep -c 'timed out')"
 
 	expect_eq qerr.detach ok "$(sysfs_write $SIOMMU_SYSFS/detach "$nvme")"
 	sysfs_write $SIOMMU_SYSFS/invalidation "$policy" >/dev/null
