@@ -87,7 +87,13 @@ static inline struct vtd_desc vtd_desc_wait(u64 status_phys, u32 data)
 /* Queue registers */
 #define VTD_IQA_QS_MASK		7ULL	/* queue is 2^QS pages */
 #define VTD_IQ_TAIL_SHIFT	4	/* IQT/IQH hold index * 16 */
+/*
+ * Queue errors in FSTS, each write-1-to-clear.  IQE: the unit refused the
+ * descriptor at IQH and fetches nothing more until IQE is cleared.  ICE
+ * and ITE: a device-TLB invalidation completed badly or timed out.
+ */
 #define VTD_FSTS_IQE		BIT(4)	/* invalidation queue error */
+#define VTD_FSTS_ICE		BIT(5)	/* invalidation completion error */
 #define VTD_FSTS_ITE		BIT(6)	/* invalidation time-out */
 
 /* CAP bits asking for drains with IOTLB invalidation. */

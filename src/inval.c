@@ -11,24 +11,44 @@
  *  - the CCMD and IOTLB registers, on units without queued invalidation.
  *
  * Every call is synchronous: it returns once the unit reports the
- * invalidation complete, which is what strict unmapping needs.
+ * invalidation complete, which is what strict unmapping needs, or fails:
+ * after a bounded wait (INVAL_SPIN_NS), or when the unit refused the
+ * descriptor, which on our queue is skipped so that the queue runs on.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/kstrtox.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "siommu.h"
+#include "stats.h"
 #include "vtd_regs.h"
 
-/* Long enough for any unit; QEMU completes inside the register write. */
-#define INVAL_TIMEOUT_NS	(1000 * NSEC_PER_MSEC)
+/*
+ * How long one invalidation may spin.  Every caller holds reg_lock with
+ * interrupts off, and strict unmapping calls from any context, interrupt
+ * handlers included, so the wait can neither sleep nor be long.  A unit
+ * completes a context-cache or IOTLB invalidation in microseconds (QEMU's
+ * inside the register write itself); one that has not after 10 ms is
+ * broken, and the invalidation fails with -ETIMEDOUT rather than keep
+ * interrupts off longer.  Its callers then keep what it covered allocated
+ * (strict.c, batch.c).  The condition is read once more after the
+ * deadline, so a vCPU descheduled mid-wait does not time out on a unit
+ * that completed meanwhile.
+ */
+#define INVAL_SPIN_MS		10
+#define INVAL_SPIN_NS		((u64)INVAL_SPIN_MS * NSEC_PER_MSEC)
 #define QUEUE_ENTRIES		(PAGE_SIZE / sizeof(struct vtd_desc))
+/* Refused descriptors one submission skips before it gives up. */
+#define QUEUE_MAX_SKIPS		4
 
 /*
  * Units without queued invalidation are rare and QEMU's unit always has
@@ -40,21 +60,29 @@ module_param(register_invalidation, bool, 0444);
 MODULE_PARM_DESC(register_invalidation,
 		 "Invalidate through the CCMD/IOTLB registers, not a queue, on units whose queue nobody holds (for testing; default off)");
 
-static int poll_reg64(struct siommu_unit *unit, unsigned int off, u64 busy)
+/* Wait until @busy clears in the register at @off, or ktime_get_ns() @end. */
+static int poll_reg64(struct siommu_unit *unit, unsigned int off, u64 busy,
+		      u64 end)
 {
-	ktime_t end = ktime_add_ns(ktime_get(), INVAL_TIMEOUT_NS);
+	for (;;) {
+		bool late = ktime_get_ns() > end;
 
-	while (readq(unit->regs + off) & busy) {
-		if (ktime_after(ktime_get(), end))
+		if (!(readq(unit->regs + off) & busy))
+			return 0;
+		if (late)
 			return -ETIMEDOUT;
 		cpu_relax();
 	}
-	return 0;
 }
 
-/* The register path: decode the descriptor into CCMD or IOTLB writes. */
+/*
+ * The register path: decode the descriptor into CCMD or IOTLB writes.  A
+ * command that timed out earlier may still be running, and a register
+ * takes no new command while busy: wait for it first, in the same budget.
+ */
 static int submit_registers(struct siommu_unit *unit, struct vtd_desc d)
 {
+	u64 end = ktime_get_ns() + INVAL_SPIN_NS;
 	unsigned int iotlb = VTD_ECAP_IRO(unit->ecap);
 	unsigned int gran = VTD_DESC_GRAN(d.lo);
 	u64 cmd;
@@ -65,8 +93,10 @@ static int submit_registers(struct siommu_unit *unit, struct vtd_desc d)
 		      (u64)VTD_DESC_FM(d.lo) << VTD_CCMD_FM_SHIFT |
 		      (u64)VTD_DESC_SID(d.lo) << VTD_CCMD_SID_SHIFT |
 		      VTD_DESC_DID(d.lo);
+		if (poll_reg64(unit, VTD_REG_CCMD, VTD_CCMD_ICC, end))
+			return -ETIMEDOUT;
 		writeq(cmd, unit->regs + VTD_REG_CCMD);
-		return poll_reg64(unit, VTD_REG_CCMD, VTD_CCMD_ICC);
+		return poll_reg64(unit, VTD_REG_CCMD, VTD_CCMD_ICC, end);
 	case VTD_DESC_IOTLB:
 		cmd = VTD_IOTLB_IVT | (u64)gran << VTD_IOTLB_IIRG_SHIFT |
 		      (u64)VTD_DESC_DID(d.lo) << VTD_IOTLB_DID_SHIFT;
@@ -74,46 +104,147 @@ static int submit_registers(struct siommu_unit *unit, struct vtd_desc d)
 			cmd |= VTD_IOTLB_DR;
 		if (d.lo & VTD_DESC_IOTLB_DW)
 			cmd |= VTD_IOTLB_DW;
+		if (poll_reg64(unit, iotlb + 8, VTD_IOTLB_IVT, end))
+			return -ETIMEDOUT;
 		if (gran == VTD_GRAN_PAGE)
 			writeq(d.hi, unit->regs + iotlb);
 		writeq(cmd, unit->regs + iotlb + 8);
-		return poll_reg64(unit, iotlb + 8, VTD_IOTLB_IVT);
+		return poll_reg64(unit, iotlb + 8, VTD_IOTLB_IVT, end);
 	}
 	return -EINVAL;
+}
+
+/* The slot the unit fetches next (or stopped at). */
+static unsigned int queue_head(struct siommu_unit *unit)
+{
+	return (readq(unit->regs + VTD_REG_IQH) >> VTD_IQ_TAIL_SHIFT) %
+	       QUEUE_ENTRIES;
+}
+
+static void queue_write_tail(struct siommu_unit *unit)
+{
+	/* writeq orders the descriptor stores before the tail update. */
+	writeq((u64)unit->queue_tail << VTD_IQ_TAIL_SHIFT,
+	       unit->regs + VTD_REG_IQT);
+}
+
+/*
+ * The unit refused the descriptor at @head (FSTS.IQE): IQH stays on it and
+ * nothing behind it runs until IQE is cleared.  Overwrite it with a wait
+ * descriptor writing a stale sequence number: every unit takes one, it
+ * invalidates nothing, and no waiter waits for that value, so whoever
+ * queued behind it still waits for their own.  Then clear IQE (write 1)
+ * and write IQT again: the spec has the unit resume at IQH once IQE is
+ * clear, but QEMU resumes only on a tail write.  One report per error.
+ */
+static void queue_skip(struct siommu_unit *unit, unsigned int head, u32 fsts)
+{
+	struct vtd_desc bad = unit->queue[head];
+
+	unit->queue[head] = vtd_desc_wait(virt_to_phys(unit->wait_status),
+					  unit->wait_seq - 1);
+	siommu_stat_inc(SIOMMU_STAT_QUEUE_ERRORS);
+	pr_err_ratelimited("dmar%u: invalidation queue error: the unit refused descriptor %#018llx %#018llx (slot %u, fault status %#x); skipped it\n",
+			   unit->index, bad.lo, bad.hi, head, fsts);
+	writel(VTD_FSTS_IQE, unit->regs + VTD_REG_FSTS);
+	queue_write_tail(unit);
+}
+
+/*
+ * Wait for our wait descriptor (in slot @mine + 1) to write @seq, skipping
+ * descriptors the unit refuses on the way.  Our own descriptor refused
+ * (or our wait): -EIO for us, though the queue runs on.  Someone else's
+ * (left by a submission that timed out): skipped, and ours still counts.
+ */
+static int queue_wait(struct siommu_unit *unit, unsigned int mine, u32 seq,
+		      u64 end)
+{
+	unsigned int skips = 0, head;
+	int ret = 0;
+	u32 fsts;
+
+	for (;;) {
+		bool late = ktime_get_ns() > end;
+
+		if (READ_ONCE(*unit->wait_status) == seq)
+			return ret;
+		fsts = readl(unit->regs + VTD_REG_FSTS);
+		/*
+		 * ITE and ICE come from device-TLB invalidations, which we
+		 * never queue; after ITE the unit drops pending waits, ours
+		 * perhaps: clear, report, fail rather than wait for nothing.
+		 */
+		if (fsts & (VTD_FSTS_ITE | VTD_FSTS_ICE)) {
+			writel(fsts & (VTD_FSTS_ITE | VTD_FSTS_ICE),
+			       unit->regs + VTD_REG_FSTS);
+			siommu_stat_inc(SIOMMU_STAT_QUEUE_ERRORS);
+			pr_err_ratelimited("dmar%u: invalidation %s error (fault status %#x); invalidation failed\n",
+					   unit->index, fsts & VTD_FSTS_ITE ?
+					   "time-out" : "completion", fsts);
+			return -EIO;
+		}
+		if (fsts & VTD_FSTS_IQE) {
+			if (++skips > QUEUE_MAX_SKIPS) {
+				pr_err_ratelimited("dmar%u: invalidation queue still stopped after %u skipped descriptors\n",
+						   unit->index, QUEUE_MAX_SKIPS);
+				return -EIO;
+			}
+			head = queue_head(unit);
+			if (head == mine || head == (mine + 1) % QUEUE_ENTRIES)
+				ret = -EIO;
+			queue_skip(unit, head, fsts);
+			continue;
+		}
+		if (late)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
 }
 
 /*
  * Our queue: the descriptor, then a wait descriptor that writes a new
  * sequence number once the first has completed.  The lock is held until
- * then, so the queue never holds more than two entries and cannot fill.
+ * then, so after a completed submission the unit has consumed everything
+ * queued.  Only a submission that did not complete leaves entries behind;
+ * until one completes again, check that the ring has room.
  */
-static int submit_own_queue(struct siommu_unit *unit, struct vtd_desc d)
+static int queue_put(struct siommu_unit *unit, struct vtd_desc d,
+		     unsigned int *mine, u32 *seq)
 {
-	ktime_t end = ktime_add_ns(ktime_get(), INVAL_TIMEOUT_NS);
-	u32 seq = ++unit->wait_seq;
 	unsigned int t = unit->queue_tail;
 
+	if (unit->queue_unfinished &&
+	    (t + QUEUE_ENTRIES - queue_head(unit)) % QUEUE_ENTRIES + 2 >=
+	    QUEUE_ENTRIES) {
+		/* Two more, one slot left free: tail == head means empty. */
+		pr_err_ratelimited("dmar%u: invalidation queue full: the unit stopped fetching\n",
+				   unit->index);
+		return -EBUSY;
+	}
+	*mine = t;
+	*seq = ++unit->wait_seq;
 	unit->queue[t] = d;
 	t = (t + 1) % QUEUE_ENTRIES;
-	unit->queue[t] = vtd_desc_wait(virt_to_phys(unit->wait_status), seq);
+	unit->queue[t] = vtd_desc_wait(virt_to_phys(unit->wait_status), *seq);
 	t = (t + 1) % QUEUE_ENTRIES;
 	unit->queue_tail = t;
-	/* writeq orders the descriptor stores before the tail update. */
-	writeq((u64)t << VTD_IQ_TAIL_SHIFT, unit->regs + VTD_REG_IQT);
-
-	while (READ_ONCE(*unit->wait_status) != seq) {
-		u32 fsts = readl(unit->regs + VTD_REG_FSTS);
-
-		if (fsts & (VTD_FSTS_IQE | VTD_FSTS_ITE)) {
-			pr_err_ratelimited("dmar%u: invalidation queue error (fault status %#x)\n",
-					   unit->index, fsts);
-			return -EIO;
-		}
-		if (ktime_after(ktime_get(), end))
-			return -ETIMEDOUT;
-		cpu_relax();
-	}
+	queue_write_tail(unit);
 	return 0;
+}
+
+static int submit_own_queue(struct siommu_unit *unit, struct vtd_desc d)
+{
+	u64 end = ktime_get_ns() + INVAL_SPIN_NS;
+	unsigned int mine;
+	u32 seq;
+	int ret;
+
+	ret = queue_put(unit, d, &mine, &seq);
+	if (ret)
+		return ret;
+	ret = queue_wait(unit, mine, seq, end);
+	unit->queue_unfinished = READ_ONCE(*unit->wait_status) != seq;
+	return ret;
 }
 
 /**
@@ -121,9 +252,13 @@ static int submit_own_queue(struct siommu_unit *unit, struct vtd_desc d)
  * @unit: a unit set up by siommu_inval_init()
  * @desc: a context-cache or IOTLB descriptor
  *
- * Callable from any context, interrupts included.
+ * Callable from any context, interrupts included.  On our queue and the
+ * registers it spins at most INVAL_SPIN_NS with interrupts off; on the
+ * kernel's queue, qi_submit_sync() waits as long as the kernel's does.
  *
- * Return: 0; -ETIMEDOUT or -EIO when the unit does not complete it.
+ * Return: 0; -ETIMEDOUT when the unit does not complete it in time; -EIO
+ * when the unit refused it (the queue recovered); -EBUSY when the queue
+ * is full of entries the unit stopped fetching.
  */
 int siommu_inval_submit(struct siommu_unit *unit, struct vtd_desc desc)
 {
@@ -140,8 +275,9 @@ int siommu_inval_submit(struct siommu_unit *unit, struct vtd_desc desc)
 		ret = submit_registers(unit, desc);
 	raw_spin_unlock_irqrestore(&unit->reg_lock, flags);
 	if (ret == -ETIMEDOUT)
-		pr_err_ratelimited("dmar%u: invalidation timed out (%s)\n",
-				   unit->index, siommu_inval_path_name(unit));
+		pr_err_ratelimited("dmar%u: invalidation timed out after %u ms (%s)\n",
+				   unit->index, INVAL_SPIN_MS,
+				   siommu_inval_path_name(unit));
 	return ret;
 }
 
@@ -210,6 +346,80 @@ const char *siommu_inval_path_name(const struct siommu_unit *unit)
 	}
 }
 
+/*
+ * Debug knob /sys/kernel/scalable_iommu/inject_queue_error: write a unit's
+ * name ("dmar0") to submit a malformed descriptor on its own queue, as a
+ * caller would submit any other, so that tests can watch the queue fail
+ * and recover; the write returns what the submission returned.  With
+ * " queued" after the name, the descriptor is queued and left there, as a
+ * submission that timed out leaves its entries: the next invalidation
+ * finds the unit stopped on someone else's descriptor.  The descriptor is
+ * an IOTLB global invalidation with a reserved bit set: the unit must
+ * refuse it (FSTS.IQE), and should one run it anyway, a global
+ * invalidation costs time and breaks nothing.  The kernel's queue is not
+ * ours to break, and the register path has no queue: both refused.
+ */
+#define VTD_DESC_MALFORMED_BIT	BIT_ULL(63)	/* reserved in IOTLB descriptors */
+
+static int inject_queued(struct siommu_unit *unit, struct vtd_desc bad)
+{
+	unsigned long flags;
+	unsigned int mine;
+	u32 seq;
+	int ret;
+
+	raw_spin_lock_irqsave(&unit->reg_lock, flags);
+	ret = queue_put(unit, bad, &mine, &seq);
+	if (!ret)
+		unit->queue_unfinished = true;
+	raw_spin_unlock_irqrestore(&unit->reg_lock, flags);
+	return ret;
+}
+
+static ssize_t inject_queue_error_store(struct kobject *kobj,
+					struct kobj_attribute *attr,
+					const char *buf, size_t count)
+{
+	struct vtd_desc bad = vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0, 0, 0);
+	const char *mode = strchr(buf, ' ');
+	size_t len = mode ? mode - buf : count;
+	struct siommu_unit *unit = NULL;
+	unsigned int i, index;
+	char name[16];
+	int ret;
+
+	if ((mode && !sysfs_streq(mode + 1, "queued")) || len >= sizeof(name))
+		goto bad_input;
+	strscpy(name, buf, len + 1);
+	if (strncmp(name, "dmar", 4) || kstrtouint(name + 4, 10, &index))
+		goto bad_input;
+	for (i = 0; i < siommu.nr_units && !unit; i++)
+		if (siommu.units[i].index == index)
+			unit = &siommu.units[i];
+	if (!unit) {
+		pr_err("inject_queue_error: no unit dmar%u\n", index);
+		return -ENODEV;
+	}
+	if (!unit->translating || unit->inval_path != SIOMMU_INVAL_OWN_QUEUE) {
+		pr_err("inject_queue_error: dmar%u invalidates through %s, not a queue of ours; refused\n",
+		       unit->index, unit->translating ?
+		       siommu_inval_path_name(unit) : "nothing");
+		return -EOPNOTSUPP;
+	}
+	bad.lo |= VTD_DESC_MALFORMED_BIT;
+	pr_info("debug: dmar%u: %s malformed descriptor %#018llx %#018llx\n",
+		unit->index, mode ? "queueing" : "submitting", bad.lo, bad.hi);
+	ret = mode ? inject_queued(unit, bad) : siommu_inval_submit(unit, bad);
+	return ret ? ret : count;
+
+bad_input:
+	pr_err("inject_queue_error: want a unit's name, as in dmar0, and optionally \" queued\"\n");
+	return -EINVAL;
+}
+
+struct kobj_attribute siommu_inject_queue_error_attr =
+	__ATTR(inject_queue_error, 0200, NULL, inject_queue_error_store);
+
 /**
  * siommu_inval_init() - choose and set up the unit's invalidation path
  * @unit: a mapped unit, translation off
@@ -255,6 +465,7 @@ int siommu_inval_init(struct siommu_unit *unit)
 	}
 	unit->queue_tail = 0;
 	unit->wait_seq = 0;
+	unit->queue_unfinished = false;
 	writeq(0, unit->regs + VTD_REG_IQT);
 	/* QS = 0: one 4 KiB page of 256 legacy descriptors. */
 	writeq(virt_to_phys(unit->queue), unit->regs + VTD_REG_IQA);

@@ -65,6 +65,7 @@ struct siommu_unit {
 	unsigned int queue_tail;	/* next free slot */
 	u32 *wait_status;		/* written by wait descriptors */
 	u32 wait_seq;
+	bool queue_unfinished;		/* last submission left entries */
 	void *kernel_iommu;		/* struct intel_iommu * of the kernel */
 	u64 drain;			/* DR/DW bits for IOTLB descriptors */
 
@@ -131,6 +132,7 @@ int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did);
 int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 			     unsigned long npages);
 const char *siommu_inval_path_name(const struct siommu_unit *unit);
+extern struct kobj_attribute siommu_inject_queue_error_attr;
 
 /* fault.c */
 void siommu_fault_start(struct siommu *sio);

@@ -24,6 +24,7 @@ enum siommu_stat {
 	SIOMMU_STAT_BATCHED,		/* unmaps those batches carried */
 	SIOMMU_STAT_INJECTED_FAILURES,	/* allocations failed on purpose */
 	SIOMMU_STAT_LATE_CALLS,		/* calls with a detached domain's handle */
+	SIOMMU_STAT_QUEUE_ERRORS,	/* invalidation queue errors recovered */
 	SIOMMU_NR_STATS
 };
 

@@ -622,6 +622,7 @@ static struct attribute *siommu_attrs[] = {
 	&invalidation_attr.attr,
 	&batch_size_attr.attr,
 	&flush_timeout_us_attr.attr,
+	&siommu_inject_queue_error_attr.attr,	/* debug, inval.c */
 	NULL,
 };
 

@@ -108,7 +108,14 @@ int siommu_unit_map(struct siommu_unit *unit)
 /* Enables written back with every GCMD write, so a command keeps them. */
 #define GCMD_KEEP	((u32)(VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES | \
 			       VTD_GSTS_CFIS))
+/*
+ * Enables and the root pointer switch at load and unload, in process
+ * context with interrupts on: a unit gets a second.  The write-buffer
+ * flush runs under reg_lock with interrupts off, on the map path: it gets
+ * what an invalidation gets (inval.c), then fails.
+ */
 #define GCMD_TIMEOUT_NS	(1000 * NSEC_PER_MSEC)
+#define WBF_TIMEOUT_NS	(10 * NSEC_PER_MSEC)
 
 /**
  * siommu_unit_registers_unchanged() - compare state with what load found
@@ -195,16 +202,18 @@ int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at)
 	return n;
 }
 
-static int wait_gsts(struct siommu_unit *unit, u32 bit, bool set)
+/* Read once more after the deadline: a descheduled vCPU is not a slow unit. */
+static int wait_gsts(struct siommu_unit *unit, u32 bit, bool set, u64 end)
 {
-	ktime_t end = ktime_add_ns(ktime_get(), GCMD_TIMEOUT_NS);
+	for (;;) {
+		bool late = ktime_get_ns() > end;
 
-	while (!!(readl(unit->regs + VTD_REG_GSTS) & bit) != set) {
-		if (ktime_after(ktime_get(), end))
+		if (!!(readl(unit->regs + VTD_REG_GSTS) & bit) == set)
+			return 0;
+		if (late)
 			return -ETIMEDOUT;
 		cpu_relax();
 	}
-	return 0;
 }
 
 /**
@@ -224,7 +233,7 @@ int siommu_unit_gcmd(struct siommu_unit *unit, u32 bit, bool on)
 	u32 cmd = readl(unit->regs + VTD_REG_GSTS) & GCMD_KEEP;
 
 	writel(on ? cmd | bit : cmd & ~bit, unit->regs + VTD_REG_GCMD);
-	return wait_gsts(unit, bit, on);
+	return wait_gsts(unit, bit, on, ktime_get_ns() + GCMD_TIMEOUT_NS);
 }
 
 /* Latch RTADDR: a one-shot command, complete when RTPS is set again. */
@@ -234,7 +243,8 @@ static int unit_set_root(struct siommu_unit *unit, u64 rtaddr)
 
 	lo_hi_writeq(rtaddr, unit->regs + VTD_REG_RTADDR);
 	writel(cmd | VTD_GSTS_RTPS, unit->regs + VTD_REG_GCMD);
-	return wait_gsts(unit, VTD_GSTS_RTPS, true);
+	return wait_gsts(unit, VTD_GSTS_RTPS, true,
+			 ktime_get_ns() + GCMD_TIMEOUT_NS);
 }
 
 /**
@@ -250,15 +260,21 @@ static int unit_set_root(struct siommu_unit *unit, u64 rtaddr)
 int siommu_unit_flush_write_buffer(struct siommu_unit *unit)
 {
 	unsigned long flags;
+	u64 end;
 	u32 cmd;
 	int ret;
 
 	if (!VTD_CAP_RWBF(unit->cap))
 		return 0;
+	end = ktime_get_ns() + WBF_TIMEOUT_NS;
 	raw_spin_lock_irqsave(&unit->reg_lock, flags);
-	cmd = readl(unit->regs + VTD_REG_GSTS) & GCMD_KEEP;
-	writel(cmd | VTD_GSTS_WBFS, unit->regs + VTD_REG_GCMD);
-	ret = wait_gsts(unit, VTD_GSTS_WBFS, false);
+	/* One that timed out before may still run: no second meanwhile. */
+	ret = wait_gsts(unit, VTD_GSTS_WBFS, false, end);
+	if (!ret) {
+		cmd = readl(unit->regs + VTD_REG_GSTS) & GCMD_KEEP;
+		writel(cmd | VTD_GSTS_WBFS, unit->regs + VTD_REG_GCMD);
+		ret = wait_gsts(unit, VTD_GSTS_WBFS, false, end);
+	}
 	raw_spin_unlock_irqrestore(&unit->reg_lock, flags);
 	return ret;
 }
