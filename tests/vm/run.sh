@@ -37,6 +37,9 @@ TESTS=(
 	"refuse-no-vtd|--no-iommu --env EXPECT_ERROR=No.such.device --env EXPECT_LOG=no.ACPI.DMAR.table|refusal.sh"
 	"refuse-intel-iommu-on|--append intel_iommu=on --intremap on --env EXPECT_ERROR=Device.or.resource.busy --env EXPECT_LOG=intel_iommu=on|refusal.sh"
 	"edu-dma-no-iommu|--device edu|edu_dma.sh"
+	"hotplug-ir-off|--aw-bits 48 --intremap off --device hotplug --timeout 500|hotplug.sh"
+	"hotplug-identity-ir-on|--aw-bits 48 --intremap on --unit-opts pt=off,caching-mode=on --device hotplug --timeout 500|hotplug.sh"
+	"bridge-alias|--aw-bits 48 --intremap on --device bridge-nics --timeout 300|bridge_alias.sh"
 )
 
 # Build once here: the VMs below run side by side and must not build the
