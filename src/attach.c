@@ -568,3 +568,27 @@ int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops)
 	mutex_unlock(&sio->lock);
 	return 0;
 }
+
+/**
+ * siommu_detach_removed() - forget a device that left the bus
+ * @sio: the module
+ * @pdev: the device, its driver already unbound (pci_events.c)
+ *
+ * If it was attached: its domain, device/<bdf>/ directory, the domain's
+ * reference on it and the module reference its attach took go.
+ */
+void siommu_detach_removed(struct siommu *sio, struct pci_dev *pdev)
+{
+	struct siommu_domain *dom;
+
+	mutex_lock(&sio->lock);
+	dom = domain_of_pdev(sio, pdev);
+	if (dom) {
+		pci_info(pdev, "removed from the bus while attached: its domain goes\n");
+		/* No driver to unbind or bind: only the hand-back runs. */
+		detach_locked(sio, dom);
+		pci_dev_put(pdev);	/* the domain's reference */
+		module_put(THIS_MODULE);
+	}
+	mutex_unlock(&sio->lock);
+}

@@ -150,6 +150,12 @@ int siommu_hotplug_init(struct siommu *sio);
 void siommu_hotplug_exit(struct siommu *sio);
 struct siommu_domain *siommu_domain_of_sid(struct siommu *sio,
 					   struct siommu_unit *unit, u16 sid);
+void siommu_detach_removed(struct siommu *sio, struct pci_dev *pdev);
+
+/* pci_events.c */
+extern struct mutex siommu_context_lock;
+int siommu_pci_events_init(struct siommu *sio);
+void siommu_pci_events_exit(struct siommu *sio);
 
 /* unmanaged.c */
 int siommu_unmanaged_init(struct siommu *sio, struct siommu_unit *unit);
