@@ -296,8 +296,10 @@ static int detach_locked(struct siommu *sio, struct siommu_domain *dom)
  *
  * Return: 0; -EINVAL for a malformed address, -ENODEV when no device is
  * there, -ENXIO when no unit of ours translates for it, -EEXIST when it is
- * already attached, -ENOMEM; or the driver's error when it does not bind
- * under our translation (the device is then handed back).
+ * already attached, -EXDEV when another device shares one of its
+ * requester ids (siommu_alias_check()), -ENOMEM; or the driver's error
+ * when it does not bind under our translation (the device is then handed
+ * back).
  */
 int siommu_attach(struct siommu *sio, const char *bdf)
 {
@@ -321,6 +323,9 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		ret = -ENXIO;
 		goto out;
 	}
+	ret = siommu_alias_check(sio, unit, pdev);	/* pci_events.c */
+	if (ret)
+		goto out;
 	dom = siommu_domain_create(sio, unit, pdev, sio->allocator, sio->flush);
 	if (IS_ERR(dom)) {
 		ret = PTR_ERR(dom);

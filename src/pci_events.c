@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PCI devices that come and go while our units translate.
+ * PCI devices that come and go while our units translate, and devices
+ * that cannot be told apart by their requester id.
  *
  * A unit that translates blocks every requester id without a context
  * entry ("root entry not present" for a bus without a context table), so
@@ -81,6 +82,73 @@ static struct pci_dev *next_sid_user(struct siommu *sio,
 			return pdev;
 	}
 	return NULL;
+}
+
+/**
+ * siommu_alias_check() - refuse a device that shares a requester id
+ * @sio: the module
+ * @unit: the unit that translates for @pdev
+ * @pdev: a device about to be attached
+ *
+ * The unit knows a device only by the requester id its DMA carries.
+ * Behind a PCIe-to-PCI bridge every device's requests carry the bridge's
+ * (secondary bus, 0), so one context entry serves them all: attaching
+ * one would move the others' DMA into its domain, where it faults, and
+ * detaching would hand them back with it.  Attaching such a device alone
+ * is refused; the message names every device it shares an id with.
+ *
+ * Return: 0, or -EXDEV when another device uses one of @pdev's ids.
+ */
+int siommu_alias_check(struct siommu *sio, struct siommu_unit *unit,
+		       struct pci_dev *pdev)
+{
+	struct pci_dev *other;
+	struct siommu_aliases a;
+	char others[160];
+	unsigned int i;
+	int len = 0;
+
+	siommu_device_aliases(pdev, &a);
+	for (i = 0; i < a.nr; i++) {
+		other = NULL;
+		while ((other = next_sid_user(sio, unit, a.sid[i], pdev,
+					      other)))
+			len += scnprintf(others + len, sizeof(others) - len,
+					 "%s%s (requester id %02x:%02x.%u)",
+					 len ? ", " : "", pci_name(other),
+					 PCI_BUS_NUM(a.sid[i]),
+					 PCI_SLOT(a.sid[i] & 0xff),
+					 PCI_FUNC(a.sid[i] & 0xff));
+	}
+	if (!len)
+		return 0;
+	pci_err(pdev, "shares requester ids with %s: the unit cannot tell their DMA apart, so it cannot be attached alone\n",
+		others);
+	return -EXDEV;
+}
+
+/**
+ * siommu_rids_describe() - the " rids=" field of a devices line
+ * @pdev: a managed device
+ * @buf: sysfs page
+ * @at: offset in @buf to write at
+ *
+ * Return: bytes written.
+ */
+int siommu_rids_describe(struct pci_dev *pdev, char *buf, int at)
+{
+	struct siommu_aliases a;
+	unsigned int i;
+	int n;
+
+	siommu_device_aliases(pdev, &a);
+	n = sysfs_emit_at(buf, at, " rids=");
+	for (i = 0; i < a.nr; i++)
+		n += sysfs_emit_at(buf, at + n, "%s%02x:%02x.%u", i ? "," : "",
+				   PCI_BUS_NUM(a.sid[i]),
+				   PCI_SLOT(a.sid[i] & 0xff),
+				   PCI_FUNC(a.sid[i] & 0xff));
+	return n;
 }
 
 /* BUS_NOTIFY_ADD_DEVICE: unmanaged entries for every id it may use. */
