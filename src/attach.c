@@ -442,10 +442,11 @@ out:
  *
  * Return: 0; -EINVAL for a malformed address, -ENODEV when no device is
  * there, -ENXIO when no unit of ours translates for it, -EEXIST when it is
- * already attached, -EBUSY when its driver's module is being unloaded,
- * -EOPNOTSUPP when other dma_ops than the kernel's direct path serve it,
- * -ENOMEM; or the driver's error when it does not bind under our
- * translation (the device is then handed back).
+ * already attached, -EXDEV when another device shares one of its
+ * requester ids (siommu_alias_check()), -EBUSY when its driver's module
+ * is being unloaded, -EOPNOTSUPP when other dma_ops than the kernel's
+ * direct path serve it, -ENOMEM; or the driver's error when it does not
+ * bind under our translation (the device is then handed back).
  */
 int siommu_attach(struct siommu *sio, const char *bdf)
 {
@@ -469,6 +470,9 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		ret = -ENXIO;
 		goto out;
 	}
+	ret = siommu_alias_check(sio, unit, pdev);	/* pci_events.c */
+	if (ret)
+		goto out;
 	if (get_dma_ops(&pdev->dev) &&
 	    !siommu_dma_ops_ours(get_dma_ops(&pdev->dev))) {
 		pci_err(pdev, "its DMA already goes through %ps; not taking it over\n",
@@ -751,4 +755,30 @@ int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops)
 	sio->flush = ops;
 	mutex_unlock(&sio->lock);
 	return 0;
+}
+
+/**
+ * siommu_detach_removed() - forget a device that left the bus
+ * @sio: the module
+ * @pdev: the device, its driver already unbound (pci_events.c)
+ *
+ * If it was attached, it is detached: its device/<bdf>/ directory goes,
+ * and its domain (with the references it holds on the device and the
+ * module) once its last mapping is back.
+ */
+void siommu_detach_removed(struct siommu *sio, struct pci_dev *pdev)
+{
+	struct siommu_domain *dom;
+
+	mutex_lock(&sio->lock);
+	dom = domain_on(&sio->domains, pdev);
+	if (dom) {
+		pci_info(pdev, "removed from the bus while attached: its domain goes\n");
+		/*
+		 * No driver to unbind or bind: only the hand-back runs, and
+		 * late frees (a controller's last reference) may still come.
+		 */
+		detach_locked(sio, dom);
+	}
+	mutex_unlock(&sio->lock);
 }

@@ -206,9 +206,15 @@ static int __init siommu_init(void)
 	if (ret)
 		goto exit_percpu;
 	siommu_report(sio);
-	ret = siommu_units_enable(sio);
+	ret = siommu_pci_events_init(sio);
 	if (ret)
 		goto exit_hotplug;
+	/* A device hot-added meanwhile waits for its entries (pci_events.c). */
+	mutex_lock(&siommu_context_lock);
+	ret = siommu_units_enable(sio);
+	mutex_unlock(&siommu_context_lock);
+	if (ret)
+		goto exit_pci_events;
 	siommu_fault_start(sio);
 	ret = siommu_sysfs_init(sio);
 	if (ret)
@@ -226,8 +232,11 @@ detach:
 	cancel_delayed_work_sync(&sio->reap_work);
 	siommu_flush_deferred_exit();
 disable:
+	siommu_pci_events_exit(sio);
 	siommu_fault_stop(sio);
 	siommu_units_disable(sio);
+exit_pci_events:
+	siommu_pci_events_exit(sio);
 exit_hotplug:
 	siommu_hotplug_exit(sio);
 exit_percpu:
@@ -246,6 +255,7 @@ static void __exit siommu_exit(void)
 	bool clean = true;
 
 	siommu_sysfs_exit(sio);
+	siommu_pci_events_exit(sio);
 	siommu_detach_all(sio);
 	siommu_devs_free(sio);
 	cancel_delayed_work_sync(&sio->reap_work);

@@ -153,6 +153,15 @@ int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops);
 void siommu_reap_init(struct siommu *sio);
 int siommu_hotplug_init(struct siommu *sio);
 void siommu_hotplug_exit(struct siommu *sio);
+void siommu_detach_removed(struct siommu *sio, struct pci_dev *pdev);
+
+/* pci_events.c */
+extern struct mutex siommu_context_lock;
+int siommu_pci_events_init(struct siommu *sio);
+void siommu_pci_events_exit(struct siommu *sio);
+int siommu_alias_check(struct siommu *sio, struct siommu_unit *unit,
+		       struct pci_dev *pdev);
+int siommu_rids_describe(struct pci_dev *pdev, char *buf, int at);
 
 /* unmanaged.c */
 int siommu_unmanaged_init(struct siommu *sio, struct siommu_unit *unit);

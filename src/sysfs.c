@@ -125,15 +125,19 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 	int n = 0;
 
 	mutex_lock(&sysfs_sio->lock);
-	list_for_each_entry(dom, &sysfs_sio->domains, node)
+	list_for_each_entry(dom, &sysfs_sio->domains, node) {
 		n += sysfs_emit_at(buf, n,
-				   "%s dmar%u domain=%u allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld\n",
+				   "%s dmar%u domain=%u allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld",
 				   pci_name(dom->pdev), dom->unit->index,
 				   dom->did, siommu_domain_allocator(dom)->name,
 				   siommu_domain_flush(dom)->name,
 				   dev_driver_string(&dom->pdev->dev),
 				   siommu_domain_outstanding(dom),
 				   atomic_long_read(&dom->pt.nr_tables));
+		/* Its requester ids, last: pci_events.c. */
+		n += siommu_rids_describe(dom->pdev, buf, n);
+		n += sysfs_emit_at(buf, n, "\n");
+	}
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
 }

@@ -39,6 +39,9 @@ TESTS=(
 	"edu-dma-no-iommu|--device edu|edu_dma.sh"
 	"lifecycle-edu|--aw-bits 48 --intremap off --device edu --device edu|late_calls.sh driver_pin.sh"
 	"lifecycle-cpuhp|--aw-bits 48 --intremap on --device nvme --timeout 500|cpu_hotplug.sh"
+	"hotplug-ir-off|--aw-bits 48 --intremap off --device hotplug --timeout 500|hotplug.sh"
+	"hotplug-identity-ir-on|--aw-bits 48 --intremap on --unit-opts pt=off,caching-mode=on --device hotplug --timeout 500|hotplug.sh"
+	"bridge-alias|--aw-bits 48 --intremap on --device bridge-nics --timeout 300|bridge_alias.sh"
 )
 
 # Build once here: the VMs below run side by side and must not build the

@@ -67,6 +67,11 @@ edu_cmd() {
 
 finish() { exit "$failures"; }
 
+# monitor <command>: have the host run a QEMU monitor command, e.g.
+# "device_add nvme,id=hp1,drive=hpdisk,bus=rp1" (vm-run --device hotplug
+# forwards the line; nothing answers here: wait for its effect).
+monitor() { echo "@@MONITOR $*"; }
+
 # A counter from stats/.
 stat() { cat "$SIOMMU_SYSFS/stats/$1"; }
 
@@ -139,11 +144,13 @@ disk_and_nics() {
 	nics=$(ls -d /sys/bus/pci/drivers/e1000e/0000:* | xargs -n1 basename)
 }
 
-# check_disk_verifies <name> <detail>: 16 MiB of random 4 KiB writes and
-# reads on the NVMe disk, every block checked (crc32c); a check.
+# check_disk_verifies <name> <detail> [disk]: 16 MiB of random 4 KiB writes
+# and reads on the NVMe disk (default /dev/nvme0n1), every block checked
+# (crc32c); a check.
 check_disk_verifies() {
-	wait_for 20 test -b /dev/nvme0n1
-	_out=$(/usr/bin/fio --name="$1" --filename=/dev/nvme0n1 --direct=1 \
+	_disk=${3:-/dev/nvme0n1}
+	wait_for 20 test -b "$_disk"
+	_out=$(/usr/bin/fio --name="$1" --filename="$_disk" --direct=1 \
 		--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=16M \
 		--verify=crc32c --verify_fatal=1 --do_verify=1 2>&1)
 	if echo "$_out" | grep -q "err= 0"; then
