@@ -132,6 +132,13 @@ struct siommu_iova {
 	const struct siommu_iova_ops *ops;
 	unsigned long start_pfn;
 	unsigned long end_pfn;
+	/*
+	 * Set by the domain (src/layout.c): the lowest limit_pfn under which
+	 * the instance serves at all; and whether a device whose mask is
+	 * below it was told so (bit 0).
+	 */
+	unsigned long reach_pfn;
+	unsigned long told_short_mask;
 };
 
 /* Magazines of every "magazine" instance, live (for leak checks). */
