@@ -39,8 +39,11 @@ struct siommu_iova_ops {
 	void (*destroy)(struct siommu_iova *iova);
 	/*
 	 * A range of @npages pfns, every one <= @limit_pfn (the device's DMA
-	 * mask).  Callable from any context, including hard interrupts.
-	 * Returns the first pfn, or 0 when no range fits.
+	 * mask), its first pfn a multiple of roundup_pow_of_two(@npages):
+	 * scatterlists laid out in one range count on that to keep segments
+	 * inside the device's segment boundary.  Callable from any context,
+	 * including hard interrupts.  Returns the first pfn, or 0 when no
+	 * range fits.
 	 */
 	unsigned long (*alloc)(struct siommu_iova *iova, unsigned long npages,
 			       unsigned long limit_pfn);
