@@ -39,8 +39,11 @@ struct siommu_iova_ops {
 	void (*destroy)(struct siommu_iova *iova);
 	/*
 	 * A range of @npages pfns, every one <= @limit_pfn (the device's DMA
-	 * mask).  Callable from any context, including hard interrupts.
-	 * Returns the first pfn, or 0 when no range fits.
+	 * mask), its first pfn a multiple of roundup_pow_of_two(@npages):
+	 * scatterlists laid out in one range count on that to keep segments
+	 * inside the device's segment boundary.  Callable from any context,
+	 * including hard interrupts.  Returns the first pfn, or 0 when no
+	 * range fits.
 	 */
 	unsigned long (*alloc)(struct siommu_iova *iova, unsigned long npages,
 			       unsigned long limit_pfn);
@@ -132,6 +135,13 @@ struct siommu_iova {
 	const struct siommu_iova_ops *ops;
 	unsigned long start_pfn;
 	unsigned long end_pfn;
+	/*
+	 * Set by the domain (src/layout.c): the lowest limit_pfn under which
+	 * the instance serves at all; and whether a device whose mask is
+	 * below it was told so (bit 0).
+	 */
+	unsigned long reach_pfn;
+	unsigned long told_short_mask;
 };
 
 /* Magazines of every "magazine" instance, live (for leak checks). */

@@ -181,12 +181,24 @@ static void sg_unmap_segments(struct siommu_domain *dom,
 }
 
 /*
+ * Does a segment of @len bytes from @dma cross a multiple of the device's
+ * segment boundary (dma_get_seg_boundary(): a mask, 2^k - 1)?
+ */
+static bool sg_crosses(dma_addr_t dma, unsigned int len, u64 boundary)
+{
+	return len && ((dma ^ (dma + len - 1)) & ~boundary);
+}
+
+/*
  * Each segment at the IOVA its physical address dictates, where the
  * active allocator works that way (identity); false when it does not or
- * a segment cannot be mapped so (nothing is left mapped then).
+ * a segment cannot be mapped so (nothing is left mapped then).  There a
+ * segment crossing the device's segment boundary physically crosses it
+ * at its IOVA too (regions start on 1 GiB boundaries): such a list takes
+ * the remapping path, which lays segments out within the boundary.
  */
 static bool sg_map_phys(struct siommu_domain *dom, struct scatterlist *sgl,
-			int nents, u64 prot, u64 mask)
+			int nents, u64 prot, u64 mask, u64 boundary)
 {
 	struct scatterlist *sg;
 	int i;
@@ -194,10 +206,11 @@ static bool sg_map_phys(struct siommu_domain *dom, struct scatterlist *sgl,
 	for_each_sg(sgl, sg, nents, i) {
 		phys_addr_t phys = sg_phys(sg);
 		phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
-		dma_addr_t iova = siommu_domain_map_phys(dom, phys - offset,
-							 sg_pages(sg), prot,
-							 mask);
+		dma_addr_t iova = DMA_MAPPING_ERROR;
 
+		if (!sg_crosses(phys, sg->length, boundary))
+			iova = siommu_domain_map_phys(dom, phys - offset,
+						      sg_pages(sg), prot, mask);
 		if (iova == DMA_MAPPING_ERROR) {
 			sg_unmap_segments(dom, sgl, i);
 			return false;
@@ -209,51 +222,89 @@ static bool sg_map_phys(struct siommu_domain *dom, struct scatterlist *sgl,
 }
 
 /*
+ * Where @sg's first page goes, in bytes from the start of the list's
+ * range, when the previous segment ended at page @at: there, or at the
+ * next multiple of the segment boundary if it would cross one from
+ * there.  The range starts on a multiple of its size rounded up to a
+ * power of two (include/iova_alloc.h), so a boundary that falls inside
+ * it falls on the same offset whatever range the allocator hands out.
+ * Return: the offset, or U64_MAX when no placement keeps the segment
+ * within a boundary (it is longer than the boundary's stretch, or the
+ * boundary is finer than a page).
+ */
+static u64 sg_place(u64 at, struct scatterlist *sg, u64 boundary)
+{
+	u64 offset = sg_phys(sg) & (VTD_PAGE_SIZE - 1);
+
+	if (!sg_crosses(at + offset, sg->length, boundary))
+		return at;
+	at = (at | boundary) + 1;
+	if (boundary < VTD_PAGE_SIZE - 1 ||
+	    sg_crosses(at + offset, sg->length, boundary))
+		return U64_MAX;
+	return at;
+}
+
+/*
  * Identity mappings segment by segment; otherwise one IOVA range for the
- * whole list, each segment at the next page boundary in it, so the list
- * needs one allocation and one invalidation.
+ * whole list, so the list needs one allocation and one invalidation: each
+ * segment at the next page boundary in it, or past the next segment
+ * boundary when it would cross one (the gap stays unmapped).  Segments
+ * are never merged, so each DMA segment is the caller's and keeps within
+ * dma_get_max_seg_size() as the caller's do.
  */
 static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
 			 struct scatterlist *sgl, int nents,
 			 enum dma_data_direction dir)
 {
+	u64 boundary = dma_get_seg_boundary(dev);
 	u64 prot = dir_prot(dom, dir);
-	unsigned long total = 0;
 	struct scatterlist *sg;
-	dma_addr_t iova, at;
+	dma_addr_t iova;
+	unsigned long total;
 	unsigned int slot;
+	u64 at = 0;
 	int i;
 
 	if (!prot)
 		return -EINVAL;
-	if (sg_map_phys(dom, sgl, nents, prot, dma_get_mask(dev))) {
+	if (sg_map_phys(dom, sgl, nents, prot, dma_get_mask(dev), boundary)) {
 		siommu_stat_inc(SIOMMU_STAT_MAPS);
 		return nents;
 	}
-	for_each_sg(sgl, sg, nents, i)
-		total += sg_pages(sg);
+	for_each_sg(sgl, sg, nents, i) {
+		at = sg_place(at, sg, boundary);
+		if (at == U64_MAX) {
+			dev_err_ratelimited(dev, "scatterlist segment of %u bytes cannot keep within the segment boundary %#llx\n",
+					    sg->length, boundary);
+			return -EINVAL;
+		}
+		at += (u64)sg_pages(sg) << VTD_PAGE_SHIFT;
+	}
+	total = at >> VTD_PAGE_SHIFT;
 	iova = siommu_domain_alloc_iova(dom, total, dma_get_mask(dev), &slot);
 	if (iova == DMA_MAPPING_ERROR)
 		return -ENOMEM;
 
-	at = iova;
+	at = 0;
 	for_each_sg(sgl, sg, nents, i) {
 		phys_addr_t phys = sg_phys(sg);
 		phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
 		unsigned long n = sg_pages(sg);
 
-		if (siommu_domain_map_at(dom, at, phys - offset,
+		at = sg_place(at, sg, boundary);
+		if (siommu_domain_map_at(dom, iova + at, phys - offset,
 					 n << VTD_PAGE_SHIFT, prot, slot)) {
 			/* Nothing was handed to the device yet. */
-			if (at != iova)
+			if (i)
 				siommu_domain_unmap_pages(dom, iova, total);
 			else
 				siommu_domain_free_iova(dom, iova, total, slot);
 			return -ENOMEM;
 		}
-		sg->dma_address = at + offset;
+		sg->dma_address = iova + at + offset;
 		sg_dma_len(sg) = sg->length;
-		at += n << VTD_PAGE_SHIFT;
+		at += (u64)n << VTD_PAGE_SHIFT;
 	}
 	siommu_stat_inc(SIOMMU_STAT_MAPS);
 	return nents;
@@ -265,13 +316,15 @@ static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
  * @sgl: the list
  * @nents: as given to the map
  *
- * Also how a late call returns a list to a detached domain (forward.c).
+ * The range a list was mapped in runs from its first segment's page to
+ * its last segment's end, gaps included.  Also how a late call returns a
+ * list to a detached domain (forward.c).
  */
 void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
 			 int nents)
 {
-	unsigned long total = 0;
-	struct scatterlist *sg;
+	dma_addr_t first = sg_dma_address(sgl) & ~(VTD_PAGE_SIZE - 1);
+	struct scatterlist *sg, *last = sgl;
 	int i;
 
 	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
@@ -280,10 +333,11 @@ void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
 		return;
 	}
 	for_each_sg(sgl, sg, nents, i)
-		total += sg_pages(sg);
-	siommu_domain_unmap_pages(dom,
-				  sg_dma_address(sgl) & ~(VTD_PAGE_SIZE - 1),
-				  total);
+		last = sg;
+	siommu_domain_unmap_pages(dom, first,
+				  (ALIGN(sg_dma_address(last) + sg_dma_len(last),
+					 VTD_PAGE_SIZE) - first) >>
+				  VTD_PAGE_SHIFT);
 }
 
 static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,

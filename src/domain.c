@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 
 #include "domain.h"
+#include "layout.h"
 #include "siommu_trace.h"
 #include "stats.h"
 #include "vtd_regs.h"
@@ -51,26 +52,13 @@ const struct siommu_flush_ops *const siommu_policies[] = {
 
 const unsigned int siommu_nr_policies = ARRAY_SIZE(siommu_policies);
 
-/*
- * The stretch of IOVA pfns slot @slot owns on @unit (see domain.h): the
- * space cut in eight aligned power-of-two stretches, slot i taking the
- * i-th; slot 0 keeps only the part of its stretch below 4 GiB.  Aligned
- * starts let an allocator count offsets from its start (kmalloc) and keep
- * the alignment invalidation wants.
- */
-static void slot_space(const struct siommu_unit *unit, unsigned int slot,
-		       unsigned long *lo, unsigned long *hi)
+/* The fallback slot's stretch: below 4 GiB, wherever the unit reaches. */
+static void fallback_space(const struct siommu_unit *unit,
+			   struct siommu_stretch *s)
 {
-	unsigned long pfns = (unit->max_iova >> VTD_PAGE_SHIFT) + 1;
-	unsigned long stretch = pfns / SIOMMU_IOVA_SLOTS;
-
-	if (slot == SIOMMU_FALLBACK_SLOT) {
-		*lo = 1;
-		*hi = min(stretch, 1UL << (32 - VTD_PAGE_SHIFT)) - 1;
-		return;
-	}
-	*lo = slot * stretch;
-	*hi = *lo + stretch - 1;
+	s->lo = 1;
+	s->hi = min(unit->max_iova >> VTD_PAGE_SHIFT,
+		    SIOMMU_LAYOUT_FALLBACK_HI);
 }
 
 /**
@@ -78,17 +66,18 @@ static void slot_space(const struct siommu_unit *unit, unsigned int slot,
  * @ops: the allocator
  * @unit: the unit
  *
- * Return: 0, or -ERANGE when its ranges would not fit a slot's stretch.
+ * Return: 0, or -ERANGE when no stretch of the unit's space can hold
+ * what it needs (see src/layout.c).
  */
 int siommu_allocator_check(const struct siommu_iova_ops *ops,
 			   const struct siommu_unit *unit)
 {
-	unsigned long lo, hi;
+	struct siommu_layout layout = {
+		.space_pfns = (unit->max_iova >> VTD_PAGE_SHIFT) + 1,
+	};
+	struct siommu_stretch s;
 
-	if (!ops->check_space)
-		return 0;
-	slot_space(unit, 1, &lo, &hi);
-	return ops->check_space(lo, hi);
+	return siommu_layout_place(ops, &layout, &s);
 }
 
 static int reserve_bytes(struct siommu_domain *dom, struct siommu_iova *iova,
@@ -201,22 +190,83 @@ static int map_rmrrs(struct siommu *sio, struct siommu_domain *dom,
 	return 0;
 }
 
+/* Reserved windows that placement avoids where it can; the first few. */
+#define LAYOUT_MAX_WINDOWS	16
+
+static unsigned int layout_windows(struct siommu_domain *dom,
+				   struct siommu_stretch *w)
+{
+	struct pci_bus *root = dom->pdev->bus;
+	struct resource *res;
+	unsigned int i, n = 0;
+
+	w[n].lo = MSI_WINDOW_START >> VTD_PAGE_SHIFT;
+	w[n++].hi = MSI_WINDOW_END >> VTD_PAGE_SHIFT;
+	while (!pci_is_root_bus(root))
+		root = root->parent;
+	pci_bus_for_each_resource(root, res, i) {
+		if (n == LAYOUT_MAX_WINDOWS)
+			break;
+		if (res && resource_type(res) == IORESOURCE_MEM && res->end) {
+			w[n].lo = res->start >> VTD_PAGE_SHIFT;
+			w[n++].hi = res->end >> VTD_PAGE_SHIFT;
+		}
+	}
+	return n;
+}
+
+/*
+ * Where a new instance of @ops for @slot goes: the fallback's fixed
+ * stretch, or the lowest block the allocator can use that no live
+ * instance holds (src/layout.c).
+ */
+static int slot_place(struct siommu_domain *dom, unsigned int slot,
+		      const struct siommu_iova_ops *ops,
+		      struct siommu_stretch *s)
+{
+	struct siommu_stretch taken[SIOMMU_IOVA_SLOTS];
+	struct siommu_stretch windows[LAYOUT_MAX_WINDOWS];
+	struct siommu_layout layout = {
+		.space_pfns = (dom->unit->max_iova >> VTD_PAGE_SHIFT) + 1,
+		.taken = taken,
+		.windows = windows,
+	};
+	unsigned int i;
+
+	if (slot == SIOMMU_FALLBACK_SLOT) {
+		fallback_space(dom->unit, s);
+		return ops->check_space ? ops->check_space(s->lo, s->hi) : 0;
+	}
+	for (i = 1; i < SIOMMU_IOVA_SLOTS; i++) {
+		/* Caller holds sio->lock (or owns a new domain). */
+		struct siommu_iova *iova =
+			rcu_dereference_protected(dom->slots[i], true);
+
+		if (i != slot && iova) {
+			taken[layout.nr_taken].lo = iova->start_pfn;
+			taken[layout.nr_taken++].hi = iova->end_pfn;
+		}
+	}
+	layout.nr_windows = layout_windows(dom, windows);
+	return siommu_layout_place(ops, &layout, s);
+}
+
 /* A new instance of @ops for @slot, its windows and RMRRs kept out. */
 static struct siommu_iova *slot_create(struct siommu_domain *dom,
 				       unsigned int slot,
 				       const struct siommu_iova_ops *ops)
 {
+	struct siommu_stretch s;
 	struct siommu_iova *iova;
-	unsigned long lo, hi;
 	int ret;
 
-	slot_space(dom->unit, slot, &lo, &hi);
-	ret = ops->check_space ? ops->check_space(lo, hi) : 0;
+	ret = slot_place(dom, slot, ops, &s);
 	if (ret)
 		return ERR_PTR(ret);
-	iova = ops->create(lo, hi);
+	iova = ops->create(s.lo, s.hi);
 	if (!iova)
 		return ERR_PTR(-ENOMEM);
+	iova->reach_pfn = siommu_layout_reach(ops, &s);
 	ret = reserve_windows(dom, iova);
 	if (!ret)
 		ret = map_rmrrs(dom->sio, dom, iova);
@@ -496,6 +546,22 @@ void siommu_domain_set_flush(struct siommu_domain *dom,
 	old->drain();
 }
 
+/*
+ * The active instance sits too high for the device's mask (its
+ * allocator needs more than the mask leaves, see src/layout.c): say so
+ * once per instance, and let the fallback serve.  Return: 0.
+ */
+static unsigned long short_mask(struct siommu_domain *dom,
+				struct siommu_iova *iova, u64 dma_mask)
+{
+	if (!test_and_set_bit(0, &iova->told_short_mask))
+		pci_info(dom->pdev, "allocator %s cannot serve its %d-bit DMA mask here (it needs %d bits); the 32-bit fallback maps for it\n",
+			 iova->ops->name, fls64(dma_mask),
+			 fls64(((u64)iova->reach_pfn << VTD_PAGE_SHIFT) |
+			       (VTD_PAGE_SIZE - 1)));
+	return 0;
+}
+
 /**
  * siommu_domain_alloc_iova() - reserve IOVA space the device can reach
  * @dom: the domain
@@ -520,8 +586,10 @@ dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
 	rcu_read_lock();
 	*slot = READ_ONCE(dom->active);
 	iova = rcu_dereference(dom->slots[*slot]);
-	pfn = limit >= iova->start_pfn ?
-	      iova->ops->alloc(iova, npages, limit) : 0;
+	if (limit >= iova->reach_pfn)
+		pfn = iova->ops->alloc(iova, npages, limit);
+	else
+		pfn = short_mask(dom, iova, dma_mask);
 	if (!pfn) {
 		*slot = SIOMMU_FALLBACK_SLOT;
 		iova = rcu_dereference(dom->slots[*slot]);
@@ -694,7 +762,8 @@ dma_addr_t siommu_domain_map_phys(struct siommu_domain *dom, phys_addr_t phys,
 	rcu_read_lock();
 	slot = READ_ONCE(dom->active);
 	iova = rcu_dereference(dom->slots[slot]);
-	if (!iova->ops->map_phys) {
+	/* Short of its reach, the alloc path says why and falls back. */
+	if (!iova->ops->map_phys || limit < iova->reach_pfn) {
 		rcu_read_unlock();
 		return DMA_MAPPING_ERROR;
 	}

@@ -17,14 +17,16 @@
 /*
  * A domain holds up to eight allocator instances at once, the slot number
  * kept in every PTE it maps (VTD_PTE_TAG), so an unmap gives a range back
- * to the instance that made it, whatever is active by then.  Each slot
- * owns its own stretch of the IOVA space:
+ * to the instance that made it, whatever is active by then.  Each live
+ * instance owns its own stretch of the IOVA space:
  *
  *   slot 0      rbtree over the 32-bit space, for devices whose DMA mask
  *               the active allocator cannot serve (the fallback);
- *   slots 1-7   the i-th eighth of the space each, one per allocator
- *               instance made for the active choice, kept until the last
- *               range it handed out comes back.
+ *   slots 1-7   one per allocator instance made for the active choice,
+ *               kept until the last range it handed out comes back; each
+ *               in the lowest aligned block its allocator can use that no
+ *               other live instance holds (src/layout.c), so devices with
+ *               masks well below the unit's width are served too.
  */
 #define SIOMMU_IOVA_SLOTS	8
 #define SIOMMU_FALLBACK_SLOT	0

@@ -59,6 +59,7 @@
 #define pr_fmt(fmt) "scalable_iommu: " fmt
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/container_of.h>
 #include <linux/errno.h>
 #include <linux/kmemleak.h>
@@ -128,11 +129,21 @@ static unsigned long iova_km_origin(unsigned long start_pfn)
 	return start_pfn & ~(roundup_pow_of_two(siommu_direct_map_bytes()) - 1);
 }
 
+/*
+ * Objects whose offset lies below start_pfn are quarantined, so the space
+ * must start within the offsets the slab never hands out: the first MiB
+ * of RAM on x86 (firmware and real-mode memory).  A space starting higher
+ * in the direct map's block would quarantine most of the slab.
+ */
+#define IOVA_KM_LOW_OFFSETS	BIT(20)
+
 static int iova_km_check_space(unsigned long start_pfn, unsigned long end_pfn)
 {
+	unsigned long origin = iova_km_origin(start_pfn);
+
 	/* The highest pfn: the direct map's last byte, from the origin. */
-	if (start_pfn > end_pfn || end_pfn - iova_km_origin(start_pfn) <
-				   siommu_direct_map_bytes() - 1)
+	if (start_pfn > end_pfn || start_pfn - origin > IOVA_KM_LOW_OFFSETS ||
+	    end_pfn - origin < siommu_direct_map_bytes() - 1)
 		return -ERANGE;
 	return 0;
 }

@@ -31,6 +31,7 @@ TESTS=(
 	"swap-aw48-ir-on|--aw-bits 48 --intremap on --device nvme --device nics --timeout 500|swap_io.sh"
 	"reliability|--aw-bits 48 --intremap on --device nvme --device nics --timeout 700|unload_busy.sh alloc_failure.sh cycles.sh"
 	"fault-storm|--aw-bits 48 --intremap on --device nvme --device nics --timeout 400|fault_storm.sh"
+	"dma-contract|--aw-bits 48 --intremap off --device edu36 --device edu44 --timeout 400|dma_contract.sh"
 	"protect-matrix|--aw-bits 48 --intremap off --device nvme --device edu48 --env EDU_PARAMS=dma_bits=48 --timeout 600|protect_matrix.sh"
 	"fuzz-sysfs|--aw-bits 48 --intremap on --device nvme --device nics --file $(build_sysfs_fuzz):/sysfs_fuzz --timeout 600|sysfs_fuzz.sh"
 	"io-registers|--aw-bits 48 --intremap off --device nvme --device edu --env SIOMMU_PARAMS=register_invalidation=1 --env EXPECT_INVAL=registers|nvme_io.sh edu_protect.sh queue_error.sh"

@@ -10,8 +10,12 @@
  * masks every bus address it is given with its dma_mask property (28 bits
  * by default) instead of refusing it, so this driver sets a DMA mask of
  * dma_bits (module parameter, 28 by default; give the device's width when
- * QEMU runs "-device edu,dma_mask=...") and refuses raw addresses whose
- * range does not fit below 2^dma_bits.  Buffers a translated device used
+ * QEMU runs "-device edu,dma_mask=..."; read at probe, so with edu devices
+ * of several widths, write it and bind again (or attach) the one of that
+ * width) and refuses raw addresses whose range does not fit below
+ * 2^dma_bits.  seg_boundary and max_seg_size (module parameters, read at
+ * probe too; 0 leaves the DMA API's defaults) set the device's DMA
+ * segment boundary and maximum segment size, for the sg command.  Buffers a translated device used
  * are kept until unbind (see edu_buf_free()).  QEMU
  * 7.2 also stops the whole VM (hw_error) on a transfer that ends at the
  * buffer's last byte, so no DMA here moves more than 2048 bytes, always
@@ -41,6 +45,18 @@
  *     write_readonly [size]  DMA into a buffer mapped DMA_TO_DEVICE
  *     cross [size]           map a buffer for the peer device (see
  *                            peer), DMA 64 bytes to that IOVA from edu
+ *     sg <nents> <seglen> [offset]  two scatterlists of nents (1..16)
+ *                            segments of seglen bytes (1..65536), each
+ *                            at offset (0..65535) in a buffer of its own
+ *                            aligned to its power-of-two size, through
+ *                            dma_map_sg() (DMA_TO_DEVICE, and
+ *                            DMA_FROM_DEVICE); counts DMA segments that
+ *                            cross the segment boundary, exceed the
+ *                            maximum segment size or end beyond the
+ *                            mask; then per segment the first and last
+ *                            2048 bytes (or all, when shorter) go
+ *                            RAM -> device -> the other list's segment,
+ *                            compared after dma_unmap_sg()
  *     stale <step> [attempts]  write to a buffer's IOVA after its unmap,
  *                            with <step> (0..1024) map+unmap pairs of
  *                            another buffer between writes, until one
@@ -66,6 +82,9 @@
  *     past_end intact|overwritten size= iova= target= changed= ms=
  *     write_readonly intact|overwritten size= iova= changed= ms=
  *     cross intact|overwritten size= peer= iova= changed= ms=
+ *     sg ok|bad nents= seglen= offset= boundary= max_seg= segments=
+ *               crossings= oversize= beyond_mask= mismatches=
+ *               first_dma= ms=
  *     stale faulted|still_landing step= hits= unmaps_at_last_hit=
  *               us_at_last_hit= unmaps_at_fault= us_at_fault= ms=
  *     <command> timeout|error err=<-errno> ms=
@@ -99,6 +118,8 @@
 #include <linux/iopoll.h>
 #include <linux/slab.h>
 #include <linux/random.h>
+#include <linux/scatterlist.h>
+#include <linux/log2.h>
 #include <linux/crc32.h>
 #include <linux/delay.h>
 #include <linux/ktime.h>
@@ -138,7 +159,9 @@
 #define EDU_STALE_STEP_MAX	1024
 #define EDU_STALE_ATTEMPTS	20
 #define EDU_RESULT_LEN		320
-#define EDU_MAX_ARGS		3
+#define EDU_MAX_ARGS		4
+#define EDU_SG_MAX		16	/* segments of an sg command */
+#define EDU_SG_SEG_MAX		65536	/* bytes a segment, and its offset */
 
 static unsigned int timeout_ms = 3000;
 module_param(timeout_ms, uint, 0644);
@@ -154,13 +177,22 @@ MODULE_PARM_DESC(remove_delay_ms, "sleep this long in remove (ms, default 0)");
 
 /* Must match the device's: QEMU's "-device edu,dma_mask=..." */
 static unsigned int dma_bits = EDU_DMA_BITS;
-module_param(dma_bits, uint, 0444);
-MODULE_PARM_DESC(dma_bits, "the device's DMA address width, 28 (QEMU's default) to 64");
+module_param(dma_bits, uint, 0644);
+MODULE_PARM_DESC(dma_bits, "the device's DMA address width, 28 (QEMU's default) to 64; read at probe");
+
+static unsigned long seg_boundary;
+module_param(seg_boundary, ulong, 0644);
+MODULE_PARM_DESC(seg_boundary, "DMA segment boundary mask to set at probe, e.g. 0xffff (0: the default)");
+
+static unsigned int max_seg_size;
+module_param(max_seg_size, uint, 0644);
+MODULE_PARM_DESC(max_seg_size, "DMA maximum segment size to set at probe (0: the default)");
 
 struct edu_test {
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	u32 ident;
+	unsigned int dma_bits;		/* its mask's width, from probe */
 	struct mutex cmd_lock;		/* one command at a time */
 	struct list_head orphans;	/* under cmd_lock */
 	struct list_head retired;	/* under cmd_lock, freed on unbind */
@@ -186,6 +218,8 @@ struct edu_args {
 	size_t size;
 	unsigned int step;	/* stale */
 	unsigned int attempts;	/* stale */
+	unsigned int nents;	/* sg */
+	unsigned int offset;	/* sg */
 };
 
 static struct device *edu_dev(struct edu_test *edu)
@@ -280,9 +314,9 @@ static int edu_buf_map(struct edu_test *edu, struct edu_buf *b)
 		return -ENOMEM;
 	b->mapped = true;
 	/* The DMA API honours the mask; the engine would silently wrap. */
-	if (dma_bits < 64 && b->iova + b->size > BIT_ULL(dma_bits)) {
+	if (edu->dma_bits < 64 && b->iova + b->size > BIT_ULL(edu->dma_bits)) {
 		dev_err(edu_dev(edu), "mapping %pad+%zu is beyond the %u-bit mask\n",
-			&b->iova, b->size, dma_bits);
+			&b->iova, b->size, edu->dma_bits);
 		return -ERANGE;
 	}
 	return 0;
@@ -709,7 +743,8 @@ static int edu_cmd_cross(struct edu_test *edu, const struct edu_args *a,
 		err = -ENOMEM;
 		goto out;
 	}
-	if (dma_bits < 64 && iova + EDU_PROBE_BYTES > BIT_ULL(dma_bits))
+	if (edu->dma_bits < 64 &&
+	    iova + EDU_PROBE_BYTES > BIT_ULL(edu->dma_bits))
 		err = -ERANGE;
 	else
 		err = edu_dma(edu, b, iova, EDU_PROBE_BYTES, true);
@@ -722,6 +757,156 @@ static int edu_cmd_cross(struct edu_test *edu, const struct edu_args *a,
 		  pci_name(edu->peer), &iova, changed);
 out:
 	edu_buf_put(edu, b);
+	return err;
+}
+
+/* What the DMA API made of a mapped list, against the device's limits. */
+struct edu_sg_check {
+	unsigned int crossings, oversize, beyond;
+};
+
+static void edu_sg_check(struct edu_test *edu, struct scatterlist *sgl,
+			 int n, struct edu_sg_check *c)
+{
+	struct device *dev = edu_dev(edu);
+	u64 boundary = dma_get_seg_boundary(dev);
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, n, i) {
+		dma_addr_t at = sg_dma_address(sg);
+		unsigned int len = sg_dma_len(sg);
+
+		if (!len)
+			continue;
+		if ((at ^ (at + len - 1)) & ~boundary)
+			c->crossings++;
+		if (len > dma_get_max_seg_size(dev))
+			c->oversize++;
+		if (edu->dma_bits < 64 && at + len > BIT_ULL(edu->dma_bits))
+			c->beyond++;
+	}
+}
+
+/*
+ * The ends of segment @i, RAM -> device -> RAM: where the layout pads or
+ * a boundary falls, the ends are what a wrong translation would show.
+ */
+static int edu_sg_move(struct edu_test *edu, struct edu_buf *sb,
+		       struct edu_buf *db, struct scatterlist *s,
+		       struct scatterlist *d, size_t seglen)
+{
+	size_t chunk = min_t(size_t, seglen, EDU_XFER_MAX);
+	size_t offs[2] = { 0, seglen - chunk };
+	unsigned int k;
+	int err = 0;
+
+	for (k = 0; !err && k < (offs[1] ? 2 : 1); k++) {
+		err = edu_dma(edu, sb, sg_dma_address(s) + offs[k], chunk,
+			      false);
+		if (!err)
+			err = edu_dma(edu, db, sg_dma_address(d) + offs[k],
+				      chunk, true);
+	}
+	return err;
+}
+
+static size_t edu_sg_mismatches(struct edu_buf *sb, struct edu_buf *db,
+				size_t offset, size_t seglen)
+{
+	size_t chunk = min_t(size_t, seglen, EDU_XFER_MAX);
+	u8 *src = (u8 *)sb->cpu + offset, *dst = (u8 *)db->cpu + offset;
+	size_t i, n = 0;
+
+	for (i = 0; i < seglen; i++)
+		if ((i < chunk || i >= seglen - chunk) && src[i] != dst[i])
+			n++;
+	return n;
+}
+
+static int edu_cmd_sg(struct edu_test *edu, const struct edu_args *a,
+		      char *line, size_t len)
+{
+	size_t bytes = roundup_pow_of_two(a->offset + a->size);
+	struct device *dev = edu_dev(edu);
+	struct scatterlist *ssg, *dsg, *s, *d;
+	struct edu_buf **sb, **db;
+	struct edu_sg_check c = { };
+	int ns = 0, nd = 0, err = 0;
+	size_t mismatches = 0;
+	dma_addr_t first = 0;
+	unsigned int i;
+
+	ssg = kcalloc(a->nents, sizeof(*ssg), GFP_KERNEL);
+	dsg = kcalloc(a->nents, sizeof(*dsg), GFP_KERNEL);
+	sb = kcalloc(a->nents, sizeof(*sb), GFP_KERNEL);
+	db = kcalloc(a->nents, sizeof(*db), GFP_KERNEL);
+	if (!ssg || !dsg || !sb || !db) {
+		err = -ENOMEM;
+		goto out;
+	}
+	sg_init_table(ssg, a->nents);
+	sg_init_table(dsg, a->nents);
+	/* kmalloc aligns a power-of-two size to itself: @offset is exact. */
+	for (i = 0; i < a->nents; i++) {
+		sb[i] = edu_buf_alloc(edu, bytes, DMA_TO_DEVICE);
+		db[i] = edu_buf_alloc(edu, bytes, DMA_FROM_DEVICE);
+		if (!sb[i] || !db[i]) {
+			err = -ENOMEM;
+			goto out;
+		}
+		get_random_bytes(sb[i]->cpu, bytes);
+		memset(db[i]->cpu, EDU_CANARY, bytes);
+		sg_set_buf(&ssg[i], sb[i]->cpu + a->offset, a->size);
+		sg_set_buf(&dsg[i], db[i]->cpu + a->offset, a->size);
+	}
+	ns = dma_map_sg(dev, ssg, a->nents, DMA_TO_DEVICE);
+	nd = ns ? dma_map_sg(dev, dsg, a->nents, DMA_FROM_DEVICE) : 0;
+	if (!ns || !nd) {
+		err = -ENOMEM;
+		goto unmap;
+	}
+	first = sg_dma_address(ssg);
+	edu_sg_check(edu, ssg, ns, &c);
+	edu_sg_check(edu, dsg, nd, &c);
+	/* Segments pair up one to one only where none were merged. */
+	if (ns != a->nents || nd != a->nents || c.beyond) {
+		err = -ERANGE;
+		goto unmap;
+	}
+	s = ssg;
+	d = dsg;
+	for (i = 0; !err && i < a->nents; i++) {
+		err = edu_sg_move(edu, sb[i], db[i], s, d, a->size);
+		s = sg_next(s);
+		d = sg_next(d);
+	}
+unmap:
+	if (nd)
+		dma_unmap_sg(dev, dsg, a->nents, DMA_FROM_DEVICE);
+	if (ns)
+		dma_unmap_sg(dev, ssg, a->nents, DMA_TO_DEVICE);
+	if (err)
+		goto out;
+	for (i = 0; i < a->nents; i++)
+		mismatches += edu_sg_mismatches(sb[i], db[i], a->offset,
+						a->size);
+	scnprintf(line, len,
+		  "sg %s nents=%u seglen=%zu offset=%u boundary=%#llx max_seg=%u segments=%d crossings=%u oversize=%u beyond_mask=%u mismatches=%zu first_dma=%pad",
+		  c.crossings || c.oversize || mismatches ? "bad" : "ok",
+		  a->nents, a->size, a->offset,
+		  (u64)dma_get_seg_boundary(dev), dma_get_max_seg_size(dev),
+		  ns, c.crossings, c.oversize, c.beyond, mismatches, &first);
+out:
+	for (i = 0; sb && db && i < a->nents; i++) {
+		/* Not mapped as edu_bufs: the lists held them. */
+		edu_buf_put(edu, sb[i]);
+		edu_buf_put(edu, db[i]);
+	}
+	kfree(db);
+	kfree(sb);
+	kfree(dsg);
+	kfree(ssg);
 	return err;
 }
 
@@ -739,6 +924,7 @@ static const struct edu_command {
 	{ "write_readonly", false, edu_cmd_write_readonly },
 	{ "stale", false, edu_cmd_stale },
 	{ "cross", false, edu_cmd_cross },
+	{ "sg", false, edu_cmd_sg },
 };
 
 /* Record a command's outcome; @ms < 0: no time (it never ran). */
@@ -754,11 +940,12 @@ static void edu_set_result(struct edu_test *edu, const char *line, s64 ms)
 }
 
 /* Split "<command> [iova] [size]" and check it; NULL on bad input. */
-static const struct edu_command *edu_parse(char *input, struct edu_args *a)
+static const struct edu_command *edu_parse(struct edu_test *edu, char *input,
+					   struct edu_args *a)
 {
 	const struct edu_command *cmd = NULL;
 	char *argv[EDU_MAX_ARGS], *tok;
-	unsigned int argc = 0, next, i;
+	unsigned int argc = 0, next, i, size;
 
 	while ((tok = strsep(&input, " \t\n")) != NULL) {
 		if (!*tok)
@@ -777,11 +964,23 @@ static const struct edu_command *edu_parse(char *input, struct edu_args *a)
 
 	if (cmd->run == edu_cmd_stale) {
 		a->attempts = EDU_STALE_ATTEMPTS;
-		if (argc < 2 || kstrtouint(argv[1], 0, &a->step) ||
+		if (argc < 2 || argc > 3 ||
+		    kstrtouint(argv[1], 0, &a->step) ||
 		    a->step > EDU_STALE_STEP_MAX ||
 		    (argc == 3 && (kstrtouint(argv[2], 0, &a->attempts) ||
 				   !a->attempts || a->attempts > 1000)))
 			return NULL;
+		return cmd;
+	}
+	if (cmd->run == edu_cmd_sg) {
+		a->offset = 0;
+		if (argc < 3 || kstrtouint(argv[1], 0, &a->nents) ||
+		    kstrtouint(argv[2], 0, &size) ||
+		    (argc == 4 && kstrtouint(argv[3], 0, &a->offset)) ||
+		    !a->nents || a->nents > EDU_SG_MAX || !size ||
+		    size > EDU_SG_SEG_MAX || a->offset >= EDU_SG_SEG_MAX)
+			return NULL;
+		a->size = size;
 		return cmd;
 	}
 	next = 1;
@@ -795,8 +994,6 @@ static const struct edu_command *edu_parse(char *input, struct edu_args *a)
 	if (argc > next + 1)
 		return NULL;
 	if (argc == next + 1) {
-		unsigned int size;
-
 		if (kstrtouint(argv[next], 0, &size))
 			return NULL;
 		a->size = size;
@@ -804,9 +1001,9 @@ static const struct edu_command *edu_parse(char *input, struct edu_args *a)
 	if (!a->size || a->size > EDU_BUF_SIZE)
 		return NULL;
 	/* The engine masks addresses to its width: refuse what would wrap. */
-	if (cmd->takes_iova && dma_bits < 64 &&
-	    (a->iova >= BIT_ULL(dma_bits) ||
-	     a->size > BIT_ULL(dma_bits) - a->iova))
+	if (cmd->takes_iova && edu->dma_bits < 64 &&
+	    (a->iova >= BIT_ULL(edu->dma_bits) ||
+	     a->size > BIT_ULL(edu->dma_bits) - a->iova))
 		return NULL;
 	return cmd;
 }
@@ -826,7 +1023,7 @@ static ssize_t command_store(struct device *dev, struct device_attribute *attr,
 		return -EINVAL;
 	memcpy(input, buf, count);
 	input[count] = '\0';
-	cmd = edu_parse(input, &a);
+	cmd = edu_parse(edu, input, &a);
 	if (!cmd) {
 		edu_set_result(edu, "invalid err=-22", -1);
 		return -EINVAL;
@@ -965,9 +1162,18 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		err = -EINVAL;
 		goto err_unmap;
 	}
+	edu->dma_bits = dma_bits;
 	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(dma_bits));
 	if (err) {
 		dev_err(&pdev->dev, "no %u-bit DMA: %d\n", dma_bits, err);
+		goto err_unmap;
+	}
+	if (seg_boundary)
+		err = dma_set_seg_boundary(&pdev->dev, seg_boundary);
+	if (!err && max_seg_size)
+		err = dma_set_max_seg_size(&pdev->dev, max_seg_size);
+	if (err) {
+		dev_err(&pdev->dev, "segment limits not set: %d\n", err);
 		goto err_unmap;
 	}
 	/* A DMA left running by an earlier binding finishes first. */
