@@ -83,6 +83,7 @@ for ko in $(echo "$deps" | awk '$1 == "insmod" { print $2 }' | sort -u); do
 	mkdir -p "$stage$(dirname "$rel")"
 	cp "$ko" "$stage$rel"
 done
+mkdir -p "$stage/lib/modules/$kver"
 cp "$kroot/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} \
 	"$stage/lib/modules/$kver/" 2>/dev/null || true
 depmod -b "$stage" "$kver"
