@@ -60,8 +60,9 @@ for f in $flavours; do
 				if (!on) print "=== " name
 				on = 1; n = 0
 			}
+			/^@@DMESG-END/ { if (on) print ""; on = 0; next }
 			on { print; n++ }
-			on && (/---\[ end trace|^=+$/ && n > 3 || n > 120) { on = 0; print "" }
+			on && (/---\[ end trace|\] =+$/ && n > 3 || n > 120) { on = 0; print "" }
 			' >>"$reports"
 	done
 	echo "check-debug: $f: reports in $reports ($(grep -c '^=== ' "$reports") found)"
