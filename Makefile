@@ -8,6 +8,8 @@
 #   make install         install into /lib/modules/<kver>/updates
 #   make lint            sparse (C=1) and checkpatch
 #   make check           everything CI runs: build, lint, dkms, VM tests
+#   make check-debug     the VM suites on KASAN and KCSAN debug kernels
+#                        (on demand; FLAVOURS=kasan for one)
 #   make demo            boot a VM with an emulated VT-d unit and show it off
 #   make bench           ours vs the stock kernel's IOMMU vs none: results/
 
@@ -16,7 +18,7 @@ PWD := $(CURDIR)
 TOOLS := $(PWD)/tools
 
 .PHONY: all modules install clean lint check check-build check-lint \
-	check-dkms check-unit check-vm demo bench
+	check-dkms check-unit check-vm check-debug demo bench
 
 all: modules
 
@@ -39,6 +41,9 @@ lint:
 
 check:
 	$(TOOLS)/check.sh
+
+check-debug:
+	$(TOOLS)/check-debug.sh
 
 demo:
 	$(TOOLS)/demo.sh

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The debug lane, run on demand and not by "make check": build Debian's own
-# 6.1 kernel from its linux-source package, with Debian's configuration and
-# the kernel's bug detectors on, and run the VM tests on it.  KCSAN and
-# KASAN cannot share a kernel, hence two flavours.
+# 6.1 kernel from its linux-source package (Debian's patches applied) with a
+# small configuration of our own, everything the VM tests load built in,
+# and the kernel's bug detectors on; then, with --run, the VM tests on it.
+# KCSAN and KASAN cannot share a kernel, hence two flavours.
 #
 # usage: tools/debug-kernel.sh [options] kasan|kcsan
 #   kasan            KASAN (generic, inline), lockdep (PROVE_LOCKING),
@@ -11,22 +12,32 @@
 #   kcsan            KCSAN and lockdep
 #   --run [filter]   then run tests/vm/run.sh [filter] on that kernel
 #   --config-only    stop after writing and checking the .config
-#   --all-modules    build all of Debian's modules, not only the ones the
-#                    VM tests load (many more hours)
+#   --env            print the environment for tools/vm-run and
+#                    tests/vm/run.sh, one VAR=value a line (for scripts)
 #
-# Without --run it prints the tests/vm/run.sh command line for that kernel.
-# Everything lands in .cache/debug-kernel/: src/ (the unpacked source, both
-# flavours share it) and <flavour>/ with build/ (the build tree, also the
-# KDIR modules build against), root/ (boot/vmlinuz-<ver> and
-# lib/modules/<ver>, as tools/lib.sh wants a kernel) and build.log.  A
-# second call with the same source and configuration builds nothing.
+# The configuration: x86_64_defconfig less what a guest with only an
+# initramfs, a serial console and the rig's devices never uses, then what
+# the VM rig needs forced on, built in (q35's PCIe ports and hotplug, SR-IOV,
+# the VT-d driver and interrupt remapping, NVMe, e1000e, e1000, AHCI, the
+# serial console, a gzip initramfs, devtmpfs, network namespaces, kprobes
+# and kallsyms for the module, trace events), then the flavour's checkers.
+# Every forced option is checked to have survived olddefconfig.
+#
+# Without --run or --env it prints the tests/vm/run.sh command line.
+# Everything lands outside the work tree, in $SIOMMU_DEBUG_CACHE (default
+# /var/cache/scalable-iommu/debug-kernel): src/ (the unpacked source, both
+# flavours share it), <flavour>/kconfig/ (where the configuration is made)
+# and <release>-<key>/ with build/ (the build tree, also the KDIR modules
+# build against), root/ (boot/vmlinuz-<release> and lib/modules/<release>,
+# as tools/lib.sh wants a kernel) and build.log.  The key hashes the
+# source and the configuration: a second call builds nothing.
 set -euo pipefail
 # This script's target is the stock kernel, whatever the caller's shell has.
 unset SIOMMU_KERNEL_VERSION SIOMMU_KERNEL_ROOT SIOMMU_KDIR
 . "$(dirname "$0")/lib.sh"
 
-usage="usage: debug-kernel.sh [--run [filter]] [--config-only] [--all-modules] kasan|kcsan"
-flavour='' run=no filter='' config_only=no all_modules=no
+usage="usage: debug-kernel.sh [--run [filter]] [--config-only] [--env] kasan|kcsan"
+flavour='' run=no filter='' config_only=no print_env=no
 while [ $# -gt 0 ]; do
 	case $1 in
 	kasan|kcsan) flavour=$1; shift ;;
@@ -37,40 +48,28 @@ while [ $# -gt 0 ]; do
 		*) filter=$1; shift ;;
 		esac ;;
 	--config-only) config_only=yes; shift ;;
-	--all-modules) all_modules=yes; shift ;;
+	--env) print_env=yes; shift ;;
 	-h|--help) sed -n '3,/^set -e/p' "$0" | sed '$d'; exit 0 ;;
 	*) die "$usage" ;;
 	esac
 done
 [ -n "$flavour" ] || die "$usage"
 
-# Debian 12's names for what a kernel build needs.  dwarves (pahole) only
-# matters if BTF is turned back on; perl runs localmodconfig; openssl makes
-# the throwaway signing key.
 ensure_packages linux-source build-essential bc bison flex libssl-dev \
-	libelf-dev dwarves kmod cpio xz-utils perl openssl
+	libelf-dev kmod cpio xz-utils perl
 
 # Debian's source, with Debian's patches: the newest if there are several.
 tarball=$(printf '%s\n' /usr/src/linux-source-*.tar.xz | sort -V | tail -n1)
 [ -f "$tarball" ] || die "no /usr/src/linux-source-*.tar.xz"
-# Debian's configuration of the stock kernel the tests boot otherwise.
-stock=$(kernel_version)
-stock_root=$(kernel_image_root "$stock")
-base_config=$stock_root/boot/config-$stock
-[ -f "$base_config" ] || die "no $base_config"
 src_ver=$(dpkg-query -W -f='${Version}' "$(basename "$tarball" .tar.xz)" 2>/dev/null || true)
-stock_ver=$(dpkg-query -W -f='${Version}' "linux-headers-$stock" 2>/dev/null || true)
-[ "$src_ver" = "$stock_ver" ] ||
-	log "warning: source $src_ver is not the stock kernel's $stock_ver; olddefconfig bridges the configs"
 
-dk=$SIOMMU_CACHE/debug-kernel
-out=$dk/$flavour
+dk=${SIOMMU_DEBUG_CACHE:-/var/cache/scalable-iommu/debug-kernel}
 src=$dk/src/$(basename "$tarball" .tar.xz)
-gen=$out/kconfig build=$out/build root=$out/root
-mkdir -p "$dk/src" "$gen"
+gen=$dk/$flavour/kconfig
+mkdir -p "$dk/src" "$gen" || die "cannot create $dk (set SIOMMU_DEBUG_CACHE)"
 
 # Unpack once per tarball; a half-unpacked tree never takes the final name.
-src_stamp="$tarball $(stat -c '%s %Y' "$tarball")"
+src_stamp="$tarball $src_ver $(stat -c '%s %Y' "$tarball")"
 if [ "$(cat "$src.stamp" 2>/dev/null)" != "$src_stamp" ] ||
    [ ! -f "$src/Makefile" ]; then
 	log "unpacking $tarball into $src"
@@ -91,67 +90,80 @@ kconf() { "$src/scripts/config" --file "$gen/.config" "$@"; }
 
 # The configuration is made in a small tree of its own, so that the build
 # tree is only touched when the result differs from what it was built with.
-log "configuring $flavour from $base_config"
-cp "$base_config" "$gen/.config"
-kmake "$gen" -s olddefconfig
-if [ $all_modules = no ]; then
-	# Debian builds some 4000 modules; the guest only ever loads the
-	# ones tools/mkinitramfs.sh packs (KMODS there, with what they
-	# depend on), ours and the test modules, which need none.  Turning
-	# every other "m" off saves most of the build; built-in code stays.
-	kmods=$(sed -n 's/^KMODS="\(.*\)"$/\1/p' "$SIOMMU_ROOT/tools/mkinitramfs.sh")
-	[ -n "$kmods" ] || die "no KMODS in tools/mkinitramfs.sh"
-	{
-		echo "Module                  Size  Used by"
-		for m in $kmods; do
-			modprobe -d "$stock_root" -S "$stock" --show-depends "$m"
-		done | awk '$1 == "insmod" {
-			n = $2; sub(/.*\//, "", n); sub(/\.ko.*$/, "", n)
-			gsub(/-/, "_", n); print n, 0, 0 }' | sort -u
-	} >"$gen/lsmod"
-	# What "make localmodconfig" runs, minus its interactive oldconfig:
-	# the olddefconfig below answers with the defaults instead.
-	(cd "$gen" && SRCARCH=x86 LSMOD="$gen/lsmod" perl \
-		"$src/scripts/kconfig/streamline_config.pl" --localmodconfig \
-		"$src" Kconfig >.config.trimmed 2>localmodconfig.log) ||
-		die "localmodconfig failed, see $gen/localmodconfig.log"
-	mv "$gen/.config.trimmed" "$gen/.config"
-fi
+log "configuring $flavour: x86_64_defconfig, trimmed, + the rig's needs"
+rm -f "$gen/.config"
+kmake "$gen" -s x86_64_defconfig
 
-# Common to both: our own release name, so that its modules never mix with
-# the stock kernel's; no module signing: Debian's lockdown LSM keeps
-# MODULE_SIG on, but without Debian's keys the build makes a throwaway one
-# and signs nothing (the VM loads unsigned modules, as it does ours on the
-# stock kernel); no debug info and no BTF, the biggest costs of a build,
-# which stack traces (kallsyms) do without.
+# What the rig needs, built in: name=y checked after olddefconfig.
+rig="MODULES MODULE_UNLOAD MODVERSIONS KALLSYMS KALLSYMS_ALL KPROBES
+	SMP HOTPLUG_CPU X86_X2APIC ACPI PCI PCIEPORTBUS HOTPLUG_PCI
+	HOTPLUG_PCI_PCIE PCI_MSI PCI_IOV IOMMU_SUPPORT INTEL_IOMMU IRQ_REMAP
+	DMAR_TABLE IOMMU_IOVA BLK_DEV_NVME ATA SATA_AHCI NETDEVICES ETHERNET
+	NET_VENDOR_INTEL E1000 E1000E SERIAL_8250 SERIAL_8250_CONSOLE
+	BLK_DEV_INITRD RD_GZIP DEVTMPFS TMPFS PROC_FS SYSFS NET INET IPV6
+	UNIX PACKET NAMESPACES NET_NS AIO SWAP DEBUG_FS FTRACE TRACING
+	EVENT_TRACING PREEMPT_DYNAMIC INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF
+	DEBUG_KERNEL PROVE_LOCKING LOCKDEP"
+# As Debian's: the VT-d driver on by default unless an integrated GPU,
+# preemption chosen at boot (voluntary).  The rig boots with
+# intel_iommu=off, the refusal test with =on.
+# No module signing, no debug info (kallsyms names the stack frames).
 kconf --set-str LOCALVERSION "-siommu-$flavour" -d LOCALVERSION_AUTO \
-	-d MODULE_SIG_ALL --set-str MODULE_SIG_KEY certs/signing_key.pem \
-	--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
-	-d DEBUG_INFO_BTF -d DEBUG_INFO_BTF_MODULES \
+	-d MODULE_SIG -d DEBUG_INFO \
 	-d DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT -d DEBUG_INFO_DWARF4 \
-	-d DEBUG_INFO_DWARF5 -e DEBUG_INFO_NONE \
-	-e DEBUG_KERNEL -e PROVE_LOCKING
-# What must still be set after olddefconfig, or the lane tests less than
-# it claims.
-want="LOCALVERSION=\"-siommu-$flavour\" DEBUG_INFO_NONE=y PROVE_LOCKING=y LOCKDEP=y"
-want="$want MODULE_SIG_KEY=\"certs/signing_key.pem\""
+	-d DEBUG_INFO_DWARF5 -e DEBUG_INFO_NONE -e ENABLE_DEFAULT_TRACERS \
+	-d WERROR
+for o in $rig; do
+	kconf -e "$o"
+done
+# What defconfig has for real machines and the guest never uses (the
+# guest's userspace: busybox, fio, iperf3, sockperf, iproute2, all 64-bit,
+# on an initramfs): off, for the build's time.  Two cores build what is
+# left in well under an hour.
+unused="DRM AGP FB SOUND WIRELESS WLAN CFG80211 RFKILL BT USB_SUPPORT HID
+	NETWORK_FILESYSTEMS NETFILTER NET_SCHED XFRM_USER NET_KEY NETLABEL
+	IP_MULTICAST IP_ADVANCED_ROUTER IP_PNP TCP_CONG_ADVANCED MD
+	INPUT_JOYSTICK INPUT_TABLET INPUT_TOUCHSCREEN INPUT_MOUSE
+	SECURITY AUDIT EXT4_FS ISO9660_FS VFAT_FS MSDOS_FS FAT_FS AUTOFS_FS
+	QUOTA PCCARD ATA_SFF BLK_DEV_SR CHR_DEV_SG HW_RANDOM HWMON THERMAL
+	ACPI_THERMAL ACPI_VIDEO ACPI_AC ACPI_BATTERY ACPI_FAN WATCHDOG EDAC
+	CPU_FREQ HIBERNATION SUSPEND KEXEC CRASH_DUMP EFI X86_MCE MICROCODE
+	PERF_EVENTS_INTEL_UNCORE PERF_EVENTS_INTEL_RAPL
+	PERF_EVENTS_INTEL_CSTATE PERF_EVENTS_AMD_POWER NEW_LEDS
+	IA32_EMULATION X86_X32_ABI HYPERVISOR_GUEST VIRTIO_MENU
+	MACINTOSH_DRIVERS NVRAM PROFILING E100 PHYLIB"
+for o in $unused; do
+	kconf -d "$o"
+done
+# Every Ethernet vendor but Intel (e1000e, e1000).
+for o in $(sed -n 's/^CONFIG_\(NET_VENDOR_[A-Z0-9_]*\)=y$/\1/p' "$gen/.config"); do
+	[ "$o" = NET_VENDOR_INTEL ] || kconf -d "$o"
+done
+kconf -d INTEL_IOMMU_DEFAULT_ON -e INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF
+want="LOCALVERSION=\"-siommu-$flavour\""
+for o in $rig; do
+	want="$want $o=y"
+done
 case $flavour in
 kasan)
 	# Inline: faster than outline calls, and time is what TCG lacks.
 	# VMALLOC: module memory and vmalloc'ed tables are checked too.
-	kconf -e KASAN -e KASAN_GENERIC -d KASAN_OUTLINE -e KASAN_INLINE \
-		-e KASAN_VMALLOC -e DEBUG_ATOMIC_SLEEP -e DMA_API_DEBUG \
-		-e SLUB_DEBUG -e SLUB_DEBUG_ON -e DEBUG_KMEMLEAK
-	want="$want KASAN=y KASAN_GENERIC=y KASAN_INLINE=y KASAN_VMALLOC=y"
-	want="$want DEBUG_ATOMIC_SLEEP=y DMA_API_DEBUG=y SLUB_DEBUG_ON=y"
-	want="$want DEBUG_KMEMLEAK=y"
-	# Every report, not only the first; shadow memory and quarantine
-	# want room.
-	append=kasan_multi_shot mem=4G scale=4 ;;
+	kasan="KASAN KASAN_GENERIC KASAN_INLINE KASAN_VMALLOC
+		DEBUG_ATOMIC_SLEEP DMA_API_DEBUG SLUB_DEBUG SLUB_DEBUG_ON
+		DEBUG_KMEMLEAK"
+	kconf -d KASAN_OUTLINE -d DEBUG_KMEMLEAK_DEFAULT_OFF \
+		--set-val DEBUG_KMEMLEAK_MEM_POOL_SIZE 40000
+	for o in $kasan; do
+		kconf -e "$o"
+		want="$want $o=y"
+	done
+	# Every report, not only the first; shadow memory, quarantine and
+	# SLUB's red zones want room.
+	append=kasan_multi_shot mem=4G scale=6 ;;
 kcsan)
 	kconf -d KASAN -e KCSAN
 	want="$want KCSAN=y"
-	append='' mem=2G scale=4 ;;
+	append='' mem=2G scale=6 ;;
 esac
 kmake "$gen" -s olddefconfig
 dropped=
@@ -160,26 +172,29 @@ for w in $want; do
 done
 [ -z "$dropped" ] || die "olddefconfig dropped:$dropped (see $gen/.config)"
 kver=$(kmake "$gen" -s kernelversion)-siommu-$flavour
-log "configuration ok: $gen/.config, kernel $kver"
+key=$( { echo "$src_stamp"; cat "$gen/.config"; } | md5sum | cut -c1-12)
+out=$dk/$kver-$key
+build=$out/build root=$out/root
+log "configuration ok: $gen/.config, kernel $kver, build $out"
 if [ $config_only = yes ]; then
 	echo "$gen/.config"
 	exit 0
 fi
 
-# Built already from this source and this configuration?  Check the
-# outputs too: the repository's "make clean" (Kbuild's, over the whole
-# tree, .cache included) deletes the objects and the installed modules.
-{ echo "$src_stamp"; cat "$gen/.config"; } >"$gen/stamp"
-if cmp -s "$gen/stamp" "$out/built.stamp" &&
-   [ -f "$root/boot/vmlinuz-$kver" ] && [ -f "$build/Module.symvers" ] &&
-   [ -n "$(find "$root/lib/modules/$kver/kernel" -name '*.ko' -print -quit 2>/dev/null)" ]; then
-	log "$kver is built already"
+# Built already from this source and this configuration?
+if [ -f "$out/built.stamp" ] && [ -f "$root/boot/vmlinuz-$kver" ] &&
+   [ -f "$build/Module.symvers" ] &&
+   [ -f "$root/lib/modules/$kver/modules.builtin" ]; then
+	log "$kver is built already ($out)"
 else
 	rm -f "$out/built.stamp"
 	mkdir -p "$build"
 	cp "$gen/.config" "$build/.config"
-	log "building $kver with $(nproc) jobs: hours; tail -f $out/build.log"
-	kmake "$build" -j"$(nproc)" bzImage modules >"$out/build.log" 2>&1 || {
+	jobs=${SIOMMU_DEBUG_JOBS:-$(nproc)}
+	log "building $kver with $jobs jobs; tail -f $out/build.log"
+	start=$(date +%s)
+	kmake "$build" -j"$jobs" olddefconfig bzImage modules \
+		>"$out/build.log" 2>&1 || {
 		tail -n 30 "$out/build.log" >&2
 		die "kernel build failed, see $out/build.log"
 	}
@@ -192,17 +207,22 @@ else
 	install -m 644 "$build/System.map" "$root/boot/System.map-$kver"
 	install -m 644 "$build/.config" "$root/boot/config-$kver"
 	# tools/mkinitramfs.sh keys its cache on the release, which a new
-	# build of this flavour keeps: its nvme and e1000e would be stale.
+	# build of this flavour keeps.
 	rm -f "$SIOMMU_CACHE"/initramfs/base-"$kver"-*.cpio.gz
 	# Last: only a complete build is ever taken for one.
-	cp "$gen/stamp" "$out/built.stamp"
-	log "built $kver"
+	echo "$(( $(date +%s) - start ))" >"$out/build.seconds"
+	touch "$out/built.stamp"
+	log "built $kver in $(cat "$out/build.seconds")s"
 fi
 
 # How tools/lib.sh and tools/vm-run take another kernel.
 vars=(SIOMMU_KERNEL_VERSION="$kver" SIOMMU_KERNEL_ROOT="$root"
       SIOMMU_KDIR="$build" SIOMMU_EXTRA_APPEND="$append"
       SIOMMU_VM_MEM="$mem" SIOMMU_VM_TIMEOUT_SCALE="$scale")
+if [ $print_env = yes ]; then
+	printf '%s\n' "${vars[@]}"
+	exit 0
+fi
 if [ $run = yes ]; then
 	exec env "${vars[@]}" "$SIOMMU_ROOT/tests/vm/run.sh" ${filter:+"$filter"}
 fi

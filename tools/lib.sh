@@ -93,11 +93,11 @@ kernel_headers() {
 kernel_image_root() {
 	local kver=$1 dir="$SIOMMU_CACHE/kernel/$1" deb pkg
 	if kernel_overridden "$kver"; then
-		# Modules too: "make clean" deletes them (see below).
+		# Its modules' index too (a kernel with everything built in
+		# may have no module at all).
 		if [ ! -f "$SIOMMU_KERNEL_ROOT/boot/vmlinuz-$kver" ] ||
-		   [ -z "$(find "$SIOMMU_KERNEL_ROOT/lib/modules/$kver/kernel" \
-			-name '*.ko' -print -quit 2>/dev/null)" ]; then
-			die "SIOMMU_KERNEL_ROOT=$SIOMMU_KERNEL_ROOT lacks boot/vmlinuz-$kver or its modules"
+		   [ ! -f "$SIOMMU_KERNEL_ROOT/lib/modules/$kver/modules.builtin" ]; then
+			die "SIOMMU_KERNEL_ROOT=$SIOMMU_KERNEL_ROOT lacks boot/vmlinuz-$kver or lib/modules/$kver"
 		fi
 		echo "$SIOMMU_KERNEL_ROOT"
 		return

@@ -67,15 +67,23 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 echo "root:x:0:" >"$stage/etc/group"
 printf '127.0.0.1 localhost\n' >"$stage/etc/hosts"
 
-# Kernel modules, placed where modprobe looks for them.
-# --show-depends takes one module; words after it would be its parameters.
-for ko in $(for m in $KMODS; do
-		modprobe -d "$kroot" -S "$kver" --show-depends "$m"
-	    done | awk '$1 == "insmod" { print $2 }' | sort -u); do
+# Kernel modules, placed where modprobe looks for them.  A kernel that has
+# one built in (the debug kernels, tools/debug-kernel.sh) lists it in
+# modules.builtin, copied below, and the guest's modprobe of it succeeds
+# with nothing to load.  --show-depends takes one module; words after it
+# would be its parameters.
+deps=
+for m in $KMODS; do
+	d=$(modprobe -d "$kroot" -S "$kver" --show-depends "$m") ||
+		die "$kver has no module $m, loadable or built in"
+	deps="$deps$d"$'\n'
+done
+for ko in $(echo "$deps" | awk '$1 == "insmod" { print $2 }' | sort -u); do
 	rel=${ko#"$kroot"}
 	mkdir -p "$stage$(dirname "$rel")"
 	cp "$ko" "$stage$rel"
 done
+mkdir -p "$stage/lib/modules/$kver"
 cp "$kroot/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} \
 	"$stage/lib/modules/$kver/" 2>/dev/null || true
 depmod -b "$stage" "$kver"

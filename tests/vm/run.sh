@@ -4,7 +4,9 @@
 # under QEMU with the options given, runs a guest scenario from tests/vm/,
 # and passes when every check in it passed and the kernel log is clean.
 #
-# usage: [VM_JOBS=N] tests/vm/run.sh [name-filter]
+# usage: [VM_JOBS=N] [VM_TESTS_RE=regex] tests/vm/run.sh [name-filter]
+# The filter is a substring of the names to run; VM_TESTS_RE, an extended
+# regular expression they must match too (tools/check-debug.sh's suites).
 # Prints one "PASS|FAIL <name>" line per configuration and a closing
 # "vm: N passed, N failed"; console logs of failures go to .cache/logs/.
 set -uo pipefail
@@ -76,6 +78,7 @@ n=0
 for t in "${TESTS[@]}"; do
 	IFS='|' read -r name opts parts <<<"$t"
 	[ -n "$filter" ] && [[ $name != *$filter* ]] && continue
+	[ -n "${VM_TESTS_RE:-}" ] && ! [[ $name =~ $VM_TESTS_RE ]] && continue
 	n=$((n + 1))
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
 		wait -n || true
