@@ -150,10 +150,14 @@ value swap.soak.fio "$(grep -E 'err=|IOPS=' $fio_log | tr -s ' ' | tr '\n' ';')"
 check swap.soak.fio "fio --verify, 2 jobs, ${SOAK_S}s under swaps: exit $rc" \
 	sh -c '[ "$1" = 0 ] && grep -q "err= 0" "$2"' _ "$rc" "$fio_log"
 # One change a second, each waiting for RCU grace periods (slow under
-# TCG with fio running): most seconds see one; every pair is visited.
+# TCG with fio running): most seconds see one; every pair is visited.  A
+# debug kernel (tools/debug-kernel.sh, "-siommu-" in its release) runs
+# several times slower, so there one second in three is enough.
 npairs=$(( $(echo $allocators | wc -w) * $(echo $policies | wc -w) ))
-check swap.soak.swapped "$swaps pair changes in ${SOAK_S}s, all $npairs pairs visited" \
-	test "$swaps" -ge "$npairs" -a "$swaps" -ge $((SOAK_S * 2 / 3))
+min_swaps=$((SOAK_S * 2 / 3))
+case $(uname -r) in *-siommu-*) min_swaps=$((SOAK_S / 3)) ;; esac
+check swap.soak.swapped "$swaps pair changes in ${SOAK_S}s (at least $min_swaps), all $npairs pairs visited" \
+	test "$swaps" -ge "$npairs" -a "$swaps" -ge "$min_swaps"
 expect_eq swap.soak.faults 0 $(( $(stat faults) - faults0 ))
 expect_eq swap.soak.bad-unmaps 0 "$(stat bad_unmaps)"
 
