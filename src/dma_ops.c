@@ -113,9 +113,10 @@ static dma_addr_t siommu_map_page(struct device *dev, struct page *page,
 	return addr;
 }
 
-static void siommu_unmap_page(struct device *dev, dma_addr_t addr,
-			      size_t size, enum dma_data_direction dir,
-			      unsigned long attrs)
+/* unmap_page and unmap_resource: they differ only once forwarded. */
+static void unmap_addr(struct device *dev, dma_addr_t addr, size_t size,
+		       enum dma_data_direction dir, unsigned long attrs,
+		       bool resource)
 {
 	struct siommu_domain *dom;
 
@@ -124,8 +125,15 @@ static void siommu_unmap_page(struct device *dev, dma_addr_t addr,
 	if (translating(dom))
 		siommu_domain_unmap(dom, addr, size);
 	else
-		siommu_fwd_unmap(dom, dev, addr, size, dir, attrs, false);
+		siommu_fwd_unmap(dom, dev, addr, size, dir, attrs, resource);
 	rcu_read_unlock();
+}
+
+static void siommu_unmap_page(struct device *dev, dma_addr_t addr,
+			      size_t size, enum dma_data_direction dir,
+			      unsigned long attrs)
+{
+	unmap_addr(dev, addr, size, dir, attrs, false);
 }
 
 static dma_addr_t siommu_map_resource(struct device *dev, phys_addr_t phys,
@@ -151,15 +159,7 @@ static void siommu_unmap_resource(struct device *dev, dma_addr_t addr,
 				  size_t size, enum dma_data_direction dir,
 				  unsigned long attrs)
 {
-	struct siommu_domain *dom;
-
-	rcu_read_lock();
-	dom = domain_of(dev);
-	if (translating(dom))
-		siommu_domain_unmap(dom, addr, size);
-	else
-		siommu_fwd_unmap(dom, dev, addr, size, dir, attrs, true);
-	rcu_read_unlock();
+	unmap_addr(dev, addr, size, dir, attrs, true);
 }
 
 static unsigned long sg_pages(struct scatterlist *sg)

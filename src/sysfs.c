@@ -502,56 +502,68 @@ void siommu_sysfs_device_remove(struct siommu_domain *dom)
 	dom->kobj = NULL;
 }
 
-/* Computed for stats/: totals the per-CPU counters cannot hold. */
-static ssize_t outstanding_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
+/*
+ * Computed for stats/: totals the per-CPU counters cannot hold, over every
+ * managed device, draining ones included (their ranges are still out).
+ * Allocator counts are those of the live instances: an instance torn down
+ * after a swap takes its counts with it.
+ */
+struct domain_totals {
+	unsigned long outstanding;
+	struct siommu_iova_stats iova;
+	long tables;
+};
+
+static void add_domain(struct domain_totals *t, struct siommu_domain *dom)
+{
+	t->outstanding += siommu_domain_outstanding(dom);
+	siommu_domain_iova_stats(dom, &t->iova);
+	t->tables += atomic_long_read(&dom->pt.nr_tables);
+}
+
+static int sum_domains(struct domain_totals *t)
 {
 	struct siommu_domain *dom;
-	unsigned long n = 0;
 
+	memset(t, 0, sizeof(*t));
 	if (!mutex_trylock(&sysfs_sio->lock))
 		return restart_syscall();
 	list_for_each_entry(dom, &sysfs_sio->domains, node)
-		n += siommu_domain_outstanding(dom);
+		add_domain(t, dom);
 	list_for_each_entry(dom, &sysfs_sio->draining, node)
-		n += siommu_domain_outstanding(dom);
+		add_domain(t, dom);
 	mutex_unlock(&sysfs_sio->lock);
-	return sysfs_emit(buf, "%lu\n", n);
+	return 0;
+}
+
+static ssize_t outstanding_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct domain_totals t;
+	int ret = sum_domains(&t);
+
+	return ret ?: sysfs_emit(buf, "%lu\n", t.outstanding);
 }
 
 static struct kobj_attribute outstanding_attr = __ATTR_RO(outstanding);
 
-/*
- * Sums over the live allocator instances of every managed device: an
- * instance torn down after a swap takes its counts with it.
- */
 static ssize_t iova_stat_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	struct siommu_iova_stats st = { 0 };
-	struct siommu_domain *dom;
-	long tables = 0;
+	struct domain_totals t;
 	unsigned long v;
+	int ret = sum_domains(&t);
 
-	if (!mutex_trylock(&sysfs_sio->lock))
-		return restart_syscall();
-	list_for_each_entry(dom, &sysfs_sio->domains, node) {
-		siommu_domain_iova_stats(dom, &st);
-		tables += atomic_long_read(&dom->pt.nr_tables);
-	}
-	list_for_each_entry(dom, &sysfs_sio->draining, node) {
-		siommu_domain_iova_stats(dom, &st);
-		tables += atomic_long_read(&dom->pt.nr_tables);
-	}
-	mutex_unlock(&sysfs_sio->lock);
+	if (ret)
+		return ret;
 	if (!strcmp(attr->attr.name, "cache_hits"))
-		v = st.cache_hits;
+		v = t.iova.cache_hits;
 	else if (!strcmp(attr->attr.name, "cache_misses"))
-		v = st.cache_misses;
+		v = t.iova.cache_misses;
 	else if (!strcmp(attr->attr.name, "depot_exchanges"))
-		v = st.depot_exchanges;
+		v = t.iova.depot_exchanges;
 	else
-		v = tables;
+		v = t.tables;
 	return sysfs_emit(buf, "%lu\n", v);
 }
 
