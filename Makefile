@@ -10,6 +10,8 @@
 #   make check           everything CI runs: build, lint, dkms, VM tests
 #   make check-debug     the VM suites on KASAN and KCSAN debug kernels
 #                        (on demand; FLAVOURS=kasan for one)
+#   make boot-setup      add intel_iommu=off to GRUB (tools/boot-setup.sh;
+#                        DRY_RUN=1 to only show it); make boot-undo: remove
 #   make demo            boot a VM with an emulated VT-d unit and show it off
 #   make bench           ours vs the stock kernel's IOMMU vs none: results/
 
@@ -18,7 +20,8 @@ PWD := $(CURDIR)
 TOOLS := $(PWD)/tools
 
 .PHONY: all modules install clean lint check check-build check-lint \
-	check-dkms check-unit check-vm check-debug demo bench
+	check-dkms check-unit check-vm check-debug demo bench boot-setup \
+	boot-undo
 
 all: modules
 
@@ -44,6 +47,12 @@ check:
 
 check-debug:
 	$(TOOLS)/check-debug.sh
+
+boot-setup:
+	$(TOOLS)/boot-setup.sh $(if $(DRY_RUN),--dry-run) install
+
+boot-undo:
+	$(TOOLS)/boot-setup.sh $(if $(DRY_RUN),--dry-run) undo
 
 demo:
 	$(TOOLS)/demo.sh

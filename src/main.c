@@ -183,7 +183,11 @@ static int __init siommu_init(void)
 	int ret;
 
 	if (kernel_dma_remapping_active()) {
-		pr_err("the kernel's own DMA remapping is active (intel_iommu=on); boot with intel_iommu=off to use this module\n");
+		/*
+		 * Debian's stock kernels turn it on by default, so this is
+		 * what a fresh install meets first: name the fix.
+		 */
+		pr_err("the kernel's own DMA remapping is active (intel_iommu=on, or the kernel's default); add intel_iommu=off to the kernel command line and reboot (tools/boot-setup.sh install does it for GRUB)\n");
 		return -EBUSY;
 	}
 	ret = siommu_read_dmar(sio);

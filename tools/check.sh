@@ -5,7 +5,8 @@
 #   1. build against Debian's stock headers with W=1, no warning allowed
 #   2. lint: checkpatch and sparse
 #   3. DKMS add/build/install into private trees
-#   4. userspace harness (ASan + UBSan)
+#   4. userspace harness (ASan + UBSan), and the host tools' tests
+#      (tests/host/: tools/boot-setup.sh on fake roots)
 #   5. VM tests under QEMU with an emulated VT-d unit
 #   6. the benchmark's smoke run (tools/bench.sh --smoke): the tooling of
 #      make bench, end to end, in a minute or two
@@ -48,6 +49,15 @@ step "build (W=1, $kver)" build_w1
 step "lint (checkpatch, sparse)" tools/lint.sh
 step "dkms add/build/install" tools/dkms-check.sh
 step "userspace harness" make -s -C tests/unit check
+host_tests() {
+	local t out rc=0
+	for t in tests/host/*.sh; do
+		out=$("$t" 2>&1) || rc=1
+		echo "$out" | grep -v '^PASS'
+	done
+	return $rc
+}
+step "host tool tests" host_tests
 step "vm tests" tests/vm/run.sh
 step "bench smoke" tools/bench.sh --smoke
 

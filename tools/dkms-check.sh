@@ -18,7 +18,18 @@ trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/dkms" --installtree "$tmp/module
 mkdir -p "$tmp/src/$name-$ver" "$tmp/dkms" "$tmp/modules/$kver"
 # What a source package would ship: the tracked sources, not build output.
 (cd "$SIOMMU_ROOT" && cp -r Kbuild Makefile dkms.conf LICENSE src include \
-	"$tmp/src/$name-$ver/")
+	"$tmp/src/$name-$ver/" &&
+	mkdir "$tmp/src/$name-$ver/tools" &&
+	cp tools/boot-setup.sh "$tmp/src/$name-$ver/tools/")
+
+# The post-install hint reads the boot configuration: give it a Debian-like
+# fake root (GRUB's defaults as installed, the target kernel's own
+# configuration), so that it must speak, without reading the machine's.
+boot_root=$tmp/boot-root
+mkdir -p "$boot_root/etc/default" "$boot_root/boot"
+echo 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"' >"$boot_root/etc/default/grub"
+cp "$(kernel_headers "$kver")/.config" "$boot_root/boot/config-$kver"
+export BOOT_SETUP_ROOT=$boot_root
 
 # DKMS talks a lot; keep it for when something fails.
 dlog="$tmp/dkms.log"
@@ -33,6 +44,11 @@ run_dkms install -m "$name" -v "$ver" -k "$kver" --no-depmod
 run_dkms status -m "$name"
 grep -q "$name/$ver, $kver, .*: installed" "$dlog" ||
 	die "dkms status does not say installed"
+if grep -q '^CONFIG_INTEL_IOMMU_DEFAULT_ON\(_INTGPU_OFF\)\?=y' "$boot_root/boot/config-$kver"; then
+	grep -q "kernel $kver will boot with its own DMA remapping on" "$dlog" ||
+		{ cat "$dlog" >&2; die "dkms install did not print the boot-setup hint"; }
+	log "dkms install printed the boot-setup hint for $kver"
+fi
 
 ko=$(find "$tmp/modules/$kver" -name "$name.ko*" | head -n1)
 [ -n "$ko" ] || die "dkms install put no $name.ko under $tmp/modules/$kver"
