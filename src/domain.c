@@ -215,6 +215,14 @@ static unsigned int layout_windows(struct siommu_domain *dom,
 	return n;
 }
 
+/* Slots change only under sio->lock; readers outside it use RCU. */
+static struct siommu_iova *slot_get(struct siommu_domain *dom,
+				    unsigned int slot)
+{
+	return rcu_dereference_protected(dom->slots[slot],
+					 lockdep_is_held(&dom->sio->lock));
+}
+
 /*
  * Where a new instance of @ops for @slot goes: the fallback's fixed
  * stretch, or the lowest block the allocator can use that no live
@@ -238,9 +246,7 @@ static int slot_place(struct siommu_domain *dom, unsigned int slot,
 		return ops->check_space ? ops->check_space(s->lo, s->hi) : 0;
 	}
 	for (i = 1; i < SIOMMU_IOVA_SLOTS; i++) {
-		/* Caller holds sio->lock (or owns a new domain). */
-		struct siommu_iova *iova =
-			rcu_dereference_protected(dom->slots[i], true);
+		struct siommu_iova *iova = slot_get(dom, i);
 
 		if (i != slot && iova) {
 			taken[layout.nr_taken].lo = iova->start_pfn;
@@ -277,14 +283,6 @@ static struct siommu_iova *slot_create(struct siommu_domain *dom,
 	return iova;
 }
 
-/* Slots change only under sio->lock; readers outside it use RCU. */
-static struct siommu_iova *slot_get(struct siommu_domain *dom,
-				    unsigned int slot)
-{
-	return rcu_dereference_protected(dom->slots[slot],
-					 lockdep_is_held(&dom->sio->lock));
-}
-
 /**
  * siommu_domain_create() - an empty address space for a device
  * @sio: the module
@@ -306,6 +304,8 @@ struct siommu_domain *siommu_domain_create(struct siommu *sio,
 	struct siommu_iova *iova;
 	int ret;
 
+	/* Creation places slots against the live ones: see slot_get(). */
+	lockdep_assert_held(&sio->lock);
 	dom = kzalloc(sizeof(*dom), GFP_KERNEL);
 	if (!dom)
 		return ERR_PTR(-ENOMEM);

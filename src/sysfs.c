@@ -473,7 +473,7 @@ static const struct attribute_group device_group = {
 /**
  * siommu_sysfs_device_add() - device/<bdf>/ for a newly attached device
  * @sio: the module
- * @dom: its domain, on sio->domains; caller holds sio->lock
+ * @dom: its domain, on sio->domains
  *
  * Return: 0 or a negative errno (the directory is then absent).
  */
@@ -481,6 +481,8 @@ int siommu_sysfs_device_add(struct siommu *sio, struct siommu_domain *dom)
 {
 	int ret;
 
+	/* dom->kobj is set and cleared only under it. */
+	lockdep_assert_held(&sio->lock);
 	dom->kobj = kobject_create_and_add(pci_name(dom->pdev),
 					   sio->devices_kobj);
 	if (!dom->kobj)

@@ -55,12 +55,14 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$flavour" ] || die "$usage"
 
-ensure_packages linux-source build-essential bc bison flex libssl-dev \
-	libelf-dev kmod cpio xz-utils perl
-
-# Debian's source, with Debian's patches: the newest if there are several.
-tarball=$(printf '%s\n' /usr/src/linux-source-*.tar.xz | sort -V | tail -n1)
-[ -f "$tarball" ] || die "no /usr/src/linux-source-*.tar.xz"
+# Debian's source, with Debian's patches, of the stock kernel's series
+# (6.1 for 6.1.0-57-amd64): other series' sources may be installed too.
+series=$(kernel_version | sed -n 's/^\([0-9]*\.[0-9]*\)[.-].*/\1/p')
+[ -n "$series" ] || die "cannot tell the stock kernel's series"
+ensure_packages "linux-source-$series" build-essential bc bison flex \
+	libssl-dev libelf-dev kmod cpio xz-utils perl
+tarball=/usr/src/linux-source-$series.tar.xz
+[ -f "$tarball" ] || die "no $tarball"
 src_ver=$(dpkg-query -W -f='${Version}' "$(basename "$tarball" .tar.xz)" 2>/dev/null || true)
 
 dk=${SIOMMU_DEBUG_CACHE:-/var/cache/scalable-iommu/debug-kernel}
