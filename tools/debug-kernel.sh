@@ -83,10 +83,13 @@ if [ "$(cat "$src.stamp" 2>/dev/null)" != "$src_stamp" ] ||
 fi
 
 # LOCALVERSION= (set, empty) keeps setlocalversion from adding a "+".
+# PAHOLE=false: these kernels have no BTF, and without it the host's pahole
+# (installed or not, by whatever else runs here) would still land in the
+# configuration as CONFIG_PAHOLE_VERSION and change the cache key.
 kmake() {
 	local obj=$1
 	shift
-	make -C "$src" O="$obj" LOCALVERSION= "$@"
+	make -C "$src" O="$obj" LOCALVERSION= PAHOLE=false "$@"
 }
 kconf() { "$src/scripts/config" --file "$gen/.config" "$@"; }
 
