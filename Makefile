@@ -10,6 +10,8 @@
 #   make check           everything CI runs: build, lint, dkms, VM tests
 #   make check-debug     the VM suites on KASAN and KCSAN debug kernels
 #                        (on demand; FLAVOURS=kasan for one)
+#   make check-rt        the core VM tests on Debian's PREEMPT_RT kernel
+#                        (on demand)
 #   make demo            boot a VM with an emulated VT-d unit and show it off
 #   make bench           ours vs the stock kernel's IOMMU vs none: results/
 
@@ -18,7 +20,7 @@ PWD := $(CURDIR)
 TOOLS := $(PWD)/tools
 
 .PHONY: all modules install clean lint check check-build check-lint \
-	check-dkms check-unit check-vm check-debug demo bench
+	check-dkms check-unit check-vm check-debug check-rt demo bench
 
 all: modules
 
@@ -44,6 +46,9 @@ check:
 
 check-debug:
 	$(TOOLS)/check-debug.sh
+
+check-rt:
+	$(TOOLS)/check-rt.sh
 
 demo:
 	$(TOOLS)/demo.sh
