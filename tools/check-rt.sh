@@ -40,7 +40,7 @@ for a in "$@"; do
 	*) filter=$a ;;
 	esac
 done
-suites=${RT_SUITES:-'^(load-aw48-ir-on|io-aw48-ir-on|swap-aw48-ir-on|lifecycle-cpuhp|lifecycle-edu)$'}
+suites=${RT_SUITES:-'^((load|io|swap)-aw48-ir-on|lifecycle-(cpuhp|edu))$'}
 
 # The release of the -rt kernel $1, its headers installed; on stdout.
 # The hook for more kernels: a case that installs that kernel's headers
