@@ -12,6 +12,8 @@
 #                        (on demand; FLAVOURS=kasan for one)
 #   make boot-setup      add intel_iommu=off to GRUB (tools/boot-setup.sh;
 #                        DRY_RUN=1 to only show it); make boot-undo: remove
+#   make check-rt        the core VM tests on Debian's PREEMPT_RT kernel
+#                        (on demand)
 #   make demo            boot a VM with an emulated VT-d unit and show it off
 #   make bench           ours vs the stock kernel's IOMMU vs none: results/
 
@@ -20,8 +22,8 @@ PWD := $(CURDIR)
 TOOLS := $(PWD)/tools
 
 .PHONY: all modules install clean lint check check-build check-lint \
-	check-dkms check-unit check-vm check-debug demo bench boot-setup \
-	boot-undo
+	check-dkms check-unit check-vm check-debug check-rt demo bench \
+	boot-setup boot-undo
 
 all: modules
 
@@ -53,6 +55,9 @@ boot-setup:
 
 boot-undo:
 	$(TOOLS)/boot-setup.sh $(if $(DRY_RUN),--dry-run) undo
+
+check-rt:
+	$(TOOLS)/check-rt.sh
 
 demo:
 	$(TOOLS)/demo.sh

@@ -60,7 +60,14 @@ struct siommu_unit {
 
 	/* Invalidation (inval.c). */
 	enum siommu_inval_path inval_path;
-	raw_spinlock_t reg_lock;	/* GCMD, CCMD/IOTLB registers, our queue */
+	/*
+	 * GCMD, CCMD/IOTLB registers, our queue.  Raw, as the kernel's VT-d
+	 * driver's register and queue locks are: it stays a spinning lock
+	 * with interrupts off on PREEMPT_RT, so an invalidation is one
+	 * bounded section (INVAL_SPIN_NS at most) wherever it is called
+	 * from.  Nothing inside it allocates or takes a sleeping lock.
+	 */
+	raw_spinlock_t reg_lock;
 	struct vtd_desc *queue;		/* our queue: one page */
 	unsigned int queue_tail;	/* next free slot */
 	u32 *wait_status;		/* written by wait descriptors */

@@ -3,8 +3,21 @@
  * Invalidation policy "percpu": the paper's per-core deferred
  * invalidation.  Each CPU batches its own unmaps; the unmap path touches
  * only the CPU's own batch (its lock is taken by no one else except a
- * drain or the CPU's own timer), so nothing is shared until a batch is
- * full and one IOTLB invalidation is issued for it.
+ * drain, the CPU's own timer, or a task that migrated between picking the
+ * batch and locking it), so nothing is shared until a batch is full and
+ * one IOTLB invalidation is issued for it.
+ *
+ * PREEMPT_RT.  The batch is picked with raw_cpu_ptr() and then locked
+ * with spin_lock_irqsave(), as the kernel's IOVA rcache does: no
+ * local_irq_save() around a spinlock_t, which on RT is a sleeping lock
+ * that must not be taken with hard interrupts off.  Should the task move
+ * to another CPU in between, it adds to the batch it locked, which is
+ * correct, only not local.  The lock has to be a real one, not a
+ * local_lock: drains and a migrated timer reach the batch from other
+ * CPUs.  The flush inside it takes the unit's raw reg_lock (a short,
+ * bounded hardware wait) and the allocators' spinlock_t, both allowed
+ * under a spinlock_t on RT.  The timer is a timer_list: on RT it expires
+ * in the timer softirq's thread, where a sleeping lock may be taken.
  *
  * A CPU going offline leaves its batch behind: its timer migrates to a
  * live CPU and flushes it there, and a drain flushes every CPU's batch.
@@ -47,16 +60,14 @@ static void percpu_unmapped(struct siommu_domain *dom,
 	struct percpu_batch *pb;
 	unsigned long flags;
 
-	local_irq_save(flags);
-	pb = this_cpu_ptr(batches);
-	spin_lock(&pb->lock);
+	pb = raw_cpu_ptr(batches);
+	spin_lock_irqsave(&pb->lock, flags);
 	siommu_batch_add(&pb->batch, dom->unit, iova, pfn, npages);
 	if (pb->batch.n >= READ_ONCE(siommu_batch_size))
 		siommu_batch_flush(&pb->batch);
 	else if (pb->batch.n == 1)
 		mod_timer(&pb->timer, jiffies + siommu_flush_timeout_jiffies());
-	spin_unlock(&pb->lock);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&pb->lock, flags);
 }
 
 static void percpu_drain(void)

@@ -105,7 +105,11 @@ struct ident_resv {
 	unsigned long lo, hi;
 };
 
-/* One CPU's part, touched by its owner only, with interrupts off. */
+/*
+ * One CPU's part, touched by its owner only, with interrupts off: a plain
+ * counter and no lock inside, so local_irq_save() is right on PREEMPT_RT
+ * too (only sleeping locks and allocation are barred there).
+ */
 struct ident_cpu {
 	long out;
 };

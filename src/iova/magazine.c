@@ -19,8 +19,19 @@
  * loaded one is exchanged at the depot: an empty one for a full one, or a
  * full one for an empty one.  A CPU thus reaches the depot at most once
  * per IOVA_MAG_SIZE operations of a class, and the common case touches
- * only the CPU's own data, with interrupts off (alloc and free run in any
- * context, hard interrupts included) and no lock.
+ * only the CPU's own data, under the CPU's local_lock and no other lock.
+ *
+ * The local_lock.  Without PREEMPT_RT, local_lock_irqsave() is
+ * local_irq_save() (alloc and free run in any context, hard interrupts
+ * included), as cheap as before and checked by lockdep.  On PREEMPT_RT it
+ * is a per-CPU sleeping lock taken with migration disabled and interrupts
+ * on: inside it the depot's spinlock_t (a sleeping lock there), the
+ * backing allocator's and kmalloc() may be used, none of which is allowed
+ * with hard interrupts off on RT ("BUG: sleeping function called from
+ * invalid context").  Every path that writes a CPU's part takes its lock,
+ * so a task preempted inside the section cannot be raced by another task
+ * on the same CPU.  On RT, DMA API callers run in task context (interrupt
+ * handlers are threaded), so a sleeping lock is what they may take.
  *
  * The depot keeps, per class, up to IOVA_MAG_DEPOT full magazines and as
  * many spare empty ones, under a spinlock.  A full magazine the depot has
@@ -36,11 +47,11 @@
  * Exhaustion.  When the backing allocator has no room, the calling CPU's
  * magazines and the whole depot are spilled and the request is tried once
  * more.  Ranges in other CPUs' loaded and previous magazines stay where
- * they are: no other CPU may touch them while their owner runs (there is
- * no per-CPU lock).  At most 2 * IOVA_MAG_SIZE ranges per class per CPU
- * are out of reach that way; their owner reuses them on its next
- * allocations, cpu_dead() returns them when the CPU goes away, drain()
- * returns everything.
+ * they are: no other CPU may touch them while their owner runs (a
+ * local_lock excludes only tasks on its own CPU).  At most
+ * 2 * IOVA_MAG_SIZE ranges per class per CPU are out of reach that way;
+ * their owner reuses them on its next allocations, cpu_dead() returns
+ * them when the CPU goes away, drain() returns everything.
  *
  * What free() catches.  Exactly, for sizes above the classes (the
  * backing allocator checks them).  For class sizes, in constant time: a
@@ -61,11 +72,15 @@
 #include <linux/bug.h>
 #include <linux/container_of.h>
 #include <linux/errno.h>
-#include <linux/irqflags.h>
+/*
+ * Before <linux/local_lock.h>: on PREEMPT_RT its local_lock_t is a
+ * spinlock_t, and 6.1's header does not include what defines it.
+ */
+#include <linux/spinlock.h>
+#include <linux/local_lock.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 
 #include "alloc_fault.h"
 #include "iova_alloc.h"
@@ -87,8 +102,9 @@ struct iova_mag {
 	unsigned long pfns[IOVA_MAG_SIZE];
 };
 
-/* One CPU's part: touched only by that CPU, with interrupts off. */
+/* One CPU's part: touched only by that CPU, under its local_lock. */
 struct iova_mag_cpu {
+	local_lock_t lock;
 	struct iova_mag *loaded[IOVA_MAG_ORDERS];
 	struct iova_mag *prev[IOVA_MAG_ORDERS];
 	/*
@@ -104,7 +120,10 @@ struct iova_mag_cpu {
 };
 
 struct iova_mag_depot {
-	/* Taken with interrupts off: the owner of a CPU part may be an IRQ. */
+	/*
+	 * Taken with interrupts off (the owner of a CPU part may be an IRQ);
+	 * nests inside a CPU's local_lock.
+	 */
 	spinlock_t lock;
 	unsigned int nr_full;
 	unsigned int nr_empty;
@@ -228,7 +247,7 @@ static unsigned long iova_mag_cpu_spill(struct iova_magazine *m,
 
 /*
  * @c's loaded magazine of @order is empty: make it one with ranges, from
- * the previous magazine or the depot.  Interrupts off.
+ * the previous magazine or the depot.  @c's local_lock held.
  */
 static bool iova_mag_refill(struct iova_magazine *m, struct iova_mag_cpu *c,
 			    unsigned int order)
@@ -261,7 +280,9 @@ static bool iova_mag_refill(struct iova_magazine *m, struct iova_mag_cpu *c,
 /*
  * @c's loaded magazine of @order is full: make it one with room, from the
  * previous magazine, the depot, a new magazine, or by spilling it.
- * Interrupts off.
+ * @c's local_lock held: interrupts off without PREEMPT_RT, so the new
+ * magazine is GFP_ATOMIC; on RT the section is preemptible and kmalloc()
+ * may take its sleeping locks.
  */
 static void iova_mag_make_room(struct iova_magazine *m,
 			       struct iova_mag_cpu *c, unsigned int order)
@@ -312,10 +333,10 @@ static void iova_mag_count(struct iova_magazine *m, long delta)
 	struct iova_mag_cpu *c;
 	unsigned long flags;
 
-	local_irq_save(flags);
+	local_lock_irqsave(&m->cpus->lock, flags);
 	c = this_cpu_ptr(m->cpus);
 	WRITE_ONCE(c->out, c->out + delta);
-	local_irq_restore(flags);
+	local_unlock_irqrestore(&m->cpus->lock, flags);
 }
 
 static void iova_mag_destroy(struct siommu_iova *iova)
@@ -374,6 +395,7 @@ static struct siommu_iova *iova_mag_create(unsigned long start_pfn,
 		goto fail;
 	for_each_possible_cpu(cpu) {
 		c = per_cpu_ptr(m->cpus, cpu);
+		local_lock_init(&c->lock);
 		for (order = 0; order < IOVA_MAG_ORDERS; order++) {
 			c->loaded[order] = iova_mag_new(GFP_KERNEL);
 			c->prev[order] = iova_mag_new(GFP_KERNEL);
@@ -410,7 +432,7 @@ static unsigned long iova_mag_alloc(struct siommu_iova *iova,
 	if (npages - 1 < IOVA_MAG_MAX_PAGES) {
 		order = iova_mag_order(npages);
 		npages = 1UL << order;
-		local_irq_save(flags);
+		local_lock_irqsave(&m->cpus->lock, flags);
 		c = this_cpu_ptr(m->cpus);
 		mag = c->loaded[order];
 		if (mag->size || iova_mag_refill(m, c, order)) {
@@ -428,7 +450,7 @@ static unsigned long iova_mag_alloc(struct siommu_iova *iova,
 			WRITE_ONCE(c->hits, c->hits + 1);
 		else
 			WRITE_ONCE(c->misses, c->misses + 1);
-		local_irq_restore(flags);
+		local_unlock_irqrestore(&m->cpus->lock, flags);
 		if (pfn)
 			return pfn;
 	}
@@ -441,9 +463,9 @@ static unsigned long iova_mag_alloc(struct siommu_iova *iova,
 		 */
 		unsigned long spilled;
 
-		local_irq_save(flags);
+		local_lock_irqsave(&m->cpus->lock, flags);
 		spilled = iova_mag_cpu_spill(m, this_cpu_ptr(m->cpus));
-		local_irq_restore(flags);
+		local_unlock_irqrestore(&m->cpus->lock, flags);
 		for (order = 0; order < IOVA_MAG_ORDERS; order++)
 			spilled += iova_mag_depot_spill(m, order);
 		if (spilled)
@@ -487,12 +509,12 @@ static int iova_mag_free(struct siommu_iova *iova, unsigned long pfn,
 	    npages - 1 > iova->end_pfn - pfn || (pfn & (npages - 1)))
 		return -EINVAL;
 
-	local_irq_save(flags);
+	local_lock_irqsave(&m->cpus->lock, flags);
 	c = this_cpu_ptr(m->cpus);
 	mag = c->loaded[order];
 	/* The range this CPU cached last in the class is not outstanding. */
 	if (mag->size && mag->pfns[mag->size - 1] == pfn) {
-		local_irq_restore(flags);
+		local_unlock_irqrestore(&m->cpus->lock, flags);
 		return -EINVAL;
 	}
 	if (mag->size == IOVA_MAG_SIZE) {
@@ -501,7 +523,7 @@ static int iova_mag_free(struct siommu_iova *iova, unsigned long pfn,
 	}
 	mag->pfns[mag->size++] = pfn;
 	WRITE_ONCE(c->out, c->out - 1);
-	local_irq_restore(flags);
+	local_unlock_irqrestore(&m->cpus->lock, flags);
 	return 0;
 }
 

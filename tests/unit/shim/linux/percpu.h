@@ -41,6 +41,7 @@ static inline void *shim_per_cpu_ptr(void *ptr, unsigned int cpu)
 #define per_cpu_ptr(ptr, cpu)						\
 	((__typeof__(ptr))shim_per_cpu_ptr((ptr), (cpu)))
 #define this_cpu_ptr(ptr)	per_cpu_ptr((ptr), shim_this_cpu())
+#define raw_cpu_ptr(ptr)	this_cpu_ptr(ptr)
 #define raw_smp_processor_id()	shim_this_cpu()
 #define smp_processor_id()	shim_this_cpu()
 #define num_possible_cpus()	SHIM_NR_CPUS
