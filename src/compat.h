@@ -52,6 +52,7 @@
 
 #ifdef __KERNEL__
 #include <linux/device.h>
+#include <linux/dma-mapping.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -97,6 +98,33 @@ static inline int siommu_driver_override_set(struct pci_dev *pdev,
 #else
 	return driver_set_override(&pdev->dev, &pdev->driver_override, s,
 				   strlen(s));
+#endif
+}
+
+/*
+ * 6.12: dma_set_seg_boundary() and dma_set_max_seg_size() return nothing
+ * (they warn when the device has no dma_parms).  For the VM tests' edu
+ * driver: these return 0, or the older kernels' error.
+ */
+static inline int siommu_dma_set_seg_boundary(struct device *dev,
+					      unsigned long mask)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	dma_set_seg_boundary(dev, mask);
+	return 0;
+#else
+	return dma_set_seg_boundary(dev, mask);
+#endif
+}
+
+static inline int siommu_dma_set_max_seg_size(struct device *dev,
+					      unsigned int size)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	dma_set_max_seg_size(dev, size);
+	return 0;
+#else
+	return dma_set_max_seg_size(dev, size);
 #endif
 }
 #endif /* __KERNEL__ */
