@@ -93,6 +93,7 @@ apt_opts=(-o Dir::Etc::SourceList="$adir/sources.list"
 	  -o Dir::Cache::Archives="$adir/archives"
 	  -o Dir::Etc::Preferences="$adir/preferences"
 	  -o Dir::Etc::PreferencesParts="$adir/preferences.d"
+	  -o APT::Get::Upgrade-By-Source-Package=false
 	  -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
 	  -o APT::Sandbox::User=root -o DPkg::Lock::Timeout=900)
 
@@ -130,8 +131,11 @@ if ! dpkg-query -W -f='${Status}' "$hpkg" 2>/dev/null |
 	grep -q 'install ok installed'; then
 	[ "$(id -u)" = 0 ] || die "need root to install $hpkg"
 	# Only new packages: none of the machine's upgraded, downgraded or
-	# removed behind its owner's back.  (The headers depend on the
-	# image, which comes too, with its initramfs hooks.)
+	# removed behind its owner's back (apt would otherwise upgrade every
+	# installed package built from the same source: linux-headers-amd64,
+	# linux-libc-dev, ... are src:linux too; hence
+	# Upgrade-By-Source-Package=false above).  The headers depend on the
+	# image, which comes too, with its initramfs hooks.
 	plan=$(apt-get "${apt_opts[@]}" -s install --no-install-recommends \
 		"$hpkg") || die "apt-get cannot install $hpkg"
 	changed=$(echo "$plan" |
