@@ -14,7 +14,7 @@
 #include <linux/version.h>
 
 /* 6.12 moved asm/unaligned.h to linux/unaligned.h. */
-#if __has_include(<linux/unaligned.h>)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
@@ -47,7 +47,7 @@
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && defined(CONFIG_IOMMU_DMA)
 #define siommu_dev_uses_iommu_dma(dev)	((dev)->dma_iommu)
 #else
-#define siommu_dev_uses_iommu_dma(dev)	false
+#define siommu_dev_uses_iommu_dma(dev)	((void)(dev), false)
 #endif
 
 #ifdef __KERNEL__
