@@ -31,6 +31,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 
+#include "compat.h"
 #include "domain.h"
 #include "stats.h"
 
@@ -279,19 +280,14 @@ static int with_driver_unbound(struct pci_dev *pdev,
 {
 	struct device *dev = &pdev->dev;
 	struct device_driver *drv;
-	char *override = NULL;
+	char *override;
 	bool pinned = false;
 	int ret, bind;
 
-	device_lock(dev);
-	if (pdev->driver_override)
-		override = kstrdup(pdev->driver_override, GFP_KERNEL);
-	ret = pdev->driver_override && !override ? -ENOMEM : 0;
-	device_unlock(dev);
-	if (ret)
-		return ret;
-	ret = driver_set_override(dev, &pdev->driver_override, NO_DRIVER,
-				  strlen(NO_DRIVER));
+	override = siommu_driver_override_dup(pdev);	/* compat.h */
+	if (IS_ERR(override))
+		return PTR_ERR(override);
+	ret = siommu_driver_override_set(pdev, NO_DRIVER);
 	if (ret)
 		goto out;
 
@@ -309,8 +305,7 @@ static int with_driver_unbound(struct pci_dev *pdev,
 		ret = change(sio, pdev, arg);
 	}
 	/* Empty clears it, as writing "" to driver_override does. */
-	driver_set_override(dev, &pdev->driver_override, override ?: "",
-			    override ? strlen(override) : 0);
+	siommu_driver_override_set(pdev, override ?: "");
 	if (pinned) {
 		bind = device_driver_attach(drv, dev);
 		if (bind)
@@ -473,6 +468,11 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 	ret = siommu_alias_check(sio, unit, pdev);	/* pci_events.c */
 	if (ret)
 		goto out;
+	if (siommu_dev_uses_iommu_dma(&pdev->dev)) {
+		pci_err(pdev, "its DMA goes through the kernel's IOMMU DMA layer; not taking it over\n");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
 	if (get_dma_ops(&pdev->dev) &&
 	    !siommu_dma_ops_ours(get_dma_ops(&pdev->dev))) {
 		pci_err(pdev, "its DMA already goes through %ps; not taking it over\n",

@@ -33,6 +33,7 @@
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 
+#include "compat.h"
 #include "domain.h"
 #include "stats.h"
 #include "vtd_regs.h"
@@ -564,7 +565,7 @@ static size_t siommu_max_mapping_size(struct device *dev)
 const struct dma_map_ops siommu_dma_ops = {
 	.alloc = siommu_alloc,
 	.free = siommu_free,
-	.alloc_pages = siommu_alloc_pages,
+	.SIOMMU_DMA_OPS_ALLOC_PAGES = siommu_alloc_pages,
 	.free_pages = siommu_free_pages,
 	.mmap = siommu_dma_mmap,
 	.get_sgtable = siommu_dma_get_sgtable,

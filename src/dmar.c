@@ -11,8 +11,8 @@
 #include <linux/errno.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "dmar_table.h"
 
 #define DMAR_HEADER_LEN		48	/* ACPI header + width, flags, reserved */

@@ -12,6 +12,8 @@
 #include <linux/device.h>
 #include <linux/tracepoint.h>
 
+#include "compat.h"
+
 DECLARE_EVENT_CLASS(siommu_mapping,
 		    TP_PROTO(struct device *dev, u64 iova, u64 phys,
 			     size_t size),
@@ -20,7 +22,7 @@ DECLARE_EVENT_CLASS(siommu_mapping,
 				     __field(u64, iova)
 				     __field(u64, phys)
 				     __field(size_t, size)),
-		    TP_fast_assign(__assign_str(dev, dev_name(dev));
+		    TP_fast_assign(siommu_assign_str(dev, dev_name(dev));
 				   __entry->iova = iova;
 				   __entry->phys = phys;
 				   __entry->size = size;),

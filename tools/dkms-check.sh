@@ -39,7 +39,9 @@ run_dkms() {
 	die "dkms $1 failed"
 }
 run_dkms add -m "$name" -v "$ver"
-run_dkms build -m "$name" -v "$ver" -k "$kver"
+# The headers tools/lib.sh names (SIOMMU_KDIR for another kernel).
+run_dkms build -m "$name" -v "$ver" -k "$kver" \
+	--kernelsourcedir "$(kernel_headers "$kver")"
 run_dkms install -m "$name" -v "$ver" -k "$kver" --no-depmod
 run_dkms status -m "$name"
 grep -q "$name/$ver, $kver, .*: installed" "$dlog" ||

@@ -4,14 +4,32 @@
 # under QEMU with the options given, runs a guest scenario from tests/vm/,
 # and passes when every check in it passed and the kernel log is clean.
 #
-# usage: [VM_JOBS=N] [VM_TESTS_RE=regex] tests/vm/run.sh [name-filter]
+# usage: [VM_JOBS=N] [VM_TESTS_RE=regex] [VM_KERNELS="suite ..."]
+#        tests/vm/run.sh [name-filter]
 # The filter is a substring of the names to run; VM_TESTS_RE, an extended
 # regular expression they must match too (tools/check-debug.sh's suites).
+# The kernel is the stock one tools/lib.sh targets, or the one that
+# SIOMMU_KERNEL_VERSION, _ROOT and SIOMMU_KDIR name; VM_KERNELS runs the
+# selection on each of the stock kernels tools/stock-kernel.sh knows
+# (bookworm: 6.1, bookworm-backports: 6.12), one kernel after the other.
+# SOAK_S, when set, goes to every scenario (swap_io.sh's soak length).
 # Prints one "PASS|FAIL <name>" line per configuration and a closing
 # "vm: N passed, N failed"; console logs of failures go to .cache/logs/.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../tools/lib.sh"
+
+if [ -n "${VM_KERNELS:-}" ]; then
+	rc=0
+	for k in $VM_KERNELS; do
+		kenv=$("$SIOMMU_ROOT/tools/stock-kernel.sh" --env "$k") ||
+			die "no stock kernel $k"
+		log "kernel $k: $(echo "$kenv" | sed -n 's/^SIOMMU_KERNEL_VERSION=//p')"
+		# shellcheck disable=SC2046
+		env $kenv VM_KERNELS= "$0" "$@" || rc=1
+	done
+	exit $rc
+fi
 
 filter=${1:-}
 logs="$SIOMMU_CACHE/logs"
@@ -66,6 +84,7 @@ run_one() {
 	local scenarios=()
 	for p in $parts; do scenarios+=("$here/$p"); done
 	# shellcheck disable=SC2086
+	[ -n "${SOAK_S:-}" ] && opts="$opts --env SOAK_S=$SOAK_S"
 	if out=$("$SIOMMU_ROOT/tools/vm-run" $opts --log "$logs/$name.log" \
 		"${scenarios[@]}" 2>&1); then
 		echo "PASS $name ($(echo "$out" | grep -c ' PASS') checks)" >"$results/$n"

@@ -128,6 +128,9 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
+/* The module's compat header (src/compat.h) serves this driver too. */
+#include "../../../src/compat.h"
+
 #define EDU_VENDOR_ID		0x1234
 #define EDU_DEVICE_ID		0x11e8
 
@@ -1169,9 +1172,9 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_unmap;
 	}
 	if (seg_boundary)
-		err = dma_set_seg_boundary(&pdev->dev, seg_boundary);
+		err = siommu_dma_set_seg_boundary(&pdev->dev, seg_boundary);
 	if (!err && max_seg_size)
-		err = dma_set_max_seg_size(&pdev->dev, max_seg_size);
+		err = siommu_dma_set_max_seg_size(&pdev->dev, max_seg_size);
 	if (err) {
 		dev_err(&pdev->dev, "segment limits not set: %d\n", err);
 		goto err_unmap;
