@@ -71,7 +71,7 @@ step "vm tests" tests/vm/run.sh
 step "bench smoke" tools/bench.sh --smoke
 
 # The 6.12 VM subset, names as in tests/vm/run.sh.
-VM_612_RE='^(load-aw(39|48)-ir-(off|on)|io-aw48-ir-on|swap-aw48-ir-on|protect-matrix|lifecycle-(edu|cpuhp))$'
+VM_612_RE='^(load-aw(39|48)-ir-(off|on)|io-aw48-ir-on|swap-aw48-ir-on|protect-matrix|lifecycle-(edu|cpuhp)|refuse-default-boot)$'
 if [ "${CHECK_612:-1}" != 0 ]; then
 	if k612=$(tools/stock-kernel.sh --env bookworm-backports); then
 		k612_ver=$(echo "$k612" | sed -n 's/^SIOMMU_KERNEL_VERSION=//p')

@@ -80,16 +80,17 @@ jobs=${VM_JOBS:-2}
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 run_one() {
-	local n=$1 name=$2 opts=$3 parts=$4 p out
+	local n=$1 name=$2 opts=$3 parts=$4 p out start
 	local scenarios=()
 	for p in $parts; do scenarios+=("$here/$p"); done
-	# shellcheck disable=SC2086
 	[ -n "${SOAK_S:-}" ] && opts="$opts --env SOAK_S=$SOAK_S"
+	start=$(date +%s)
+	# shellcheck disable=SC2086
 	if out=$("$SIOMMU_ROOT/tools/vm-run" $opts --log "$logs/$name.log" \
 		"${scenarios[@]}" 2>&1); then
-		echo "PASS $name ($(echo "$out" | grep -c ' PASS') checks)" >"$results/$n"
+		echo "PASS $name ($(echo "$out" | grep -c ' PASS') checks, $(( $(date +%s) - start ))s)" >"$results/$n"
 	else
-		{ echo "FAIL $name (console: $logs/$name.log)"
+		{ echo "FAIL $name ($(( $(date +%s) - start ))s, console: $logs/$name.log)"
 		  echo "$out" | grep -v ' PASS' | sed 's/^/    /'; } >"$results/$n"
 	fi
 }
