@@ -38,6 +38,9 @@ mkdir -p "$logs"
 # name | vm-run options | scenario parts, run in order in one boot
 IO="--device nvme --device nics --device edu"
 IO_PARTS="unmanaged_io.sh nvme_io.sh nic_io.sh edu_protect.sh bad_input.sh lifecycle.sh"
+# late_calls.sh holds a buffer across its driver's unbind on purpose, and
+# dma-debug (the debug kernels) warns about exactly that, once.
+LATE_ALLOW="--allow-report DMA-API:.pci.0000:00:01.0:.device.driver.has.pending.DMA.allocations.while.released"
 TESTS=(
 	"load-aw39-ir-off|--aw-bits 39 --intremap off|load_unload.sh"
 	"load-aw48-ir-off|--aw-bits 48 --intremap off|load_unload.sh"
@@ -59,7 +62,7 @@ TESTS=(
 	"refuse-intel-iommu-on|--append intel_iommu=on --intremap on --env EXPECT_ERROR=Device.or.resource.busy --env EXPECT_LOG=intel_iommu=on|refusal.sh"
 	"refuse-default-boot|--stock-cmdline --intremap on --env EXPECT_TRANSLATED=yes --env EXPECT_ERROR=Device.or.resource.busy --env EXPECT_LOG=add.intel_iommu=off.to.the.kernel.command.line.and.reboot.(tools/boot-setup.sh.install|default_boot.sh refusal.sh"
 	"edu-dma-no-iommu|--device edu|edu_dma.sh"
-	"lifecycle-edu|--aw-bits 48 --intremap off --device edu --device edu|late_calls.sh driver_pin.sh"
+	"lifecycle-edu|--aw-bits 48 --intremap off --device edu --device edu $LATE_ALLOW|late_calls.sh driver_pin.sh"
 	"lifecycle-cpuhp|--aw-bits 48 --intremap on --device nvme --timeout 500|cpu_hotplug.sh"
 	"hotplug-ir-off|--aw-bits 48 --intremap off --device hotplug --timeout 500|hotplug.sh"
 	"hotplug-identity-ir-on|--aw-bits 48 --intremap on --unit-opts pt=off,caching-mode=on --device hotplug --timeout 500|hotplug.sh"
