@@ -15,8 +15,9 @@
 #
 # usage: tools/check-rt.sh [--env] [kernel] [name-filter]
 #   kernel        which -rt kernel: 6.1 (default, Debian 12's
-#                 linux-image-rt-amd64); see rt_release below for adding
-#                 another
+#                 linux-image-rt-amd64) or 6.12 (Debian 13's, from
+#                 bookworm-backports by tools/stock-kernel.sh); see
+#                 rt_release below for adding another
 #   name-filter   a substring of the names, as tests/vm/run.sh's
 #   --env         print the environment for tools/vm-run and
 #                 tests/vm/run.sh, one VAR=value a line, and stop
@@ -73,13 +74,23 @@ rt_release() {
 
 ensure_packages build-essential kmod cpio xz-utils qemu-system-x86 \
 	busybox-static fio iperf3 sockperf iproute2
-kver=$(rt_release "$kernel")
-kdir=/usr/src/linux-headers-$kver
+if [ "$kernel" = 6.12 ]; then
+	# Debian 13's, from bookworm-backports through the rig's own apt
+	# configuration (tools/stock-kernel.sh): headers, image, release.
+	kenv=$("$SIOMMU_ROOT/tools/stock-kernel.sh" --env bookworm-backports rt-amd64) ||
+		die "cannot make the 6.12 -rt kernel available"
+	kver=$(echo "$kenv" | sed -n 's/^SIOMMU_KERNEL_VERSION=//p')
+	root=$(echo "$kenv" | sed -n 's/^SIOMMU_KERNEL_ROOT=//p')
+	kdir=$(echo "$kenv" | sed -n 's/^SIOMMU_KDIR=//p')
+else
+	kver=$(rt_release "$kernel")
+	kdir=/usr/src/linux-headers-$kver
+	# Not overridden yet: downloaded and unpacked into the cache.
+	root=$(kernel_image_root "$kver")
+fi
 [ -f "$kdir/Module.symvers" ] || die "no $kdir/Module.symvers"
 grep -qx 'CONFIG_PREEMPT_RT=y' "$kdir/.config" ||
 	die "$kver is not a PREEMPT_RT kernel"
-# Not overridden yet: downloaded and unpacked into the cache.
-root=$(kernel_image_root "$kver")
 
 vars=(SIOMMU_KERNEL_VERSION="$kver" SIOMMU_KERNEL_ROOT="$root"
       SIOMMU_KDIR="$kdir"
