@@ -6,7 +6,8 @@
 #   2. lint: checkpatch and sparse
 #   3. DKMS add/build/install into private trees
 #   4. userspace harness (ASan + UBSan), and the host tools' tests
-#      (tests/host/: tools/boot-setup.sh on fake roots)
+#      (tests/host/: tools/boot-setup.sh on fake roots, the kernel-log
+#      report filter tools/vm-run judges guests by)
 #   5. VM tests under QEMU with an emulated VT-d unit
 #   6. the benchmark's smoke run (tools/bench.sh --smoke): the tooling of
 #      make bench, end to end, in a minute or two

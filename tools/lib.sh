@@ -45,6 +45,29 @@ ensure_host() {
 	ensure_packages $SIOMMU_HOST_PACKAGES
 }
 
+# filter_reports START END RE keep|drop [COUNT_FILE]: copy a kernel log
+# from stdin to stdout, judging each report in it, from a line matching
+# START to the next line matching END: "keep" keeps only the reports with a
+# line matching RE, "drop" drops those.  COUNT_FILE gets how many were
+# dropped; lines outside reports always pass.  The patterns are awk
+# regexes; write [[] for a literal [ (gawk's -v turns \[ into a plain [).
+filter_reports() {
+	awk -v start="$1" -v end="$2" -v re="$3" -v mode="$4" -v count="${5:-}" '
+	function decide() {
+		if (hit == (mode == "keep"))
+			printf "%s", buf
+		else
+			n++
+		on = 0
+	}
+	$0 ~ start { on = 1; buf = ""; hit = 0 }
+	!on { print; next }
+	{ buf = buf $0 "\n" }
+	$0 ~ re { hit = 1 }
+	$0 ~ end { decide() }
+	END { if (on) decide(); if (count != "") print n + 0 >count }'
+}
+
 # SIOMMU_KERNEL_VERSION, SIOMMU_KERNEL_ROOT and SIOMMU_KDIR, set together,
 # put another kernel in the stock one's place (tools/debug-kernel.sh prints
 # them for its debug kernels): its release, a root holding
@@ -68,6 +91,8 @@ kernel_version() {
 		echo "$SIOMMU_KERNEL_VERSION"
 		return
 	fi
+	# Any tool may be the first to run on a fresh machine.
+	ensure_packages linux-headers-amd64
 	v=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
 		sed -n 's/.*linux-headers-\([^ ,]*-amd64\).*/\1/p')
 	[ -n "$v" ] || die "linux-headers-amd64 is not installed"

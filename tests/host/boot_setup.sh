@@ -8,21 +8,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tool=$here/../../tools/boot-setup.sh
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-failed=0
-check() {
-	local name=$1
-	shift
-	if "$@"; then
-		echo "PASS $name"
-	else
-		echo "FAIL $name"
-		failed=$((failed + 1))
-	fi
-}
-has() { grep -q -- "$2" <<<"$1"; }
+. "$here/checks.bash"
 
 # A Debian-like root: /etc/default/grub as the installer writes it and the
 # stock kernel's configuration (CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF).
