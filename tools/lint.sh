@@ -59,11 +59,13 @@ if [ "$(printf '%s\n' 6.12 "$kver" | sort -V | head -n1)" = 6.12 ]; then
 fi
 # sparse_module <dir> <what> <pattern>: build the module in <dir> under
 # sparse; its findings in files matching <pattern> (after "<dir>/", which
-# make may print or not) fail the lint.  Only our files count: the
-# kernel's own headers are not ours to fix.
+# make may print or not), and W=1's, fail the lint.  Only our files count:
+# the kernel's own headers are not ours to fix.  W=1 also makes the flags
+# those of make check's build step, so Kbuild reuses its objects and only
+# sparse runs.
 sparse_module() {
 	local dir=$1 what=$2 pattern=$3 out ours
-	out=$(make -s -C "$(kernel_headers "$kver")" M="$dir" C=2 \
+	out=$(make -s -C "$(kernel_headers "$kver")" M="$dir" C=2 W=1 \
 		CHECK="$SPARSE" modules 2>&1) ||
 		{ echo "$out"; die "$what build under sparse failed"; }
 	ours=$(echo "$out" | grep -E "^($dir/)?$pattern.*(warning|error):" || true)
