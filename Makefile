@@ -38,7 +38,7 @@ install: modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || \
-		rm -f src/*.o src/.*.cmd *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
+		find src \( -name "*.o" -o -name ".*.cmd" \) -delete; rm -f *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	if [ -d tests/unit ]; then $(MAKE) -C tests/unit clean; fi
 
 lint:

@@ -32,8 +32,8 @@
 #include <linux/pci.h>
 
 #include "compat.h"
-#include "domain.h"
-#include "stats.h"
+#include "dma/domain.h"
+#include "base/stats.h"
 
 /**
  * siommu_unit_of() - the unit that translates a device's DMA

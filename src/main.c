@@ -13,10 +13,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "domain.h"
-#include "flush/batch.h"
+#include "dma/domain.h"
+#include "dma/inval/batch.h"
 #include "siommu.h"
-#include "vtd_regs.h"
+#include "vtd/regs.h"
 
 static char *devices;
 module_param(devices, charp, 0444);

@@ -35,7 +35,7 @@
 #include <linux/workqueue.h>
 
 #include "siommu.h"
-#include "vtd_regs.h"
+#include "vtd/regs.h"
 
 /* Context-table allocation; entries of devices nobody manages. */
 DEFINE_MUTEX(siommu_context_lock);

@@ -14,12 +14,12 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
-#include "dmar_table.h"
-#include "iova_alloc.h"
-#include "kernel_queue.h"
-#include "vtd_context.h"
-#include "vtd_inval.h"
-#include "vtd_pgtable.h"
+#include "vtd/dmar.h"
+#include "dma/iova/allocator.h"
+#include "vtd/kernel_queue.h"
+#include "vtd/context.h"
+#include "vtd/inval.h"
+#include "vtd/pgtable.h"
 
 struct pci_dev;
 struct siommu_domain;

@@ -9,10 +9,10 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
-#include "domain.h"
+#include "dma/domain.h"
 #include "siommu.h"
-#include "stats.h"
-#include "flush/batch.h"
+#include "base/stats.h"
+#include "dma/inval/batch.h"
 
 /* sysfs callbacks get only the kobject; there is one module instance. */
 static struct siommu *sysfs_sio;

@@ -16,7 +16,7 @@
 #include <linux/pci.h>
 
 #include "siommu.h"
-#include "vtd_regs.h"
+#include "vtd/regs.h"
 
 #define IDENTITY_PROT	(VTD_PTE_READ | VTD_PTE_WRITE)
 

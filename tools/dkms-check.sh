@@ -17,7 +17,7 @@ trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/dkms" --installtree "$tmp/module
 # An install tree holds one folder per kernel that "exists" there.
 mkdir -p "$tmp/src/$name-$ver" "$tmp/dkms" "$tmp/modules/$kver"
 # What a source package would ship: the tracked sources, not build output.
-(cd "$SIOMMU_ROOT" && cp -r Kbuild Makefile dkms.conf LICENSE src include \
+(cd "$SIOMMU_ROOT" && cp -r Kbuild Makefile dkms.conf LICENSE src \
 	"$tmp/src/$name-$ver/" &&
 	mkdir "$tmp/src/$name-$ver/tools" &&
 	cp tools/boot-setup.sh "$tmp/src/$name-$ver/tools/")

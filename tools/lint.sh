@@ -25,12 +25,12 @@ fi
 status=0
 # The helper modules (the VM tests' edu driver, the benchmarks' DMA API
 # microbenchmark) are held to the same style.
-files=$(ls src/*.[ch] src/*/*.[ch] include/*.h tests/vm/edu/siommu_*_test.c \
-	tools/dma_bench/siommu_dma_bench.c | grep -v '^src/compat\.h$')
+files=$({ find src -name '*.[ch]' ! -path src/compat.h | sort
+	ls tests/vm/edu/siommu_*_test.c tools/dma_bench/siommu_dma_bench.c; })
 log "checkpatch on $(echo "$files" | wc -w) files and src/compat.h"
 # CONST_STRUCT is ignored: each managed device's struct siommu_dev embeds
 # its own writable copy of struct dma_map_ops, as that is how a DMA API
-# call leads back to its domain (src/domain.h); every other ops table is
+# call leads back to its domain (src/dma/domain.h); every other ops table is
 # const.
 # shellcheck disable=SC2086
 if ! perl "$cp_dir/checkpatch.pl" --no-tree --terse --show-types \
@@ -74,7 +74,7 @@ sparse_module() {
 		status=1
 	fi
 }
-sparse_module "$SIOMMU_ROOT" "module" "(src|include)/"
+sparse_module "$SIOMMU_ROOT" "module" "src/"
 for helper in tests/vm/edu tools/dma_bench; do
 	log "sparse (make C=2) on $helper"
 	sparse_module "$SIOMMU_ROOT/$helper" "$helper" '[^ ]*\.c:'

@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "iova_alloc.h"
+#include "dma/iova/allocator.h"
 #include "shim.h"
 
 /* Add an allocator: one line. */

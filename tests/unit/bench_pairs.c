@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Userspace scaling benchmark of allocator x invalidation policy pairs:
- * src/iova/ and src/flush/ over the shim, a stand-in domain and the fake
- * unit of stub_hw.c, built with -O2 and no sanitizers.
+ * src/dma/iova/ and src/dma/inval/ over the shim, a stand-in domain and the
+ * fake unit of stub_hw.c, built with -O2 and no sanitizers.
  *
  *   bench_pairs [-t MAXTHREADS | -T N,N,...] [-d SECONDS] [-f SPIN] [-b BATCH]
  *	For each allocator, each policy and 1..MAXTHREADS threads (default
@@ -41,9 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "domain.h"
-#include "flush/batch.h"
-#include "iova_alloc.h"
+#include "dma/domain.h"
+#include "dma/inval/batch.h"
+#include "dma/iova/allocator.h"
 #include "shim.h"
 #include <linux/percpu.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the IOVA allocators: src/iova/rbtree.c,
- * src/iova/magazine.c (over an rbtree instance) and src/iova/kmalloc.c,
+ * libFuzzer target for the IOVA allocators: src/dma/iova/rbtree.c,
+ * src/dma/iova/magazine.c (over an rbtree instance) and src/dma/iova/kmalloc.c,
  * compiled unchanged over the shim and driven through their ops tables.
  *
  * The first input byte picks the allocator and its space; the rest is a
@@ -47,8 +47,8 @@
 #include <linux/slab.h>
 
 #include "fuzz_input.h"
-#include "iova_alloc.h"
-#include "iova_direct_map.h"
+#include "dma/iova/allocator.h"
+#include "dma/iova/direct_map.h"
 
 /* The shim has no <linux/array_size.h>. */
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -68,7 +68,7 @@
 #define MAX_RESV	64
 /* Emulated CPUs used: few, so that CPUs share each other's ranges. */
 #define FUZZ_CPUS	8
-/* As in src/iova/magazine.c: requests up to this are rounded up. */
+/* As in src/dma/iova/magazine.c: requests up to this are rounded up. */
 #define MAG_MAX_CLASS	32
 /* The shim's direct map is the 47-bit user address space. */
 #define WIDE_END	((1UL << 47) - 1)
@@ -87,7 +87,7 @@ static const struct siommu_iova_ops *const allocators[NR_ALLOCATORS] = {
 };
 
 /*
- * The start of struct iova_magazine, which src/iova/magazine.c keeps so
+ * The start of struct iova_magazine, which src/dma/iova/magazine.c keeps so
  * for the unit tests: after a drain the backing instance must hold
  * exactly the live ranges.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the I/O page tables: src/pgtable.c compiled
+ * libFuzzer target for the I/O page tables: src/vtd/pgtable.c compiled
  * unchanged over the shim.
  *
  * The first input byte picks a 3- or 4-level table, coherent or not, and
@@ -48,7 +48,7 @@
 #include <linux/io.h>
 
 #include "fuzz_input.h"
-#include "vtd_pgtable.h"
+#include "vtd/pgtable.h"
 
 #define FUZZ_CHECK(cond, ...) do {					\
 	if (!(cond)) {							\

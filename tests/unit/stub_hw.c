@@ -12,9 +12,9 @@
 #include <linux/errno.h>
 #include <linux/percpu.h>
 
-#include "domain.h"
-#include "siommu_trace.h"
-#include "stats.h"
+#include "dma/domain.h"
+#include "base/trace.h"
+#include "base/stats.h"
 
 DEFINE_PER_CPU(struct siommu_stats, siommu_stats);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the root and context tables (src/context.c over the shim):
+ * Unit tests of the root and context tables (src/vtd/context.c over the shim):
  * entries land in the bit layout the VT-d specification fixes (checked on
  * the raw words, as the hardware reads them), present entries are never
  * rewritten, bad requests change nothing, allocation failure is clean, and
@@ -12,7 +12,7 @@
 
 #include "harness.h"
 #include "shim.h"
-#include "vtd_context.h"
+#include "vtd/context.h"
 
 int harness_passed, harness_failed;
 

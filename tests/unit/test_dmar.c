@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the DMAR table parser (src/dmar.c, compiled unchanged over
+ * Unit tests of the DMAR table parser (src/vtd/dmar.c, compiled unchanged over
  * the shim): tables shaped like QEMU's and like a server's parse to the
  * right values; every kind of malformation is refused with the offset of
  * the bad structure; random corruption never crashes it (run under ASan
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dmar_table.h"
+#include "vtd/dmar.h"
 #include "harness.h"
 #include "shim.h"
 

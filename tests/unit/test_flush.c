@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the invalidation policies (src/flush/: strict, deferred,
+ * Tests of the invalidation policies (src/dma/inval/: strict, deferred,
  * percpu and the batches they share), compiled unchanged over the shim,
- * a stand-in domain (flush_shim/domain.h) and a fake unit (stub_hw.c).
+ * a stand-in domain (flush_shim/dma/domain.h) and a fake unit (stub_hw.c).
  *
  * Every range goes through a "checked" allocator: an ops table around a
  * real one (rbtree or magazine) that notes, when a range is unmapped, the
@@ -20,9 +20,9 @@
 
 #include <linux/ktime.h>
 
-#include "domain.h"
-#include "flush/batch.h"
-#include "stats.h"
+#include "dma/domain.h"
+#include "dma/inval/batch.h"
+#include "base/stats.h"
 
 int harness_passed, harness_failed;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the "identity" allocator (src/iova/identity.c, with
- * src/pgtable.c), compiled unchanged over the shim.  Built twice: with
+ * Tests of the "identity" allocator (src/dma/iova/identity.c, with
+ * src/vtd/pgtable.c), compiled unchanged over the shim.  Built twice: with
  * ASan+UBSan, and with TSan for the concurrent test.
  *
  * The shim's direct map is 2^47 bytes, too much for three copies in a
@@ -16,9 +16,9 @@
 #include "shim.h"
 #include <linux/gfp.h>
 
-#include "iova_alloc.h"
-#include "iova_direct_map.h"
-#include "vtd_pgtable.h"
+#include "dma/iova/allocator.h"
+#include "dma/iova/direct_map.h"
+#include "vtd/pgtable.h"
 
 int harness_passed, harness_failed;
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the "kmalloc" IOVA allocator (src/iova/kmalloc.c compiled
+ * Tests of the "kmalloc" IOVA allocator (src/dma/iova/kmalloc.c compiled
  * unchanged over the shim).  The shim's kmalloc() is malloc() and its
- * direct map starts at address 0 (shim/iova_direct_map.h), so a pfn here
+ * direct map starts at address 0 (shim/dma/iova/direct_map.h), so a pfn here
  * is a heap address: spaces reach 2^47 - 1, and where allocations land is
  * learnt from probe objects.  Built twice: with ASan+UBSan, and with TSan
  * for the concurrent test.
@@ -18,8 +18,8 @@
 #include <linux/log2.h>
 #include <linux/slab.h>
 
-#include "iova_alloc.h"
-#include "iova_direct_map.h"
+#include "dma/iova/allocator.h"
+#include "dma/iova/direct_map.h"
 
 int harness_passed, harness_failed;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the "magazine" IOVA allocator (src/iova/magazine.c over an
+ * Tests of the "magazine" IOVA allocator (src/dma/iova/magazine.c over an
  * "rbtree" instance, both compiled unchanged over the shim).  Emulated
  * CPUs come from shim_set_cpu(): one thread may play several CPUs in
  * turn, concurrent threads each play their own.  Built twice: with
@@ -12,18 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc_fault.h"
+#include "base/alloc_fault.h"
 #include "harness.h"
 #include "shim.h"
 #include <linux/log2.h>
 
-#include "iova_alloc.h"
+#include "dma/iova/allocator.h"
 
 int harness_passed, harness_failed;
 
 static const struct siommu_iova_ops *ops = &siommu_iova_magazine_ops;
 
-/* As in src/iova/magazine.c: what the tests rely on. */
+/* As in src/dma/iova/magazine.c: what the tests rely on. */
 #define MAG_SIZE	127
 #define MAG_DEPOT	8
 #define MAX_CLASS	32
@@ -48,7 +48,7 @@ static unsigned long span_of(unsigned long npages)
 /*
  * The backing "rbtree" instance's count: ranges it handed out, whether
  * they are in use or cached in magazines.  This mirrors the start of
- * struct iova_magazine in src/iova/magazine.c, which says so.
+ * struct iova_magazine in src/dma/iova/magazine.c, which says so.
  */
 struct mag_head {
 	struct siommu_iova base;

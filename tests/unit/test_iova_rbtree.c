@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the "rbtree" IOVA allocator (src/iova/rbtree.c compiled
+ * Tests of the "rbtree" IOVA allocator (src/dma/iova/rbtree.c compiled
  * unchanged over the shim) and of the shim's red-black tree under it.
  * Built twice: with ASan+UBSan, and with TSan for the concurrent test.
  */
@@ -14,7 +14,7 @@
 #include <linux/log2.h>
 #include <linux/rbtree.h>
 
-#include "iova_alloc.h"
+#include "dma/iova/allocator.h"
 
 int harness_passed, harness_failed;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of where a domain's allocator instances sit (src/layout.c, over
+ * Tests of where a domain's allocator instances sit (src/dma/layout.c, over
  * the real allocators' check_space): stretches are aligned power-of-two
  * blocks (the fallback's block less its pfns), disjoint from each other
  * and from the fallback, as low as the allocator allows, so that devices
@@ -13,9 +13,9 @@
 #include "harness.h"
 #include "shim.h"
 
-#include "iova_alloc.h"
-#include "iova_direct_map.h"
-#include "layout.h"
+#include "dma/iova/allocator.h"
+#include "dma/iova/direct_map.h"
+#include "dma/layout.h"
 
 int harness_passed, harness_failed;
 

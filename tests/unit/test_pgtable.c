@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit and stress tests of the I/O page tables (src/pgtable.c compiled
+ * Unit and stress tests of the I/O page tables (src/vtd/pgtable.c compiled
  * unchanged over the shim).  Built twice: with ASan+UBSan, and with TSan
  * for the concurrent populate test.
  */
@@ -8,12 +8,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "alloc_fault.h"
+#include "base/alloc_fault.h"
 #include "harness.h"
 #include "shim.h"
 #include <linux/gfp.h>
 
-#include "vtd_pgtable.h"
+#include "vtd/pgtable.h"
 
 int harness_passed, harness_failed;
 
@@ -151,7 +151,7 @@ static void test_alloc_failure(void)
 }
 
 /*
- * The fail_alloc_ppm knob (include/alloc_fault.h): at 30% every map that
+ * The fail_alloc_ppm knob (src/base/alloc_fault.h): at 30% every map that
  * needs a table page may fail; a failed map leaves nothing mapped, the
  * rest work, and every table page comes back with the table.
  */

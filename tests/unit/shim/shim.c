@@ -12,13 +12,13 @@
 #include <linux/slab.h>
 #include <asm/cacheflush.h>
 #include "shim.h"
-#include "iova_direct_map.h"
+#include "dma/iova/direct_map.h"
 
 unsigned long shim_direct_map_bytes = 1UL << 47;
 
 long shim_fail_alloc_after = -1;
 
-/* include/alloc_fault.h's knob; the tests set it directly. */
+/* src/base/alloc_fault.h's knob; the tests set it directly. */
 unsigned int siommu_fail_alloc_ppm;
 unsigned long shim_fail_alloc_injected;
 

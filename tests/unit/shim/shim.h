@@ -7,7 +7,7 @@
 
 /* Allocations left before one fails; < 0: never. */
 extern long shim_fail_alloc_after;
-/* Failures include/alloc_fault.h's knob (siommu_fail_alloc_ppm) decided. */
+/* Failures src/base/alloc_fault.h's knob (siommu_fail_alloc_ppm) decided. */
 extern unsigned long shim_fail_alloc_injected;
 /* Pages handed out and not yet freed. */
 long shim_pages_outstanding(void);

@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * struct dma_map_ops for managed devices: every DMA API call a driver
+ * makes on a device we attached lands here and is translated through the
+ * device's domain.
+ *
+ * Permissions follow the direction: DMA_TO_DEVICE maps read-only, so a
+ * device writing through it faults.  DMA_FROM_DEVICE maps writable, and
+ * readable too on units without CAP.ZLR, which treat zero-length reads
+ * (used by devices to flush posted writes) as reads.
+ *
+ * x86 DMA is cache-coherent and nothing is bounced, so the sync hooks
+ * have nothing to copy; they exist so the DMA API never falls back to the
+ * direct path for a managed device.
+ *
+ * From its first attach until unload a device's dma_ops are its struct
+ * siommu_dev's copy of this table, which leads to its domain under RCU:
+ * the domain can change (re-attach) or go (freed once drained) while
+ * calls run, and under PREEMPT_RCU nothing else would keep it alive.
+ * Each call looks the domain up once, inside an RCU read-side section,
+ * and takes one of three ways:
+ *
+ *  - attached: translated, as above;
+ *  - detached, mappings still out: forward.c (late calls reach the
+ *    domain, new calls go untranslated);
+ *  - the device's dma_ops are no longer ours (the call read them before
+ *    a drained domain gave the device its own back): the DMA API again.
+ *
+ * Sleeping work (page allocation) happens outside the RCU section.
+ */
+#include <linux/dma-map-ops.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+
+#include "compat.h"
+#include "dma/domain.h"
+#include "base/stats.h"
+#include "vtd/regs.h"
+
+/* Below this, an IOVA space is too small to be worth handing out. */
+#define SIOMMU_MIN_DMA_MASK	DMA_BIT_MASK(24)
+
+static u64 dir_prot(const struct siommu_domain *dom,
+		    enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_TO_DEVICE:
+		return VTD_PTE_READ;
+	case DMA_FROM_DEVICE:
+		return VTD_PTE_WRITE |
+		       (VTD_CAP_ZLR(dom->unit->cap) ? 0 : VTD_PTE_READ);
+	case DMA_BIDIRECTIONAL:
+		return VTD_PTE_READ | VTD_PTE_WRITE;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The domain behind @dev's dma_ops, inside an RCU read-side section;
+ * NULL when the dma_ops read are no longer ours (see the top).
+ */
+static struct siommu_domain *domain_of(struct device *dev)
+{
+	const struct dma_map_ops *ops = get_dma_ops(dev);
+
+	if (unlikely(!siommu_dma_ops_ours(ops)))
+		return NULL;
+	return rcu_dereference(container_of(ops, struct siommu_dev, ops)->dom);
+}
+
+/**
+ * siommu_dma_ops_ours() - are these dma_ops a siommu_dev's?
+ * @ops: a device's dma_ops, as read once
+ */
+bool siommu_dma_ops_ours(const struct dma_map_ops *ops)
+{
+	return ops && ops->unmap_page == siommu_dma_ops.unmap_page;
+}
+
+static bool translating(const struct siommu_domain *dom)
+{
+	return likely(dom && !READ_ONCE(dom->detached));
+}
+
+static dma_addr_t map_phys(struct siommu_domain *dom, phys_addr_t phys,
+			   size_t size, enum dma_data_direction dir, u64 mask)
+{
+	u64 prot = dir_prot(dom, dir);
+
+	if (!prot || !size)
+		return DMA_MAPPING_ERROR;
+	return siommu_domain_map(dom, phys, size, prot, mask);
+}
+
+static dma_addr_t siommu_map_page(struct device *dev, struct page *page,
+				  unsigned long offset, size_t size,
+				  enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	struct siommu_domain *dom;
+	dma_addr_t addr;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		addr = map_phys(dom, page_to_phys(page) + offset, size, dir,
+				dma_get_mask(dev));
+	else
+		addr = siommu_fwd_map_page(dom, dev, page, offset, size, dir,
+					   attrs);
+	rcu_read_unlock();
+	return addr;
+}
+
+/* unmap_page and unmap_resource: they differ only once forwarded. */
+static void unmap_addr(struct device *dev, dma_addr_t addr, size_t size,
+		       enum dma_data_direction dir, unsigned long attrs,
+		       bool resource)
+{
+	struct siommu_domain *dom;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		siommu_domain_unmap(dom, addr, size);
+	else
+		siommu_fwd_unmap(dom, dev, addr, size, dir, attrs, resource);
+	rcu_read_unlock();
+}
+
+static void siommu_unmap_page(struct device *dev, dma_addr_t addr,
+			      size_t size, enum dma_data_direction dir,
+			      unsigned long attrs)
+{
+	unmap_addr(dev, addr, size, dir, attrs, false);
+}
+
+static dma_addr_t siommu_map_resource(struct device *dev, phys_addr_t phys,
+				      size_t size,
+				      enum dma_data_direction dir,
+				      unsigned long attrs)
+{
+	struct siommu_domain *dom;
+	dma_addr_t addr;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		addr = map_phys(dom, phys, size, dir, dma_get_mask(dev));
+	else
+		addr = siommu_fwd_map_resource(dom, dev, phys, size, dir,
+					       attrs);
+	rcu_read_unlock();
+	return addr;
+}
+
+static void siommu_unmap_resource(struct device *dev, dma_addr_t addr,
+				  size_t size, enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	unmap_addr(dev, addr, size, dir, attrs, true);
+}
+
+static unsigned long sg_pages(struct scatterlist *sg)
+{
+	return DIV_ROUND_UP((sg_phys(sg) & (VTD_PAGE_SIZE - 1)) + sg->length,
+			    VTD_PAGE_SIZE);
+}
+
+/* Undo the first @done segments of a per-segment mapping. */
+static void sg_unmap_segments(struct siommu_domain *dom,
+			      struct scatterlist *sgl, int done)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, done, i)
+		siommu_domain_unmap_pages(dom, sg->dma_address &
+					  ~(VTD_PAGE_SIZE - 1), sg_pages(sg));
+}
+
+/*
+ * Does a segment of @len bytes from @dma cross a multiple of the device's
+ * segment boundary (dma_get_seg_boundary(): a mask, 2^k - 1)?
+ */
+static bool sg_crosses(dma_addr_t dma, unsigned int len, u64 boundary)
+{
+	return len && ((dma ^ (dma + len - 1)) & ~boundary);
+}
+
+/*
+ * Each segment at the IOVA its physical address dictates, where the
+ * active allocator works that way (identity); false when it does not or
+ * a segment cannot be mapped so (nothing is left mapped then).  There a
+ * segment crossing the device's segment boundary physically crosses it
+ * at its IOVA too (regions start on 1 GiB boundaries): such a list takes
+ * the remapping path, which lays segments out within the boundary.
+ */
+static bool sg_map_phys(struct siommu_domain *dom, struct scatterlist *sgl,
+			int nents, u64 prot, u64 mask, u64 boundary)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		phys_addr_t phys = sg_phys(sg);
+		phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
+		dma_addr_t iova = DMA_MAPPING_ERROR;
+
+		if (!sg_crosses(phys, sg->length, boundary))
+			iova = siommu_domain_map_phys(dom, phys - offset,
+						      sg_pages(sg), prot, mask);
+		if (iova == DMA_MAPPING_ERROR) {
+			sg_unmap_segments(dom, sgl, i);
+			return false;
+		}
+		sg->dma_address = iova + offset;
+		sg_dma_len(sg) = sg->length;
+	}
+	return true;
+}
+
+/*
+ * Where @sg's first page goes, in bytes from the start of the list's
+ * range, when the previous segment ended at page @at: there, or at the
+ * next multiple of the segment boundary if it would cross one from
+ * there.  The range starts on a multiple of its size rounded up to a
+ * power of two (src/dma/iova/allocator.h), so a boundary that falls inside
+ * it falls on the same offset whatever range the allocator hands out.
+ * Return: the offset, or U64_MAX when no placement keeps the segment
+ * within a boundary (it is longer than the boundary's stretch, or the
+ * boundary is finer than a page).
+ */
+static u64 sg_place(u64 at, struct scatterlist *sg, u64 boundary)
+{
+	u64 offset = sg_phys(sg) & (VTD_PAGE_SIZE - 1);
+
+	if (!sg_crosses(at + offset, sg->length, boundary))
+		return at;
+	at = (at | boundary) + 1;
+	if (boundary < VTD_PAGE_SIZE - 1 ||
+	    sg_crosses(at + offset, sg->length, boundary))
+		return U64_MAX;
+	return at;
+}
+
+/*
+ * Identity mappings segment by segment; otherwise one IOVA range for the
+ * whole list, so the list needs one allocation and one invalidation: each
+ * segment at the next page boundary in it, or past the next segment
+ * boundary when it would cross one (the gap stays unmapped).  Segments
+ * are never merged, so each DMA segment is the caller's and keeps within
+ * dma_get_max_seg_size() as the caller's do.
+ */
+static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
+			 struct scatterlist *sgl, int nents,
+			 enum dma_data_direction dir)
+{
+	u64 boundary = dma_get_seg_boundary(dev);
+	u64 prot = dir_prot(dom, dir);
+	struct scatterlist *sg;
+	dma_addr_t iova;
+	unsigned long total;
+	unsigned int slot;
+	u64 at = 0;
+	int i;
+
+	if (!prot)
+		return -EINVAL;
+	if (sg_map_phys(dom, sgl, nents, prot, dma_get_mask(dev), boundary)) {
+		siommu_stat_inc(SIOMMU_STAT_MAPS);
+		return nents;
+	}
+	for_each_sg(sgl, sg, nents, i) {
+		at = sg_place(at, sg, boundary);
+		if (at == U64_MAX) {
+			dev_err_ratelimited(dev, "scatterlist segment of %u bytes cannot keep within the segment boundary %#llx\n",
+					    sg->length, boundary);
+			return -EINVAL;
+		}
+		at += (u64)sg_pages(sg) << VTD_PAGE_SHIFT;
+	}
+	total = at >> VTD_PAGE_SHIFT;
+	iova = siommu_domain_alloc_iova(dom, total, dma_get_mask(dev), &slot);
+	if (iova == DMA_MAPPING_ERROR)
+		return -ENOMEM;
+
+	at = 0;
+	for_each_sg(sgl, sg, nents, i) {
+		phys_addr_t phys = sg_phys(sg);
+		phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
+		unsigned long n = sg_pages(sg);
+
+		at = sg_place(at, sg, boundary);
+		if (siommu_domain_map_at(dom, iova + at, phys - offset,
+					 n << VTD_PAGE_SHIFT, prot, slot)) {
+			/* Nothing was handed to the device yet. */
+			if (i)
+				siommu_domain_unmap_pages(dom, iova, total);
+			else
+				siommu_domain_free_iova(dom, iova, total, slot);
+			return -ENOMEM;
+		}
+		sg->dma_address = iova + at + offset;
+		sg_dma_len(sg) = sg->length;
+		at += (u64)n << VTD_PAGE_SHIFT;
+	}
+	siommu_stat_inc(SIOMMU_STAT_MAPS);
+	return nents;
+}
+
+/**
+ * siommu_dma_unmap_sg() - undo siommu_map_sg() on @dom
+ * @dom: the domain that mapped the list
+ * @sgl: the list
+ * @nents: as given to the map
+ *
+ * The range a list was mapped in runs from its first segment's page to
+ * its last segment's end, gaps included.  Also how a late call returns a
+ * list to a detached domain (forward.c).
+ */
+void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
+			 int nents)
+{
+	dma_addr_t first = sg_dma_address(sgl) & ~(VTD_PAGE_SIZE - 1);
+	struct scatterlist *sg, *last = sgl;
+	int i;
+
+	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
+	if (siommu_domain_mapped_phys(dom, sg_dma_address(sgl))) {
+		sg_unmap_segments(dom, sgl, nents);
+		return;
+	}
+	for_each_sg(sgl, sg, nents, i)
+		last = sg;
+	siommu_domain_unmap_pages(dom, first,
+				  (ALIGN(sg_dma_address(last) + sg_dma_len(last),
+					 VTD_PAGE_SIZE) - first) >>
+				  VTD_PAGE_SHIFT);
+}
+
+static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir,
+			 unsigned long attrs)
+{
+	struct siommu_domain *dom;
+	int ret;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		ret = domain_map_sg(dom, dev, sgl, nents, dir);
+	else
+		ret = siommu_fwd_map_sg(dom, dev, sgl, nents, dir, attrs);
+	rcu_read_unlock();
+	return ret;
+}
+
+static void siommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			    int nents, enum dma_data_direction dir,
+			    unsigned long attrs)
+{
+	struct siommu_domain *dom;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		siommu_dma_unmap_sg(dom, sgl, nents);
+	else
+		siommu_fwd_unmap_sg(dom, dev, sgl, nents, dir, attrs);
+	rcu_read_unlock();
+}
+
+/*
+ * Map freshly allocated pages for the device, if it is still attached:
+ * false when it no longer is (the caller then frees them and asks the
+ * untranslated path).
+ */
+static bool map_new_pages(struct device *dev, struct page *page, size_t size,
+			  enum dma_data_direction dir, dma_addr_t *handle)
+{
+	struct siommu_domain *dom;
+	bool attached;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	attached = translating(dom);
+	if (attached)
+		*handle = map_phys(dom, page_to_phys(page), size, dir,
+				   dev->coherent_dma_mask);
+	rcu_read_unlock();
+	return attached;
+}
+
+/* Is the device attached now?  (A hint: it can change right after.) */
+static bool attached_now(struct device *dev)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = translating(domain_of(dev));
+	rcu_read_unlock();
+	return ret;
+}
+
+static void *siommu_alloc(struct device *dev, size_t size,
+			  dma_addr_t *handle, gfp_t gfp, unsigned long attrs)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	if (!attached_now(dev))
+		return siommu_fwd_alloc(dev, size, handle, gfp, attrs);
+	page = alloc_pages(gfp | __GFP_ZERO, order);
+	if (!page)
+		return NULL;
+	if (!map_new_pages(dev, page, size, DMA_BIDIRECTIONAL, handle)) {
+		/* Detached meanwhile. */
+		__free_pages(page, order);
+		return siommu_fwd_alloc(dev, size, handle, gfp, attrs);
+	}
+	if (*handle == DMA_MAPPING_ERROR) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	return page_address(page);
+}
+
+/*
+ * Give a handle back to the domain that issued it.  Return: false when
+ * it is not one of an existing domain's: the caller frees untranslated.
+ */
+static bool unmap_handle(struct device *dev, dma_addr_t handle, size_t size)
+{
+	struct siommu_domain *dom;
+	bool ours;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	ours = translating(dom) || siommu_fwd_late_call(dom, handle);
+	if (ours)
+		siommu_domain_unmap(dom, handle, size);
+	rcu_read_unlock();
+	return ours;
+}
+
+static void siommu_free(struct device *dev, size_t size, void *cpu_addr,
+			dma_addr_t handle, unsigned long attrs)
+{
+	if (unmap_handle(dev, handle, size))
+		free_pages((unsigned long)cpu_addr, get_order(size));
+	else
+		siommu_fwd_free(dev, size, cpu_addr, handle, attrs);
+}
+
+static struct page *siommu_alloc_pages(struct device *dev, size_t size,
+				       dma_addr_t *handle,
+				       enum dma_data_direction dir,
+				       gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	if (!attached_now(dev))
+		return siommu_fwd_alloc_pages(dev, size, handle, dir, gfp);
+	page = alloc_pages(gfp, order);
+	if (!page)
+		return NULL;
+	if (!map_new_pages(dev, page, size, dir, handle)) {
+		__free_pages(page, order);
+		return siommu_fwd_alloc_pages(dev, size, handle, dir, gfp);
+	}
+	if (*handle == DMA_MAPPING_ERROR) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	return page;
+}
+
+static void siommu_free_pages(struct device *dev, size_t size,
+			      struct page *page, dma_addr_t handle,
+			      enum dma_data_direction dir)
+{
+	if (unmap_handle(dev, handle, size))
+		__free_pages(page, get_order(size));
+	else
+		siommu_fwd_free_pages(dev, size, page, handle, dir);
+}
+
+/*
+ * Coherent buffers are plain pages, translated or not: user mappings map
+ * those pages.
+ */
+static int siommu_dma_mmap(struct device *dev, struct vm_area_struct *vma,
+			   void *cpu_addr, dma_addr_t handle, size_t size,
+			   unsigned long attrs)
+{
+	unsigned long pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+
+	if (vma->vm_pgoff >= pages ||
+	    vma_pages(vma) > pages - vma->vm_pgoff)
+		return -ENXIO;
+	return remap_pfn_range(vma, vma->vm_start,
+			       PHYS_PFN(virt_to_phys(cpu_addr)) + vma->vm_pgoff,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+static int siommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
+				  void *cpu_addr, dma_addr_t handle,
+				  size_t size, unsigned long attrs)
+{
+	int ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
+
+	if (!ret)
+		sg_set_page(sgt->sgl, virt_to_page(cpu_addr),
+			    PAGE_ALIGN(size), 0);
+	return ret;
+}
+
+static void siommu_sync_single(struct device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir)
+{
+}
+
+static void siommu_sync_sg(struct device *dev, struct scatterlist *sg,
+			   int nents, enum dma_data_direction dir)
+{
+}
+
+static int siommu_dma_supported(struct device *dev, u64 mask)
+{
+	return mask >= SIOMMU_MIN_DMA_MASK;
+}
+
+/*
+ * Any buffer can be mapped below 4 GiB, so a driver asking what mask it
+ * needs to reach all memory is told 32 bits.
+ */
+static u64 siommu_get_required_mask(struct device *dev)
+{
+	return DMA_BIT_MASK(32);
+}
+
+/*
+ * Half the space the device can reach: one mapping never starves it.
+ * Untranslated, there is no limit (nothing bounces).
+ */
+static size_t siommu_max_mapping_size(struct device *dev)
+{
+	struct siommu_domain *dom;
+	size_t ret = SIZE_MAX;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (translating(dom))
+		ret = min_t(u64, SIZE_MAX,
+			    (min(dma_get_mask(dev), dom->unit->max_iova) >> 1) +
+			    1);
+	rcu_read_unlock();
+	return ret;
+}
+
+const struct dma_map_ops siommu_dma_ops = {
+	.alloc = siommu_alloc,
+	.free = siommu_free,
+	.SIOMMU_DMA_OPS_ALLOC_PAGES = siommu_alloc_pages,
+	.free_pages = siommu_free_pages,
+	.mmap = siommu_dma_mmap,
+	.get_sgtable = siommu_dma_get_sgtable,
+	.map_page = siommu_map_page,
+	.unmap_page = siommu_unmap_page,
+	.map_sg = siommu_map_sg,
+	.unmap_sg = siommu_unmap_sg,
+	.map_resource = siommu_map_resource,
+	.unmap_resource = siommu_unmap_resource,
+	.sync_single_for_cpu = siommu_sync_single,
+	.sync_single_for_device = siommu_sync_single,
+	.sync_sg_for_cpu = siommu_sync_sg,
+	.sync_sg_for_device = siommu_sync_sg,
+	.dma_supported = siommu_dma_supported,
+	.get_required_mask = siommu_get_required_mask,
+	.max_mapping_size = siommu_max_mapping_size,
+};

@@ -1,0 +1,860 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Domains: a managed device's page table, IOVA allocator and invalidation
+ * policy, and the map and unmap steps every DMA API call is built from.
+ *
+ * Map: allocate an IOVA range from the active allocator instance, write
+ * its PTEs (lock-free, see pgtable.c) tagged with the instance's slot, and
+ * with CAP.CM flush the IOTLB, as a caching-mode unit may cache
+ * not-present entries.  Unmap: read the tag, clear the PTEs and hand the
+ * range to the invalidation policy, which frees it to that instance only
+ * once the unit has forgotten it.
+ *
+ * Live swap: a new instance is published in a free slot and made active;
+ * after an RCU grace period no CPU allocates from the old one any more,
+ * and once its last range is back (the reaper checks) it is unpublished
+ * and, after another grace period, destroyed.  Policies swap the same
+ * way, the old one drained after the grace period.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/idr.h>
+#include <linux/pci.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "dma/domain.h"
+#include "dma/layout.h"
+#include "base/trace.h"
+#include "base/stats.h"
+#include "vtd/regs.h"
+
+/* Interrupt messages: DMA writes here are never translated. */
+#define MSI_WINDOW_START	0xfee00000ULL
+#define MSI_WINDOW_END		0xfeefffffULL
+
+/* What sysfs offers, in the order it lists them. */
+const struct siommu_iova_ops *const siommu_allocators[] = {
+	&siommu_iova_rbtree_ops,
+	&siommu_iova_magazine_ops,
+	&siommu_iova_kmalloc_ops,
+	&siommu_iova_identity_ops,
+	&siommu_iova_linux_ops,
+};
+
+const unsigned int siommu_nr_allocators = ARRAY_SIZE(siommu_allocators);
+
+const struct siommu_flush_ops *const siommu_policies[] = {
+	&siommu_flush_strict_ops,
+	&siommu_flush_deferred_ops,
+	&siommu_flush_percpu_ops,
+};
+
+const unsigned int siommu_nr_policies = ARRAY_SIZE(siommu_policies);
+
+/* The fallback slot's stretch: below 4 GiB, wherever the unit reaches. */
+static void fallback_space(const struct siommu_unit *unit,
+			   struct siommu_stretch *s)
+{
+	s->lo = 1;
+	s->hi = min(unit->max_iova >> VTD_PAGE_SHIFT,
+		    SIOMMU_LAYOUT_FALLBACK_HI);
+}
+
+/**
+ * siommu_allocator_check() - can @ops serve a domain on @unit at all?
+ * @ops: the allocator
+ * @unit: the unit
+ *
+ * Return: 0, or -ERANGE when no stretch of the unit's space can hold
+ * what it needs (see src/dma/layout.c).
+ */
+int siommu_allocator_check(const struct siommu_iova_ops *ops,
+			   const struct siommu_unit *unit)
+{
+	struct siommu_layout layout = {
+		.space_pfns = (unit->max_iova >> VTD_PAGE_SHIFT) + 1,
+	};
+	struct siommu_stretch s;
+
+	return siommu_layout_place(ops, &layout, &s);
+}
+
+static int reserve_bytes(struct siommu_domain *dom, struct siommu_iova *iova,
+			 u64 start, u64 end)
+{
+	u64 last = dom->unit->max_iova;
+
+	if (start > last)
+		return 0;
+	end = min(end, last);
+	return iova->ops->reserve(iova, start >> VTD_PAGE_SHIFT,
+				  end >> VTD_PAGE_SHIFT);
+}
+
+/*
+ * Addresses the device cannot use as IOVAs: the interrupt window, and the
+ * host bridge's memory windows, where a request could be routed to a peer
+ * device before it ever reaches the unit.
+ */
+static int reserve_windows(struct siommu_domain *dom, struct siommu_iova *iova)
+{
+	struct pci_bus *root = dom->pdev->bus;
+	struct resource *res;
+	unsigned int i;
+	int ret;
+
+	ret = reserve_bytes(dom, iova, MSI_WINDOW_START, MSI_WINDOW_END);
+	while (!ret && !pci_is_root_bus(root))
+		root = root->parent;
+	pci_bus_for_each_resource(root, res, i) {
+		if (ret)
+			break;
+		if (res && resource_type(res) == IORESOURCE_MEM && res->end)
+			ret = reserve_bytes(dom, iova, res->start, res->end);
+	}
+	return ret;
+}
+
+/* Does @scope name @pdev, or a bridge above it? */
+bool siommu_scope_matches(const struct dmar_dev_scope *scope, u16 segment,
+			  struct pci_dev *pdev)
+{
+	unsigned int bus = scope->start_bus, i;
+	struct pci_dev *hop;
+
+	if (pci_domain_nr(pdev->bus) != segment || !scope->path_len)
+		return false;
+	for (i = 0; i + 1 < scope->path_len; i++) {
+		hop = pci_get_domain_bus_and_slot(segment, bus, scope->path[i]);
+		if (!hop || !hop->subordinate) {
+			pci_dev_put(hop);
+			return false;
+		}
+		bus = hop->subordinate->number;
+		pci_dev_put(hop);
+	}
+	if (pdev->bus->number == bus && pdev->devfn == scope->path[i])
+		return true;
+	if (scope->type != DMAR_SCOPE_PCI_BRIDGE)
+		return false;
+	hop = pci_get_domain_bus_and_slot(segment, bus, scope->path[i]);
+	if (hop && hop->subordinate &&
+	    pdev->bus->number >= hop->subordinate->busn_res.start &&
+	    pdev->bus->number <= hop->subordinate->busn_res.end) {
+		pci_dev_put(hop);
+		return true;
+	}
+	pci_dev_put(hop);
+	return false;
+}
+
+/*
+ * Firmware's reserved memory the device keeps using: map it 1:1 (with
+ * @iova NULL), or keep it out of an allocator instance.
+ */
+static int map_rmrrs(struct siommu *sio, struct siommu_domain *dom,
+		     struct siommu_iova *iova)
+{
+	unsigned int i, j;
+	int ret;
+
+	for (i = 0; i < sio->dmar.nr_rmrrs; i++) {
+		const struct dmar_rmrr *r = &sio->dmar.rmrrs[i];
+		u64 start = r->base & ~(VTD_PAGE_SIZE - 1);
+		u64 end = r->end | (VTD_PAGE_SIZE - 1);
+
+		for (j = 0; j < r->nr_scopes; j++) {
+			if (!siommu_scope_matches(&r->scopes[j], r->segment,
+						  dom->pdev))
+				continue;
+			if (end > dom->unit->max_iova)
+				return -ERANGE;
+			if (iova) {
+				ret = reserve_bytes(dom, iova, start, end);
+				if (ret)
+					return ret;
+				break;
+			}
+			ret = vtd_pgtable_map(&dom->pt, start, start,
+					      end - start + 1,
+					      VTD_PTE_READ | VTD_PTE_WRITE,
+					      GFP_KERNEL);
+			if (ret && ret != -EEXIST)
+				return ret;
+			pci_info(dom->pdev, "RMRR [%#llx-%#llx] identity-mapped\n",
+				 start, end);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Reserved windows that placement avoids where it can; the first few. */
+#define LAYOUT_MAX_WINDOWS	16
+
+static unsigned int layout_windows(struct siommu_domain *dom,
+				   struct siommu_stretch *w)
+{
+	struct pci_bus *root = dom->pdev->bus;
+	struct resource *res;
+	unsigned int i, n = 0;
+
+	w[n].lo = MSI_WINDOW_START >> VTD_PAGE_SHIFT;
+	w[n++].hi = MSI_WINDOW_END >> VTD_PAGE_SHIFT;
+	while (!pci_is_root_bus(root))
+		root = root->parent;
+	pci_bus_for_each_resource(root, res, i) {
+		if (n == LAYOUT_MAX_WINDOWS)
+			break;
+		if (res && resource_type(res) == IORESOURCE_MEM && res->end) {
+			w[n].lo = res->start >> VTD_PAGE_SHIFT;
+			w[n++].hi = res->end >> VTD_PAGE_SHIFT;
+		}
+	}
+	return n;
+}
+
+/* Slots change only under sio->lock; readers outside it use RCU. */
+static struct siommu_iova *slot_get(struct siommu_domain *dom,
+				    unsigned int slot)
+{
+	return rcu_dereference_protected(dom->slots[slot],
+					 lockdep_is_held(&dom->sio->lock));
+}
+
+/*
+ * Where a new instance of @ops for @slot goes: the fallback's fixed
+ * stretch, or the lowest block the allocator can use that no live
+ * instance holds (src/dma/layout.c).
+ */
+static int slot_place(struct siommu_domain *dom, unsigned int slot,
+		      const struct siommu_iova_ops *ops,
+		      struct siommu_stretch *s)
+{
+	struct siommu_stretch taken[SIOMMU_IOVA_SLOTS];
+	struct siommu_stretch windows[LAYOUT_MAX_WINDOWS];
+	struct siommu_layout layout = {
+		.space_pfns = (dom->unit->max_iova >> VTD_PAGE_SHIFT) + 1,
+		.taken = taken,
+		.windows = windows,
+	};
+	unsigned int i;
+
+	if (slot == SIOMMU_FALLBACK_SLOT) {
+		fallback_space(dom->unit, s);
+		return ops->check_space ? ops->check_space(s->lo, s->hi) : 0;
+	}
+	for (i = 1; i < SIOMMU_IOVA_SLOTS; i++) {
+		struct siommu_iova *iova = slot_get(dom, i);
+
+		if (i != slot && iova) {
+			taken[layout.nr_taken].lo = iova->start_pfn;
+			taken[layout.nr_taken++].hi = iova->end_pfn;
+		}
+	}
+	layout.nr_windows = layout_windows(dom, windows);
+	return siommu_layout_place(ops, &layout, s);
+}
+
+/* A new instance of @ops for @slot, its windows and RMRRs kept out. */
+static struct siommu_iova *slot_create(struct siommu_domain *dom,
+				       unsigned int slot,
+				       const struct siommu_iova_ops *ops)
+{
+	struct siommu_stretch s;
+	struct siommu_iova *iova;
+	int ret;
+
+	ret = slot_place(dom, slot, ops, &s);
+	if (ret)
+		return ERR_PTR(ret);
+	iova = ops->create(s.lo, s.hi);
+	if (!iova)
+		return ERR_PTR(-ENOMEM);
+	iova->reach_pfn = siommu_layout_reach(ops, &s);
+	ret = reserve_windows(dom, iova);
+	if (!ret)
+		ret = map_rmrrs(dom->sio, dom, iova);
+	if (ret) {
+		ops->destroy(iova);
+		return ERR_PTR(ret);
+	}
+	return iova;
+}
+
+/**
+ * siommu_domain_create() - an empty address space for a device
+ * @sio: the module
+ * @unit: the unit the device is behind, translating
+ * @pdev: the device
+ * @alloc: the allocator its mappings start with
+ * @flush: the invalidation policy they start with
+ *
+ * Return: the domain, or an ERR_PTR.
+ */
+struct siommu_domain *siommu_domain_create(struct siommu *sio,
+					   struct siommu_unit *unit,
+					   struct pci_dev *pdev,
+					   const struct siommu_iova_ops *alloc,
+					   const struct siommu_flush_ops *flush)
+{
+	unsigned int max_did = (1U << (4 + 2 * VTD_CAP_ND(unit->cap))) - 1;
+	struct siommu_domain *dom;
+	struct siommu_iova *iova;
+	int ret;
+
+	/* Creation places slots against the live ones: see slot_get(). */
+	lockdep_assert_held(&sio->lock);
+	dom = kzalloc(sizeof(*dom), GFP_KERNEL);
+	if (!dom)
+		return ERR_PTR(-ENOMEM);
+	dom->sio = sio;
+	dom->unit = unit;
+	dom->pdev = pdev;
+	RCU_INIT_POINTER(dom->flush, flush);
+	INIT_LIST_HEAD(&dom->node);
+
+	ret = ida_alloc_range(&unit->dids, SIOMMU_UNMANAGED_DID + 1,
+			      min(max_did, 0xffffU), GFP_KERNEL);
+	if (ret < 0)
+		goto free_dom;
+	dom->did = ret;
+	ret = vtd_pgtable_init(&dom->pt, unit->levels, VTD_ECAP_C(unit->ecap));
+	if (ret)
+		goto free_did;
+	ret = map_rmrrs(sio, dom, NULL);
+	if (ret)
+		goto free_slots;
+	iova = slot_create(dom, SIOMMU_FALLBACK_SLOT, &siommu_iova_rbtree_ops);
+	if (IS_ERR(iova)) {
+		ret = PTR_ERR(iova);
+		goto free_slots;
+	}
+	RCU_INIT_POINTER(dom->slots[SIOMMU_FALLBACK_SLOT], iova);
+	iova = slot_create(dom, 1, alloc);
+	if (IS_ERR(iova)) {
+		ret = PTR_ERR(iova);
+		goto free_slots;
+	}
+	RCU_INIT_POINTER(dom->slots[1], iova);
+	dom->active = 1;
+	return dom;
+
+free_slots:
+	iova = slot_get(dom, SIOMMU_FALLBACK_SLOT);
+	if (iova)
+		iova->ops->destroy(iova);
+	vtd_pgtable_destroy(&dom->pt);
+free_did:
+	ida_free(&unit->dids, dom->did);
+free_dom:
+	kfree(dom);
+	return ERR_PTR(ret);
+}
+
+/**
+ * siommu_domain_outstanding() - ranges handed out, all instances
+ * @dom: the domain
+ */
+unsigned long siommu_domain_outstanding(struct siommu_domain *dom)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < SIOMMU_IOVA_SLOTS; i++) {
+		struct siommu_iova *iova = rcu_dereference(dom->slots[i]);
+
+		if (iova)
+			n += iova->ops->outstanding(iova);
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/**
+ * siommu_domain_iova_stats() - add the domain's allocator counts to @st
+ * @dom: the domain
+ * @st: the sums
+ */
+void siommu_domain_iova_stats(struct siommu_domain *dom,
+			      struct siommu_iova_stats *st)
+{
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < SIOMMU_IOVA_SLOTS; i++) {
+		struct siommu_iova *iova = rcu_dereference(dom->slots[i]);
+
+		if (iova && iova->ops->stats)
+			iova->ops->stats(iova, st);
+	}
+	rcu_read_unlock();
+}
+
+const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom)
+{
+	const struct siommu_iova_ops *ops;
+
+	rcu_read_lock();
+	ops = rcu_dereference(dom->slots[READ_ONCE(dom->active)])->ops;
+	rcu_read_unlock();
+	return ops;
+}
+
+const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom)
+{
+	return rcu_access_pointer(dom->flush);
+}
+
+/**
+ * siommu_domain_destroy() - free a domain nothing reaches any more
+ * @dom: the domain: no context entry points at it, no dma_ops lead to it
+ *	 (or an RCU grace period passed since they last did), and normally
+ *	 no mapping is out (attach.c keeps a detached domain until then)
+ */
+void siommu_domain_destroy(struct siommu_domain *dom)
+{
+	unsigned long left;
+	unsigned int i;
+
+	lockdep_assert_held(&dom->sio->lock);
+	siommu_domain_flush(dom)->drain();
+	left = siommu_domain_outstanding(dom);
+	if (left)
+		pci_warn(dom->pdev, "%lu DMA mapping(s) still out; released with the domain (the kmalloc allocator leaks their slab objects)\n",
+			 left);
+	for (i = 0; i < SIOMMU_IOVA_SLOTS; i++) {
+		struct siommu_iova *iova = slot_get(dom, i);
+
+		if (iova)
+			iova->ops->destroy(iova);
+	}
+	vtd_pgtable_destroy(&dom->pt);
+	ida_free(&dom->unit->dids, dom->did);
+	kfree(dom);
+}
+
+/**
+ * siommu_domain_set_allocator() - new mappings from a new allocator
+ * @dom: the domain
+ * @ops: the allocator
+ *
+ * Mappings made before stay with the instance that made them, which is
+ * torn down once they are all unmapped (siommu_domain_reap()).
+ *
+ * Return: 0; -EBUSY when every slot still holds an instance draining;
+ * -ERANGE or -ENOMEM when the new instance cannot be made.
+ */
+int siommu_domain_set_allocator(struct siommu_domain *dom,
+				const struct siommu_iova_ops *ops)
+{
+	struct siommu_iova *iova;
+	unsigned int slot, old = dom->active;
+
+	lockdep_assert_held(&dom->sio->lock);
+	if (slot_get(dom, old)->ops == ops)
+		return 0;
+	siommu_domain_reap(dom);
+	for (slot = 1; slot < SIOMMU_IOVA_SLOTS; slot++)
+		if (!slot_get(dom, slot))
+			break;
+	if (slot == SIOMMU_IOVA_SLOTS)
+		return -EBUSY;
+	iova = slot_create(dom, slot, ops);
+	if (IS_ERR(iova))
+		return PTR_ERR(iova);
+	rcu_assign_pointer(dom->slots[slot], iova);
+	WRITE_ONCE(dom->active, slot);
+	dom->retired |= BIT(old);
+	/* After this no CPU allocates from the old instance any more. */
+	synchronize_rcu();
+	siommu_domain_reap(dom);
+	return 0;
+}
+
+/**
+ * siommu_domain_reap() - tear down retired instances that are empty
+ * @dom: the domain
+ *
+ * Return: true while some are still draining.
+ */
+bool siommu_domain_reap(struct siommu_domain *dom)
+{
+	unsigned int slot;
+
+	lockdep_assert_held(&dom->sio->lock);
+	for (slot = 1; slot < SIOMMU_IOVA_SLOTS; slot++) {
+		struct siommu_iova *iova = slot_get(dom, slot);
+
+		if (!(dom->retired & BIT(slot)) ||
+		    iova->ops->outstanding(iova))
+			continue;
+		RCU_INIT_POINTER(dom->slots[slot], NULL);
+		dom->retired &= ~BIT(slot);
+		/* An unmap that freed its last range may still be inside. */
+		synchronize_rcu();
+		iova->ops->destroy(iova);
+	}
+	return dom->retired != 0;
+}
+
+/**
+ * siommu_domain_cpu_dead() - a CPU went offline: its caches go back
+ * @dom: the domain
+ * @cpu: the CPU
+ *
+ * Runs under RCU alone, not sio->lock: the CPU-hotplug callback must not
+ * wait for a lock whose holders wait for CPU hotplug (attach and detach
+ * bind drivers, a swap to "linux" registers hotplug instances).  An
+ * instance is destroyed only a grace period after it was unpublished,
+ * and cpu_dead() may run beside allocations on other CPUs.
+ */
+void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu)
+{
+	unsigned int slot;
+
+	rcu_read_lock();
+	for (slot = 0; slot < SIOMMU_IOVA_SLOTS; slot++) {
+		struct siommu_iova *iova = rcu_dereference(dom->slots[slot]);
+
+		if (iova && iova->ops->cpu_dead)
+			iova->ops->cpu_dead(iova, cpu);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * siommu_domain_set_flush() - a new invalidation policy for new unmaps
+ * @dom: the domain
+ * @ops: the policy
+ *
+ * Whatever the old policy batched is flushed once no CPU uses it for
+ * this domain any more.
+ */
+void siommu_domain_set_flush(struct siommu_domain *dom,
+			     const struct siommu_flush_ops *ops)
+{
+	const struct siommu_flush_ops *old = siommu_domain_flush(dom);
+
+	lockdep_assert_held(&dom->sio->lock);
+	if (old == ops)
+		return;
+	rcu_assign_pointer(dom->flush, ops);
+	synchronize_rcu();
+	old->drain();
+}
+
+/*
+ * The active instance sits too high for the device's mask (its
+ * allocator needs more than the mask leaves, see src/dma/layout.c): say so
+ * once per instance, and let the fallback serve.  Return: 0.
+ */
+static unsigned long short_mask(struct siommu_domain *dom,
+				struct siommu_iova *iova, u64 dma_mask)
+{
+	if (!test_and_set_bit(0, &iova->told_short_mask))
+		pci_info(dom->pdev, "allocator %s cannot serve its %d-bit DMA mask here (it needs %d bits); the 32-bit fallback maps for it\n",
+			 iova->ops->name, fls64(dma_mask),
+			 fls64(((u64)iova->reach_pfn << VTD_PAGE_SHIFT) |
+			       (VTD_PAGE_SIZE - 1)));
+	return 0;
+}
+
+/**
+ * siommu_domain_alloc_iova() - reserve IOVA space the device can reach
+ * @dom: the domain
+ * @npages: 4 KiB pages
+ * @dma_mask: the device's mask for this kind of mapping
+ * @slot: set to the slot of the instance that served it
+ *
+ * The active instance first; the 32-bit fallback when it has no room
+ * under the mask.
+ *
+ * Return: the first byte of the range, or DMA_MAPPING_ERROR.
+ */
+dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
+				    unsigned long npages, u64 dma_mask,
+				    unsigned int *slot)
+{
+	unsigned long limit = min(dma_mask, dom->unit->max_iova) >>
+			      VTD_PAGE_SHIFT;
+	struct siommu_iova *iova;
+	unsigned long pfn;
+
+	rcu_read_lock();
+	*slot = READ_ONCE(dom->active);
+	iova = rcu_dereference(dom->slots[*slot]);
+	if (limit >= iova->reach_pfn)
+		pfn = iova->ops->alloc(iova, npages, limit);
+	else
+		pfn = short_mask(dom, iova, dma_mask);
+	if (!pfn) {
+		*slot = SIOMMU_FALLBACK_SLOT;
+		iova = rcu_dereference(dom->slots[*slot]);
+		pfn = iova->ops->alloc(iova, npages, limit);
+		if (pfn)
+			siommu_stat_inc(SIOMMU_STAT_FALLBACKS);
+	}
+	rcu_read_unlock();
+	if (!pfn) {
+		siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
+		return DMA_MAPPING_ERROR;
+	}
+	return (dma_addr_t)pfn << VTD_PAGE_SHIFT;
+}
+
+/* Give back a range whose PTEs were never visible to the device. */
+void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
+			     unsigned long npages, unsigned int slot)
+{
+	struct siommu_iova *inst;
+
+	rcu_read_lock();
+	inst = rcu_dereference(dom->slots[slot]);
+	inst->ops->free(inst, iova >> VTD_PAGE_SHIFT, npages);
+	rcu_read_unlock();
+}
+
+/* After a map wrote leaf entries: what the unit needs to see them. */
+static void mapped(struct siommu_domain *dom, dma_addr_t iova,
+		   phys_addr_t phys, unsigned long npages)
+{
+	/*
+	 * A caching-mode unit may cache not-present entries; a unit with
+	 * write buffers may not see the new ones yet.
+	 */
+	if (VTD_CAP_CM(dom->unit->cap))
+		siommu_flush_iotlb_range(dom->unit, dom->did, iova, npages);
+	else
+		siommu_unit_flush_write_buffer(dom->unit);
+	siommu_stat_add(SIOMMU_STAT_PAGES_MAPPED, npages);
+	trace_siommu_map(&dom->pdev->dev, iova, phys,
+			 npages << VTD_PAGE_SHIFT);
+}
+
+/**
+ * siommu_domain_map_at() - write the PTEs of part of an allocated range
+ * @dom: the domain
+ * @iova: page-aligned IOVA inside a range from siommu_domain_alloc_iova()
+ * @phys: page-aligned physical address
+ * @size: bytes, a multiple of 4 KiB
+ * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
+ * @slot: the slot siommu_domain_alloc_iova() named
+ *
+ * Return: 0, or -ENOMEM with nothing mapped.
+ */
+int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
+			 phys_addr_t phys, size_t size, u64 prot,
+			 unsigned int slot)
+{
+	int ret;
+
+	ret = vtd_pgtable_map(&dom->pt, iova, phys, size,
+			      prot | VTD_PTE_TAG(slot), GFP_ATOMIC);
+	if (ret) {
+		siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
+		return ret;
+	}
+	mapped(dom, iova, phys, size >> VTD_PAGE_SHIFT);
+	return 0;
+}
+
+/**
+ * siommu_domain_owns() - does the domain map @addr now?
+ * @dom: the domain
+ * @addr: a handle a DMA API call carries
+ *
+ * Return: true when the page of @addr has a present entry: a handle the
+ * domain issued and has not had back.
+ */
+bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr)
+{
+	return vtd_pgtable_pte(&dom->pt, addr & ~(u64)(VTD_PAGE_SIZE - 1)) &
+	       (VTD_PTE_READ | VTD_PTE_WRITE);
+}
+
+/**
+ * siommu_domain_mapped_phys() - was @iova mapped by siommu_domain_map_phys()?
+ * @dom: the domain
+ * @iova: a mapped IOVA
+ */
+bool siommu_domain_mapped_phys(struct siommu_domain *dom, dma_addr_t iova)
+{
+	u64 pte = vtd_pgtable_pte(&dom->pt, iova);
+	struct siommu_iova *inst;
+	bool ret;
+
+	rcu_read_lock();
+	inst = rcu_dereference(dom->slots[VTD_PTE_TAG_OF(pte)]);
+	ret = inst && inst->ops->unmap_phys;
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * siommu_domain_unmap_pages() - clear a range and hand it to the policy
+ * @dom: the domain
+ * @iova: the range's first byte, as siommu_domain_alloc_iova() gave it
+ * @npages: the range's size in pages, as allocated
+ *
+ * The first PTE's tag says which instance the range goes back to.  A
+ * range that is not mapped (a driver unmapping twice) is reported and
+ * left alone: freeing it could hand out a range someone else holds.
+ */
+void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
+			       unsigned long npages)
+{
+	u64 pte = vtd_pgtable_pte(&dom->pt, iova);
+	const struct siommu_flush_ops *flush;
+	struct siommu_iova *inst;
+
+	if (!(pte & (VTD_PTE_READ | VTD_PTE_WRITE))) {
+		dev_err_ratelimited(&dom->pdev->dev, "unmap of IOVA %#llx, which is not mapped; ignored\n",
+				    (u64)iova);
+		siommu_stat_inc(SIOMMU_STAT_BAD_UNMAPS);
+		return;
+	}
+	trace_siommu_unmap(&dom->pdev->dev, iova, pte & VTD_PTE_ADDR_MASK,
+			   npages << VTD_PAGE_SHIFT);
+	rcu_read_lock();
+	inst = rcu_dereference(dom->slots[VTD_PTE_TAG_OF(pte)]);
+	flush = rcu_dereference(dom->flush);
+	if (inst->ops->unmap_phys) {
+		/* Shared entries: only the last reference needs invalidating. */
+		if (inst->ops->unmap_phys(inst, &dom->pt,
+					  iova >> VTD_PAGE_SHIFT, npages))
+			flush->unmapped(dom, inst, iova >> VTD_PAGE_SHIFT,
+					npages);
+	} else {
+		vtd_pgtable_unmap(&dom->pt, iova,
+				  (u64)npages << VTD_PAGE_SHIFT);
+		flush->unmapped(dom, inst, iova >> VTD_PAGE_SHIFT, npages);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * siommu_domain_map_phys() - map in one step, where the allocator can
+ * @dom: the domain
+ * @phys: page-aligned physical address
+ * @npages: pages
+ * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
+ * @dma_mask: the device's mask for this kind of mapping
+ *
+ * Allocators whose IOVA follows from the physical address (identity)
+ * map and count references themselves.
+ *
+ * Return: the IOVA of @phys; DMA_MAPPING_ERROR when the active allocator
+ * does not work this way or cannot map it: take the usual path then
+ * (whose fallback slot serves the device).
+ */
+dma_addr_t siommu_domain_map_phys(struct siommu_domain *dom, phys_addr_t phys,
+				  unsigned long npages, u64 prot, u64 dma_mask)
+{
+	unsigned long limit = min(dma_mask, dom->unit->max_iova) >>
+			      VTD_PAGE_SHIFT;
+	unsigned long pfn, inval = 0;
+	struct siommu_iova *iova;
+	unsigned int slot;
+
+	rcu_read_lock();
+	slot = READ_ONCE(dom->active);
+	iova = rcu_dereference(dom->slots[slot]);
+	/* Short of its reach, the alloc path says why and falls back. */
+	if (!iova->ops->map_phys || limit < iova->reach_pfn) {
+		rcu_read_unlock();
+		return DMA_MAPPING_ERROR;
+	}
+	pfn = iova->ops->map_phys(iova, &dom->pt, phys, npages,
+				  prot | VTD_PTE_TAG(slot), limit, &inval);
+	/* A failed try dropped a page others may have had cached. */
+	if (inval)
+		rcu_dereference(dom->flush)->unmapped(dom, iova, inval,
+						      npages);
+	rcu_read_unlock();
+	if (!pfn)
+		return DMA_MAPPING_ERROR;
+	mapped(dom, (dma_addr_t)pfn << VTD_PAGE_SHIFT, phys, npages);
+	return (dma_addr_t)pfn << VTD_PAGE_SHIFT;
+}
+
+static unsigned long span_pages(phys_addr_t phys, size_t size)
+{
+	return DIV_ROUND_UP((phys & (VTD_PAGE_SIZE - 1)) + size,
+			    VTD_PAGE_SIZE);
+}
+
+/**
+ * siommu_domain_map() - map one physically contiguous buffer
+ * @dom: the domain
+ * @phys: first byte
+ * @size: bytes
+ * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
+ * @dma_mask: the device's mask for this kind of mapping
+ *
+ * Return: the device address of @phys, or DMA_MAPPING_ERROR.
+ */
+dma_addr_t siommu_domain_map(struct siommu_domain *dom, phys_addr_t phys,
+			     size_t size, u64 prot, u64 dma_mask)
+{
+	unsigned long npages = span_pages(phys, size);
+	phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
+	unsigned int slot;
+	dma_addr_t iova;
+
+	iova = siommu_domain_map_phys(dom, phys - offset, npages, prot,
+				      dma_mask);
+	if (iova != DMA_MAPPING_ERROR) {
+		siommu_stat_inc(SIOMMU_STAT_MAPS);
+		return iova + offset;
+	}
+	iova = siommu_domain_alloc_iova(dom, npages, dma_mask, &slot);
+	if (iova == DMA_MAPPING_ERROR)
+		return iova;
+	if (siommu_domain_map_at(dom, iova, phys - offset,
+				 npages << VTD_PAGE_SHIFT, prot, slot)) {
+		siommu_domain_free_iova(dom, iova, npages, slot);
+		return DMA_MAPPING_ERROR;
+	}
+	siommu_stat_inc(SIOMMU_STAT_MAPS);
+	return iova + offset;
+}
+
+/**
+ * siommu_domain_unmap() - undo siommu_domain_map()
+ * @dom: the domain
+ * @addr: the device address siommu_domain_map() returned
+ * @size: the size it was given
+ */
+void siommu_domain_unmap(struct siommu_domain *dom, dma_addr_t addr,
+			 size_t size)
+{
+	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
+	siommu_domain_unmap_pages(dom, addr & ~(VTD_PAGE_SIZE - 1),
+				  span_pages(addr, size));
+}
+
+/**
+ * siommu_domain_revoke() - debug: take every mapping away from the device
+ * @dom: the domain
+ *
+ * Clears every page-table entry behind its driver's back and invalidates
+ * the domain's IOTLB entries, so that from now on each DMA the device
+ * makes faults: a faulting device, made to order (tests/vm/fault_storm.sh).
+ * The driver's later unmaps are refused as unmaps of unmapped IOVAs
+ * (bad_unmaps); the IOVAs stay allocated until the device is detached.
+ *
+ * Return: the number of 4 KiB pages that were mapped.
+ */
+u64 siommu_domain_revoke(struct siommu_domain *dom)
+{
+	u64 cleared = vtd_pgtable_clear_all(&dom->pt);
+
+	siommu_flush_iotlb_domain(dom->unit, dom->did);
+	siommu_stat_inc(SIOMMU_STAT_IOTLB_FLUSHES);
+	pci_warn(dom->pdev, "debug: %llu mapped page(s) revoked; its DMA faults until detached\n",
+		 cleared);
+	return cleared;
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A domain: one managed device's I/O address space.  Its page table, the
+ * allocator that hands out its IOVAs and the policy that invalidates them.
+ */
+#ifndef SCALABLE_IOMMU_DOMAIN_H
+#define SCALABLE_IOMMU_DOMAIN_H
+
+#include <linux/dma-map-ops.h>
+#include <linux/list.h>
+
+#include "dma/inval/policy.h"
+#include "dma/iova/allocator.h"
+#include "siommu.h"
+#include "vtd/pgtable.h"
+
+/*
+ * A domain holds up to eight allocator instances at once, the slot number
+ * kept in every PTE it maps (VTD_PTE_TAG), so an unmap gives a range back
+ * to the instance that made it, whatever is active by then.  Each live
+ * instance owns its own stretch of the IOVA space:
+ *
+ *   slot 0      rbtree over the 32-bit space, for devices whose DMA mask
+ *               the active allocator cannot serve (the fallback);
+ *   slots 1-7   one per allocator instance made for the active choice,
+ *               kept until the last range it handed out comes back; each
+ *               in the lowest aligned block its allocator can use that no
+ *               other live instance holds (src/dma/layout.c), so devices with
+ *               masks well below the unit's width are served too.
+ */
+#define SIOMMU_IOVA_SLOTS	8
+#define SIOMMU_FALLBACK_SLOT	0
+
+struct siommu_dev;
+
+struct siommu_domain {
+	struct siommu *sio;
+	struct siommu_unit *unit;
+	struct pci_dev *pdev;
+	struct siommu_dev *sdev;		/* what pdev's dma_ops lead to */
+	u16 did;
+	struct vtd_pgtable pt;
+
+	/* Instances, published with RCU; see SIOMMU_IOVA_SLOTS. */
+	struct siommu_iova __rcu *slots[SIOMMU_IOVA_SLOTS];
+	unsigned int active;			/* slot of new mappings */
+	unsigned long retired;			/* slots waiting to drain */
+	const struct siommu_flush_ops __rcu *flush;
+	/* In siommu.domains while attached, siommu.draining once detached. */
+	struct list_head node;
+	/* 1 while on siommu.draining; an int: sparse warns of READ_ONCE(bool) */
+	int detached;
+	unsigned long detached_at;		/* jiffies */
+	struct kobject *kobj;			/* device/<bdf>/ in sysfs */
+};
+
+/* The allocator and policy names sysfs offers, in order (domain.c). */
+extern const struct siommu_iova_ops *const siommu_allocators[];
+extern const unsigned int siommu_nr_allocators;
+extern const struct siommu_flush_ops *const siommu_policies[];
+extern const unsigned int siommu_nr_policies;
+
+/*
+ * What a device's dma_ops point at, from its first attach until unload
+ * (or until a drained domain gives the device its own ops back, after
+ * which a call that read them before still finds this).  The DMA API
+ * hands our callbacks only the device; get_dma_ops(dev) leads here, and
+ * from here to the domain under RCU (dma_ops.c).
+ */
+struct siommu_dev {
+	struct dma_map_ops ops;
+	struct pci_dev *pdev;
+	struct siommu_domain __rcu *dom;	/* attached or draining */
+	struct list_head node;			/* in siommu.devs */
+};
+
+/* domain.c */
+struct siommu_domain *siommu_domain_create(struct siommu *sio,
+					   struct siommu_unit *unit,
+					   struct pci_dev *pdev,
+					   const struct siommu_iova_ops *alloc,
+					   const struct siommu_flush_ops *flush);
+void siommu_domain_destroy(struct siommu_domain *dom);
+int siommu_domain_set_allocator(struct siommu_domain *dom,
+				const struct siommu_iova_ops *ops);
+void siommu_domain_set_flush(struct siommu_domain *dom,
+			     const struct siommu_flush_ops *ops);
+bool siommu_domain_reap(struct siommu_domain *dom);
+void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu);
+const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom);
+const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom);
+unsigned long siommu_domain_outstanding(struct siommu_domain *dom);
+u64 siommu_domain_revoke(struct siommu_domain *dom);
+void siommu_domain_iova_stats(struct siommu_domain *dom,
+			      struct siommu_iova_stats *st);
+int siommu_allocator_check(const struct siommu_iova_ops *ops,
+			   const struct siommu_unit *unit);
+dma_addr_t siommu_domain_map(struct siommu_domain *dom, phys_addr_t phys,
+			     size_t size, u64 prot, u64 dma_mask);
+void siommu_domain_unmap(struct siommu_domain *dom, dma_addr_t addr,
+			 size_t size);
+dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
+				    unsigned long npages, u64 dma_mask,
+				    unsigned int *slot);
+void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
+			     unsigned long npages, unsigned int slot);
+int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
+			 phys_addr_t phys, size_t size, u64 prot,
+			 unsigned int slot);
+void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
+			       unsigned long npages);
+dma_addr_t siommu_domain_map_phys(struct siommu_domain *dom, phys_addr_t phys,
+				  unsigned long npages, u64 prot, u64 dma_mask);
+bool siommu_domain_mapped_phys(struct siommu_domain *dom, dma_addr_t iova);
+bool siommu_scope_matches(const struct dmar_dev_scope *scope, u16 segment,
+			  struct pci_dev *pdev);
+
+bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr);
+
+/* dma_ops.c */
+extern const struct dma_map_ops siommu_dma_ops;
+bool siommu_dma_ops_ours(const struct dma_map_ops *ops);
+void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
+			 int nents);
+
+/* forward.c: calls on a device we no longer translate (see there) */
+bool siommu_fwd_late_call(struct siommu_domain *dom, dma_addr_t handle);
+dma_addr_t siommu_fwd_map_page(struct siommu_domain *dom, struct device *dev,
+			       struct page *page, unsigned long offset,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs);
+dma_addr_t siommu_fwd_map_resource(struct siommu_domain *dom,
+				   struct device *dev, phys_addr_t phys,
+				   size_t size, enum dma_data_direction dir,
+				   unsigned long attrs);
+void siommu_fwd_unmap(struct siommu_domain *dom, struct device *dev,
+		      dma_addr_t addr, size_t size,
+		      enum dma_data_direction dir, unsigned long attrs,
+		      bool resource);
+int siommu_fwd_map_sg(struct siommu_domain *dom, struct device *dev,
+		      struct scatterlist *sgl, int nents,
+		      enum dma_data_direction dir, unsigned long attrs);
+void siommu_fwd_unmap_sg(struct siommu_domain *dom, struct device *dev,
+			 struct scatterlist *sgl, int nents,
+			 enum dma_data_direction dir, unsigned long attrs);
+void *siommu_fwd_alloc(struct device *dev, size_t size, dma_addr_t *handle,
+		       gfp_t gfp, unsigned long attrs);
+void siommu_fwd_free(struct device *dev, size_t size, void *cpu_addr,
+		     dma_addr_t handle, unsigned long attrs);
+struct page *siommu_fwd_alloc_pages(struct device *dev, size_t size,
+				    dma_addr_t *handle,
+				    enum dma_data_direction dir, gfp_t gfp);
+void siommu_fwd_free_pages(struct device *dev, size_t size,
+			   struct page *page, dma_addr_t handle,
+			   enum dma_data_direction dir);
+
+#endif /* SCALABLE_IOMMU_DOMAIN_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VT-d second-level I/O page tables, populated without a lock.
+ *
+ * Intermediate tables are installed with a compare-and-exchange on the
+ * parent entry, so any number of CPUs may map disjoint IOVA ranges of one
+ * table at once; the loser of a race frees its page and walks on through
+ * the winner's.  Leaf entries belong to whoever owns the IOVA range (the
+ * allocator hands each range to one caller), so they are plain stores --
+ * except where an allocator shares leaves between callers (identity): it
+ * reaches them with vtd_pgtable_leaf_entry() and changes them only with
+ * vtd_pgtable_leaf_cmpxchg().
+ */
+#ifndef SCALABLE_IOMMU_VTD_PGTABLE_H
+#define SCALABLE_IOMMU_VTD_PGTABLE_H
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/types.h>
+
+#include "vtd/regs.h"
+
+#define VTD_PAGE_SHIFT		12
+#define VTD_PAGE_SIZE		BIT_ULL(VTD_PAGE_SHIFT)
+#define VTD_LEVEL_BITS		9
+#define VTD_PTES_PER_TABLE	BIT(VTD_LEVEL_BITS)
+
+/* Second-level entry bits (legacy mode). */
+#define VTD_PTE_READ		BIT_ULL(0)
+#define VTD_PTE_WRITE		BIT_ULL(1)
+#define VTD_PTE_ADDR_MASK	VTD_ADDR_MASK
+/*
+ * Bits 52-61 are ignored by hardware: free for software.  A leaf's prot
+ * may carry them; vtd_pgtable_pte() reads them back.  The module keeps
+ * the IOVA allocator instance that made a mapping in the top three
+ * (VTD_PTE_TAG), so an unmap knows where to give the range back.
+ */
+#define VTD_PTE_SW_SHIFT	52
+#define VTD_PTE_SW_MASK		(0x3ffULL << VTD_PTE_SW_SHIFT)
+#define VTD_PTE_TAG_SHIFT	59
+#define VTD_PTE_TAG_MASK	(7ULL << VTD_PTE_TAG_SHIFT)
+#define VTD_PTE_TAG(t)		((u64)(t) << VTD_PTE_TAG_SHIFT)
+#define VTD_PTE_TAG_OF(pte)	((unsigned int)(((pte) & VTD_PTE_TAG_MASK) >> \
+						VTD_PTE_TAG_SHIFT))
+/*
+ * The "identity" allocator (src/dma/iova/identity.c) keeps, in the seven
+ * software bits below the tag, how many mappings share the page; a leaf
+ * it installed holds 1 to VTD_PTE_REFS_MAX there, never 0.
+ */
+#define VTD_PTE_REFS_SHIFT	VTD_PTE_SW_SHIFT
+#define VTD_PTE_REFS_MAX	0x7fULL
+#define VTD_PTE_REFS_MASK	(VTD_PTE_REFS_MAX << VTD_PTE_REFS_SHIFT)
+#define VTD_PTE_REFS(n)		((u64)(n) << VTD_PTE_REFS_SHIFT)
+#define VTD_PTE_REFS_OF(pte)	(((pte) & VTD_PTE_REFS_MASK) >> \
+				 VTD_PTE_REFS_SHIFT)
+
+struct vtd_pgtable {
+	u64 *root;			/* top-level table */
+	unsigned int levels;		/* 3 (39-bit) or 4 (48-bit) */
+	bool coherent;			/* ECAP.C: walks snoop the CPU caches */
+	atomic_long_t nr_tables;	/* table pages, root included */
+};
+
+/* Table pages of every table, live (module-wide; for leak checks). */
+extern atomic_long_t vtd_pgtable_pages_live;
+
+int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
+		     bool coherent);
+void vtd_pgtable_destroy(struct vtd_pgtable *pt);
+int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
+		    u64 prot, gfp_t gfp);
+u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size);
+u64 vtd_pgtable_clear_all(struct vtd_pgtable *pt);
+u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot);
+u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova);
+u64 vtd_pgtable_root_phys(const struct vtd_pgtable *pt);
+u64 *vtd_pgtable_leaf_entry(struct vtd_pgtable *pt, u64 iova, bool alloc,
+			    gfp_t gfp);
+u64 vtd_pgtable_leaf_cmpxchg(struct vtd_pgtable *pt, u64 *entry, u64 old,
+			     u64 new);
+
+static inline u64 vtd_pgtable_max_iova(const struct vtd_pgtable *pt)
+{
+	return (1ULL << (VTD_PAGE_SHIFT + VTD_LEVEL_BITS * pt->levels)) - 1;
+}
+
+#endif /* SCALABLE_IOMMU_VTD_PGTABLE_H */
