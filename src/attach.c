@@ -35,82 +35,6 @@
 #include "dma/domain.h"
 #include "base/stats.h"
 
-/**
- * siommu_unit_of() - the unit that translates a device's DMA
- * @sio: the module
- * @pdev: the device
- *
- * Return: the unit whose device scope names the device or a bridge above
- * it; else the segment's include-all unit; else NULL.
- */
-struct siommu_unit *siommu_unit_of(struct siommu *sio, struct pci_dev *pdev)
-{
-	struct siommu_unit *fallback = NULL;
-	unsigned int i, j;
-
-	for (i = 0; i < sio->nr_units; i++) {
-		const struct dmar_drhd *drhd = sio->units[i].drhd;
-
-		if (drhd->segment != pci_domain_nr(pdev->bus))
-			continue;
-		if (drhd->flags & DMAR_DRHD_INCLUDE_PCI_ALL)
-			fallback = &sio->units[i];
-		for (j = 0; j < drhd->nr_scopes; j++)
-			if (siommu_scope_matches(&drhd->scopes[j],
-						 drhd->segment, pdev))
-				return &sio->units[i];
-	}
-	return fallback;
-}
-
-static void alias_add(struct siommu_aliases *a, u8 bus, u8 devfn)
-{
-	u16 sid = PCI_DEVID(bus, devfn);
-	unsigned int i;
-
-	for (i = 0; i < a->nr; i++)
-		if (a->sid[i] == sid)
-			return;
-	if (a->nr < SIOMMU_MAX_ALIASES)
-		a->sid[a->nr++] = sid;
-}
-
-/*
- * The requester ids the unit may see for @pdev: its own, the aliases PCI
- * quirks recorded, and the id of a conventional-PCI bridge that takes
- * ownership of its requests on the way up (the kernel's
- * pci_for_each_dma_alias() does this too, but is not exported).
- */
-void siommu_device_aliases(struct pci_dev *pdev, struct siommu_aliases *a)
-{
-	struct pci_dev *tmp;
-	unsigned int devfn;
-
-	a->nr = 0;
-	alias_add(a, pdev->bus->number, pdev->devfn);
-	if (pdev->dma_alias_mask)
-		for_each_set_bit(devfn, pdev->dma_alias_mask, 256)
-			alias_add(a, pdev->bus->number, devfn);
-	for (tmp = pdev; !pci_is_root_bus(tmp->bus); tmp = tmp->bus->self) {
-		struct pci_dev *bridge = tmp->bus->self;
-
-		if (!bridge)
-			break;
-		if (pci_is_pcie(bridge)) {
-			if (pci_pcie_type(bridge) == PCI_EXP_TYPE_PCI_BRIDGE) {
-				/* PCIe-to-PCI: ids become (secondary, 0). */
-				alias_add(a, bridge->subordinate->number, 0);
-				alias_add(a, bridge->bus->number,
-					  bridge->devfn);
-				break;
-			}
-			continue;
-		}
-		/* A conventional bridge forwards with its own id. */
-		alias_add(a, bridge->bus->number, bridge->devfn);
-	}
-}
-
 /*
  * Replace the context entries of every alias of @pdev.  @old_did is the
  * domain id the entries had, whose cached translations must go.
@@ -459,13 +383,13 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		ret = -EEXIST;
 		goto out;
 	}
-	unit = siommu_unit_of(sio, pdev);
+	unit = siommu_unit_of(sio->units, sio->nr_units, pdev);
 	if (!unit || !unit->translating) {
 		pci_err(pdev, "not behind a DMAR unit " KBUILD_MODNAME " drives\n");
 		ret = -ENXIO;
 		goto out;
 	}
-	ret = siommu_alias_check(sio, unit, pdev);	/* pci_events.c */
+	ret = siommu_alias_check(sio->units, sio->nr_units, unit, pdev);
 	if (ret)
 		goto out;
 	if (siommu_dev_uses_iommu_dma(&pdev->dev)) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * PCI devices that come and go while our units translate, and devices
- * that cannot be told apart by their requester id.
+ * PCI devices that come and go while our units translate.
  *
  * A unit that translates blocks every requester id without a context
  * entry ("root entry not present" for a bus without a context table), so
@@ -51,106 +50,6 @@ struct removed_device {
 static LIST_HEAD(removed_list);
 static DEFINE_SPINLOCK(removed_lock);
 
-static bool aliases_have(const struct siommu_aliases *a, u16 sid)
-{
-	unsigned int i;
-
-	for (i = 0; i < a->nr; i++)
-		if (a->sid[i] == sid)
-			return true;
-	return false;
-}
-
-/*
- * The next PCI device after @from (NULL: the first) other than @except,
- * behind @unit, whose DMA may carry @sid.  The reference on @from is
- * dropped; the device returned holds one.
- */
-static struct pci_dev *next_sid_user(struct siommu *sio,
-				     struct siommu_unit *unit, u16 sid,
-				     struct pci_dev *except,
-				     struct pci_dev *from)
-{
-	struct pci_dev *pdev = from;
-	struct siommu_aliases a;
-
-	for_each_pci_dev(pdev) {
-		if (pdev == except || siommu_unit_of(sio, pdev) != unit)
-			continue;
-		siommu_device_aliases(pdev, &a);
-		if (aliases_have(&a, sid))
-			return pdev;
-	}
-	return NULL;
-}
-
-/**
- * siommu_alias_check() - refuse a device that shares a requester id
- * @sio: the module
- * @unit: the unit that translates for @pdev
- * @pdev: a device about to be attached
- *
- * The unit knows a device only by the requester id its DMA carries.
- * Behind a PCIe-to-PCI bridge every device's requests carry the bridge's
- * (secondary bus, 0), so one context entry serves them all: attaching
- * one would move the others' DMA into its domain, where it faults, and
- * detaching would hand them back with it.  Attaching such a device alone
- * is refused; the message names every device it shares an id with.
- *
- * Return: 0, or -EXDEV when another device uses one of @pdev's ids.
- */
-int siommu_alias_check(struct siommu *sio, struct siommu_unit *unit,
-		       struct pci_dev *pdev)
-{
-	struct pci_dev *other;
-	struct siommu_aliases a;
-	char others[160];
-	unsigned int i;
-	int len = 0;
-
-	siommu_device_aliases(pdev, &a);
-	for (i = 0; i < a.nr; i++) {
-		other = NULL;
-		while ((other = next_sid_user(sio, unit, a.sid[i], pdev,
-					      other)))
-			len += scnprintf(others + len, sizeof(others) - len,
-					 "%s%s (requester id %02x:%02x.%u)",
-					 len ? ", " : "", pci_name(other),
-					 PCI_BUS_NUM(a.sid[i]),
-					 PCI_SLOT(a.sid[i] & 0xff),
-					 PCI_FUNC(a.sid[i] & 0xff));
-	}
-	if (!len)
-		return 0;
-	pci_err(pdev, "shares requester ids with %s: the unit cannot tell their DMA apart, so it cannot be attached alone\n",
-		others);
-	return -EXDEV;
-}
-
-/**
- * siommu_rids_describe() - the " rids=" field of a devices line
- * @pdev: a managed device
- * @buf: sysfs page
- * @at: offset in @buf to write at
- *
- * Return: bytes written.
- */
-int siommu_rids_describe(struct pci_dev *pdev, char *buf, int at)
-{
-	struct siommu_aliases a;
-	unsigned int i;
-	int n;
-
-	siommu_device_aliases(pdev, &a);
-	n = sysfs_emit_at(buf, at, " rids=");
-	for (i = 0; i < a.nr; i++)
-		n += sysfs_emit_at(buf, at + n, "%s%02x:%02x.%u", i ? "," : "",
-				   PCI_BUS_NUM(a.sid[i]),
-				   PCI_SLOT(a.sid[i] & 0xff),
-				   PCI_FUNC(a.sid[i] & 0xff));
-	return n;
-}
-
 /* BUS_NOTIFY_ADD_DEVICE: unmanaged entries for every id it may use. */
 static void device_added(struct siommu *sio, struct pci_dev *pdev)
 {
@@ -161,7 +60,7 @@ static void device_added(struct siommu *sio, struct pci_dev *pdev)
 	int ret;
 
 	mutex_lock(&siommu_context_lock);
-	unit = siommu_unit_of(sio, pdev);
+	unit = siommu_unit_of(sio->units, sio->nr_units, pdev);
 	/* Not translating: the device DMAs untranslated as it is. */
 	if (!unit || !unit->translating)
 		goto out;
@@ -210,7 +109,8 @@ static void clear_unused_ids(struct siommu *sio, struct removed_device *r)
 	for (i = 0; i < r->aliases.nr; i++) {
 		u16 sid = r->aliases.sid[i];
 
-		user = next_sid_user(sio, unit, sid, r->pdev, NULL);
+		user = siommu_next_sid_user(sio->units, sio->nr_units, unit,
+					    sid, r->pdev, NULL);
 		if (user) {
 			pci_dev_put(user);
 			continue;
@@ -247,7 +147,8 @@ static DECLARE_WORK(removed_work, removed_work_fn);
 /* BUS_NOTIFY_REMOVED_DEVICE: its driver is gone; the rest follows. */
 static void device_removed(struct siommu *sio, struct pci_dev *pdev)
 {
-	struct siommu_unit *unit = siommu_unit_of(sio, pdev);
+	struct siommu_unit *unit = siommu_unit_of(sio->units, sio->nr_units,
+						   pdev);
 	struct removed_device *r;
 
 	if (!unit || !unit->translating)

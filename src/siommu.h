@@ -20,6 +20,7 @@
 #include "vtd/context.h"
 #include "vtd/inval.h"
 #include "vtd/pgtable.h"
+#include "vtd/topology.h"
 
 struct pci_dev;
 struct siommu_domain;
@@ -111,13 +112,6 @@ extern struct siommu siommu;
  */
 #define SIOMMU_UNMANAGED_DID	1
 
-/* The requester ids a device's DMA may carry (attach.c). */
-#define SIOMMU_MAX_ALIASES	8
-struct siommu_aliases {
-	unsigned int nr;
-	u16 sid[SIOMMU_MAX_ALIASES];
-};
-
 /* unit.c */
 int siommu_unit_map(struct siommu_unit *unit);
 void siommu_unit_unmap(struct siommu_unit *unit);
@@ -148,8 +142,6 @@ void siommu_fault_mask(struct siommu_unit *unit);
 void siommu_fault_restore(struct siommu_unit *unit);
 
 /* attach.c */
-struct siommu_unit *siommu_unit_of(struct siommu *sio, struct pci_dev *pdev);
-void siommu_device_aliases(struct pci_dev *pdev, struct siommu_aliases *a);
 int siommu_attach(struct siommu *sio, const char *bdf);
 int siommu_detach(struct siommu *sio, const char *bdf);
 void siommu_detach_all(struct siommu *sio);
@@ -166,9 +158,6 @@ void siommu_detach_removed(struct siommu *sio, struct pci_dev *pdev);
 extern struct mutex siommu_context_lock;
 int siommu_pci_events_init(struct siommu *sio);
 void siommu_pci_events_exit(struct siommu *sio);
-int siommu_alias_check(struct siommu *sio, struct siommu_unit *unit,
-		       struct pci_dev *pdev);
-int siommu_rids_describe(struct pci_dev *pdev, char *buf, int at);
 
 /* unmanaged.c */
 int siommu_unmanaged_init(struct siommu *sio, struct siommu_unit *unit);
@@ -178,8 +167,6 @@ void siommu_unmanaged_entry(const struct siommu_unit *unit,
 int siommu_unmanaged_all(struct siommu *sio, struct siommu_unit *unit);
 
 /* sysfs.c */
-int siommu_scopes_describe(const struct dmar_dev_scope *scopes,
-			   unsigned int nr, char *buf, int at);
 int siommu_sysfs_init(struct siommu *sio);
 int siommu_sysfs_device_add(struct siommu *sio, struct siommu_domain *dom);
 void siommu_sysfs_device_remove(struct siommu_domain *dom);

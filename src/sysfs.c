@@ -30,53 +30,6 @@ static ssize_t units_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute units_attr = __ATTR_RO(units);
 
-/* A scope as kind:bus:dev.fn, bridge hops after the first after a '/'. */
-static int scope_describe(const struct dmar_dev_scope *s, char *buf, int at)
-{
-	static const char * const kind[] = {
-		[DMAR_SCOPE_PCI_ENDPOINT] = "pci",
-		[DMAR_SCOPE_PCI_BRIDGE] = "bridge",
-		[DMAR_SCOPE_IOAPIC] = "ioapic",
-		[DMAR_SCOPE_HPET] = "hpet",
-		[DMAR_SCOPE_ACPI_NAMESPACE] = "acpi",
-	};
-	const char *name = s->type < ARRAY_SIZE(kind) && kind[s->type] ?
-			   kind[s->type] : "unknown";
-	unsigned int i;
-	int n;
-
-	n = sysfs_emit_at(buf, at, "%s:%02x", name, s->start_bus);
-	for (i = 0; i < s->path_len; i++)
-		n += sysfs_emit_at(buf, at + n, "%s%02x.%x", i ? "/" : ":",
-				   s->path[i] >> 3, s->path[i] & 7);
-	return n;
-}
-
-/**
- * siommu_scopes_describe() - a comma-separated list of device scopes
- * @scopes: array from the DMAR table
- * @nr: entries in @scopes
- * @buf: sysfs page
- * @at: offset in @buf to write at
- *
- * Return: bytes written ("none" for an empty list).
- */
-int siommu_scopes_describe(const struct dmar_dev_scope *scopes,
-			   unsigned int nr, char *buf, int at)
-{
-	unsigned int i;
-	int n = 0;
-
-	if (!nr)
-		return sysfs_emit_at(buf, at, "none");
-	for (i = 0; i < nr; i++) {
-		if (i)
-			n += sysfs_emit_at(buf, at + n, ",");
-		n += scope_describe(&scopes[i], buf, at + n);
-	}
-	return n;
-}
-
 static ssize_t rmrrs_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {

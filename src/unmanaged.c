@@ -159,7 +159,7 @@ int siommu_unmanaged_all(struct siommu *sio, struct siommu_unit *unit)
 
 	siommu_unmanaged_entry(unit, &e);
 	for_each_pci_dev(pdev) {
-		if (siommu_unit_of(sio, pdev) != unit)
+		if (siommu_unit_of(sio->units, sio->nr_units, pdev) != unit)
 			continue;
 		siommu_device_aliases(pdev, &a);
 		for (i = 0; i < a.nr; i++) {

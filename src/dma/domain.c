@@ -116,39 +116,6 @@ static int reserve_windows(struct siommu_domain *dom, struct siommu_iova *iova)
 	return ret;
 }
 
-/* Does @scope name @pdev, or a bridge above it? */
-bool siommu_scope_matches(const struct dmar_dev_scope *scope, u16 segment,
-			  struct pci_dev *pdev)
-{
-	unsigned int bus = scope->start_bus, i;
-	struct pci_dev *hop;
-
-	if (pci_domain_nr(pdev->bus) != segment || !scope->path_len)
-		return false;
-	for (i = 0; i + 1 < scope->path_len; i++) {
-		hop = pci_get_domain_bus_and_slot(segment, bus, scope->path[i]);
-		if (!hop || !hop->subordinate) {
-			pci_dev_put(hop);
-			return false;
-		}
-		bus = hop->subordinate->number;
-		pci_dev_put(hop);
-	}
-	if (pdev->bus->number == bus && pdev->devfn == scope->path[i])
-		return true;
-	if (scope->type != DMAR_SCOPE_PCI_BRIDGE)
-		return false;
-	hop = pci_get_domain_bus_and_slot(segment, bus, scope->path[i]);
-	if (hop && hop->subordinate &&
-	    pdev->bus->number >= hop->subordinate->busn_res.start &&
-	    pdev->bus->number <= hop->subordinate->busn_res.end) {
-		pci_dev_put(hop);
-		return true;
-	}
-	pci_dev_put(hop);
-	return false;
-}
-
 /*
  * Firmware's reserved memory the device keeps using: map it 1:1 (with
  * @iova NULL), or keep it out of an allocator instance.

@@ -112,8 +112,6 @@ void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 dma_addr_t siommu_domain_map_phys(struct siommu_domain *dom, phys_addr_t phys,
 				  unsigned long npages, u64 prot, u64 dma_mask);
 bool siommu_domain_mapped_phys(struct siommu_domain *dom, dma_addr_t iova);
-bool siommu_scope_matches(const struct dmar_dev_scope *scope, u16 segment,
-			  struct pci_dev *pdev);
 
 bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr);
 
