@@ -138,7 +138,7 @@ static void siommu_units_disable(struct siommu *sio)
 	unsigned int i;
 
 	for (i = 0; i < sio->nr_units; i++)
-		siommu_unit_disable(sio, &sio->units[i]);
+		siommu_unit_disable(&sio->units[i]);
 }
 
 static int siommu_units_enable(struct siommu *sio)
@@ -147,7 +147,8 @@ static int siommu_units_enable(struct siommu *sio)
 	int ret;
 
 	for (i = 0; i < sio->nr_units; i++) {
-		ret = siommu_unit_enable(sio, &sio->units[i]);
+		ret = siommu_unit_enable(&sio->units[i],
+					 &siommu_unmanaged_devices, sio);
 		if (ret) {
 			siommu_units_disable(sio);
 			return ret;

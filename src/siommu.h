@@ -25,6 +25,20 @@
 struct pci_dev;
 struct siommu_domain;
 struct siommu_flush_ops;
+struct siommu_unit;
+
+/*
+ * The devices already behind a unit: their context entries are set
+ * before translation starts and dropped once it has stopped.  Which
+ * entries is device policy, not hardware: the caller's (unmanaged.c),
+ * called back with the cookie it gave siommu_unit_enable().
+ */
+struct siommu_unit_devices_ops {
+	/* Entries for every device; on failure, leave none. */
+	int (*populate)(void *cookie, struct siommu_unit *unit);
+	/* Undo populate, once the unit walks the tables no more. */
+	void (*depopulate)(void *cookie, struct siommu_unit *unit);
+};
 
 /* How a unit's invalidations reach it (see inval.c). */
 enum siommu_inval_path {
@@ -58,6 +72,8 @@ struct siommu_unit {
 	u64 max_iova;			/* last IOVA our tables can hold */
 	struct vtd_context_tables ctx;
 	struct ida dids;		/* domain ids in use */
+	const struct siommu_unit_devices_ops *devices;
+	void *devices_cookie;
 
 	/* Invalidation (inval.c). */
 	enum siommu_inval_path inval_path;
@@ -119,8 +135,10 @@ bool siommu_unit_registers_unchanged(struct siommu_unit *unit);
 int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at);
 int siommu_unit_gcmd(struct siommu_unit *unit, u32 bit, bool on);
 int siommu_unit_flush_write_buffer(struct siommu_unit *unit);
-int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit);
-void siommu_unit_disable(struct siommu *sio, struct siommu_unit *unit);
+int siommu_unit_enable(struct siommu_unit *unit,
+		       const struct siommu_unit_devices_ops *devices,
+		       void *cookie);
+void siommu_unit_disable(struct siommu_unit *unit);
 
 /* inval.c */
 int siommu_inval_init(struct siommu_unit *unit);
@@ -160,11 +178,9 @@ int siommu_pci_events_init(struct siommu *sio);
 void siommu_pci_events_exit(struct siommu *sio);
 
 /* unmanaged.c */
-int siommu_unmanaged_init(struct siommu *sio, struct siommu_unit *unit);
-void siommu_unmanaged_exit(struct siommu_unit *unit);
+extern const struct siommu_unit_devices_ops siommu_unmanaged_devices;
 void siommu_unmanaged_entry(const struct siommu_unit *unit,
 			    struct vtd_context_entry *e);
-int siommu_unmanaged_all(struct siommu *sio, struct siommu_unit *unit);
 
 /* sysfs.c */
 int siommu_sysfs_init(struct siommu *sio);

@@ -66,14 +66,8 @@ static int identity_map_rmrr(struct siommu_unit *unit,
 	return 0;
 }
 
-/**
- * siommu_unmanaged_init() - how a unit's unmanaged devices keep DMAing
- * @sio: the module
- * @unit: a unit about to translate
- *
- * Return: 0, or -ENOMEM.
- */
-int siommu_unmanaged_init(struct siommu *sio, struct siommu_unit *unit)
+/* How a unit's unmanaged devices keep DMAing.  Return: 0, or -ENOMEM. */
+static int unmanaged_init(struct siommu *sio, struct siommu_unit *unit)
 {
 	struct identity_walk w = { .unit = unit };
 	unsigned int i;
@@ -110,7 +104,7 @@ int siommu_unmanaged_init(struct siommu *sio, struct siommu_unit *unit)
 	return 0;
 }
 
-void siommu_unmanaged_exit(struct siommu_unit *unit)
+static void unmanaged_exit(struct siommu_unit *unit)
 {
 	if (!unit->identity_domain)
 		return;
@@ -139,17 +133,11 @@ void siommu_unmanaged_entry(const struct siommu_unit *unit,
 	}
 }
 
-/**
- * siommu_unmanaged_all() - unmanaged entries for a unit's devices
- * @sio: the module
- * @unit: the unit, translation still off
- *
- * Every device the kernel knows behind @unit keeps DMAing once
- * translation is on.
- *
- * Return: 0 or -ENOMEM.
+/*
+ * Unmanaged entries for every device the kernel knows behind @unit, so
+ * each keeps DMAing once translation is on.  Return: 0 or -ENOMEM.
  */
-int siommu_unmanaged_all(struct siommu *sio, struct siommu_unit *unit)
+static int unmanaged_all(struct siommu *sio, struct siommu_unit *unit)
 {
 	struct vtd_context_entry e;
 	struct pci_dev *pdev = NULL;
@@ -177,3 +165,29 @@ int siommu_unmanaged_all(struct siommu *sio, struct siommu_unit *unit)
 		"pass through untranslated");
 	return 0;
 }
+
+/* siommu_unit_enable()'s populate: @cookie is the module. */
+static int unmanaged_populate(void *cookie, struct siommu_unit *unit)
+{
+	struct siommu *sio = cookie;
+	int ret;
+
+	ret = unmanaged_init(sio, unit);
+	if (ret)
+		return ret;
+	ret = unmanaged_all(sio, unit);
+	if (ret)
+		unmanaged_exit(unit);
+	return ret;
+}
+
+static void unmanaged_depopulate(void *cookie, struct siommu_unit *unit)
+{
+	unmanaged_exit(unit);
+}
+
+/* How a unit's devices keep DMAing while it translates for us. */
+const struct siommu_unit_devices_ops siommu_unmanaged_devices = {
+	.populate = unmanaged_populate,
+	.depopulate = unmanaged_depopulate,
+};

@@ -293,16 +293,19 @@ static unsigned int unit_levels(const struct siommu_unit *unit)
 
 /**
  * siommu_unit_enable() - take over DMA remapping on a unit
- * @sio: the module
  * @unit: a mapped unit, translation off
+ * @devices: fills the context tables for the devices already there
+ * @cookie: passed to @devices' callbacks
  *
- * Every device behind the unit gets a pass-through (or identity-domain)
- * context entry before translation starts, so devices we do not manage
- * keep working.
+ * Every device behind the unit gets its context entry (@devices decides
+ * which: pass-through or identity domain) before translation starts, so
+ * devices we do not manage keep working.
  *
  * Return: 0, or a negative errno with the unit left as found.
  */
-int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit)
+int siommu_unit_enable(struct siommu_unit *unit,
+		       const struct siommu_unit_devices_ops *devices,
+		       void *cookie)
 {
 	int ret;
 
@@ -323,12 +326,11 @@ int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit)
 	ret = vtd_context_init(&unit->ctx, VTD_ECAP_C(unit->ecap));
 	if (ret)
 		goto exit_inval;
-	ret = siommu_unmanaged_init(sio, unit);
+	unit->devices = devices;
+	unit->devices_cookie = cookie;
+	ret = devices->populate(cookie, unit);
 	if (ret)
 		goto free_ctx;
-	ret = siommu_unmanaged_all(sio, unit);
-	if (ret)
-		goto exit_unmanaged;
 
 	siommu_fault_mask(unit);
 	ret = unit_set_root(unit, vtd_context_root_phys(&unit->ctx));
@@ -346,15 +348,15 @@ int siommu_unit_enable(struct siommu *sio, struct siommu_unit *unit)
 		siommu_unit_gcmd(unit, VTD_GSTS_TES, false);
 		unit_set_root(unit, unit->rtaddr_at_load);
 		siommu_fault_restore(unit);
-		goto exit_unmanaged;
+		goto depopulate;
 	}
 	unit->translating = true;
 	pr_info("dmar%u: translating, %u-level tables, invalidation through %s\n",
 		unit->index, unit->levels, siommu_inval_path_name(unit));
 	return 0;
 
-exit_unmanaged:
-	siommu_unmanaged_exit(unit);
+depopulate:
+	devices->depopulate(cookie, unit);
 free_ctx:
 	vtd_context_destroy(&unit->ctx);
 exit_inval:
@@ -365,10 +367,9 @@ exit_inval:
 
 /**
  * siommu_unit_disable() - hand DMA remapping on a unit back
- * @sio: the module
  * @unit: an enabled unit with no device attached
  */
-void siommu_unit_disable(struct siommu *sio, struct siommu_unit *unit)
+void siommu_unit_disable(struct siommu_unit *unit)
 {
 	if (!unit->translating)
 		return;
@@ -385,7 +386,7 @@ void siommu_unit_disable(struct siommu *sio, struct siommu_unit *unit)
 	siommu_flush_iotlb_global(unit);
 	siommu_inval_exit(unit);
 	siommu_fault_restore(unit);
-	siommu_unmanaged_exit(unit);
+	unit->devices->depopulate(unit->devices_cookie, unit);
 	vtd_context_destroy(&unit->ctx);
 	ida_destroy(&unit->dids);
 }
