@@ -33,6 +33,7 @@
 
 #include "compat.h"
 #include "dma/domain.h"
+#include "siommu.h"
 #include "base/stats.h"
 
 /*
@@ -416,8 +417,8 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 			goto out;
 		siommu_domain_set_flush(dom, sio->flush);
 	} else {
-		dom = siommu_domain_create(sio, unit, pdev, sio->allocator,
-					   sio->flush);
+		dom = siommu_domain_create(&sio->dmar, &sio->lock, unit, pdev,
+					   sio->allocator, sio->flush);
 		if (IS_ERR(dom)) {
 			ret = PTR_ERR(dom);
 			pci_err(pdev, "cannot set up a domain (%d)\n", ret);

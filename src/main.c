@@ -220,7 +220,7 @@ static int __init siommu_init(void)
 	mutex_unlock(&siommu_context_lock);
 	if (ret)
 		goto exit_pci_events;
-	siommu_fault_start(sio);
+	siommu_fault_start(&sio->faults, sio->units, sio->nr_units);
 	ret = siommu_sysfs_init(sio);
 	if (ret)
 		goto disable;
@@ -238,7 +238,7 @@ detach:
 	siommu_flush_deferred_exit();
 disable:
 	siommu_pci_events_exit(sio);
-	siommu_fault_stop(sio);
+	siommu_fault_stop(&sio->faults);
 	siommu_units_disable(sio);
 exit_pci_events:
 	siommu_pci_events_exit(sio);
@@ -267,7 +267,7 @@ static void __exit siommu_exit(void)
 	siommu_hotplug_exit(sio);
 	siommu_flush_deferred_exit();
 	siommu_flush_percpu_exit();
-	siommu_fault_stop(sio);
+	siommu_fault_stop(&sio->faults);
 	siommu_units_disable(sio);
 	for (i = 0; i < sio->nr_units; i++)
 		clean &= siommu_unit_registers_unchanged(&sio->units[i]);

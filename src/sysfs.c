@@ -5,6 +5,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kobject.h>
+#include <linux/kstrtox.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -29,6 +30,41 @@ static ssize_t units_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 static struct kobj_attribute units_attr = __ATTR_RO(units);
+
+/* Debug: "dmarN" or "dmarN queued", see siommu_inval_inject_error(). */
+static ssize_t inject_queue_error_store(struct kobject *kobj,
+					struct kobj_attribute *attr,
+					const char *buf, size_t count)
+{
+	const char *mode = strchr(buf, ' ');
+	size_t len = mode ? mode - buf : count;
+	struct siommu_unit *unit = NULL;
+	unsigned int i, index;
+	char name[16];
+	int ret;
+
+	if ((mode && !sysfs_streq(mode + 1, "queued")) || len >= sizeof(name))
+		goto bad_input;
+	strscpy(name, buf, len + 1);
+	if (strncmp(name, "dmar", 4) || kstrtouint(name + 4, 10, &index))
+		goto bad_input;
+	for (i = 0; i < sysfs_sio->nr_units && !unit; i++)
+		if (sysfs_sio->units[i].index == index)
+			unit = &sysfs_sio->units[i];
+	if (!unit) {
+		pr_err("inject_queue_error: no unit dmar%u\n", index);
+		return -ENODEV;
+	}
+	ret = siommu_inval_inject_error(unit, !!mode);
+	return ret ? ret : count;
+
+bad_input:
+	pr_err("inject_queue_error: want a unit's name, as in dmar0, and optionally \" queued\"\n");
+	return -EINVAL;
+}
+
+static struct kobj_attribute inject_queue_error_attr =
+	__ATTR(inject_queue_error, 0200, NULL, inject_queue_error_store);
 
 static ssize_t rmrrs_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
@@ -593,7 +629,7 @@ static struct attribute *siommu_attrs[] = {
 	&invalidation_attr.attr,
 	&batch_size_attr.attr,
 	&flush_timeout_us_attr.attr,
-	&siommu_inject_queue_error_attr.attr,	/* debug, inval.c */
+	&inject_queue_error_attr.attr,		/* debug */
 	NULL,
 };
 

@@ -28,6 +28,7 @@
 #include "base/trace.h"
 #include "base/stats.h"
 #include "vtd/regs.h"
+#include "vtd/topology.h"
 
 /* Interrupt messages: DMA writes here are never translated. */
 #define MSI_WINDOW_START	0xfee00000ULL
@@ -120,14 +121,13 @@ static int reserve_windows(struct siommu_domain *dom, struct siommu_iova *iova)
  * Firmware's reserved memory the device keeps using: map it 1:1 (with
  * @iova NULL), or keep it out of an allocator instance.
  */
-static int map_rmrrs(struct siommu *sio, struct siommu_domain *dom,
-		     struct siommu_iova *iova)
+static int map_rmrrs(struct siommu_domain *dom, struct siommu_iova *iova)
 {
 	unsigned int i, j;
 	int ret;
 
-	for (i = 0; i < sio->dmar.nr_rmrrs; i++) {
-		const struct dmar_rmrr *r = &sio->dmar.rmrrs[i];
+	for (i = 0; i < dom->dmar->nr_rmrrs; i++) {
+		const struct dmar_rmrr *r = &dom->dmar->rmrrs[i];
 		u64 start = r->base & ~(VTD_PAGE_SIZE - 1);
 		u64 end = r->end | (VTD_PAGE_SIZE - 1);
 
@@ -182,12 +182,12 @@ static unsigned int layout_windows(struct siommu_domain *dom,
 	return n;
 }
 
-/* Slots change only under sio->lock; readers outside it use RCU. */
+/* Slots change only under dom->lock; readers outside it use RCU. */
 static struct siommu_iova *slot_get(struct siommu_domain *dom,
 				    unsigned int slot)
 {
 	return rcu_dereference_protected(dom->slots[slot],
-					 lockdep_is_held(&dom->sio->lock));
+					 lockdep_is_held(dom->lock));
 }
 
 /*
@@ -242,7 +242,7 @@ static struct siommu_iova *slot_create(struct siommu_domain *dom,
 	iova->reach_pfn = siommu_layout_reach(ops, &s);
 	ret = reserve_windows(dom, iova);
 	if (!ret)
-		ret = map_rmrrs(dom->sio, dom, iova);
+		ret = map_rmrrs(dom, iova);
 	if (ret) {
 		ops->destroy(iova);
 		return ERR_PTR(ret);
@@ -252,7 +252,8 @@ static struct siommu_iova *slot_create(struct siommu_domain *dom,
 
 /**
  * siommu_domain_create() - an empty address space for a device
- * @sio: the module
+ * @dmar: the DMAR table, whose RMRRs the device may use
+ * @lock: held by the caller, and whenever the domain's slots change
  * @unit: the unit the device is behind, translating
  * @pdev: the device
  * @alloc: the allocator its mappings start with
@@ -260,7 +261,8 @@ static struct siommu_iova *slot_create(struct siommu_domain *dom,
  *
  * Return: the domain, or an ERR_PTR.
  */
-struct siommu_domain *siommu_domain_create(struct siommu *sio,
+struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
+					   struct mutex *lock,
 					   struct siommu_unit *unit,
 					   struct pci_dev *pdev,
 					   const struct siommu_iova_ops *alloc,
@@ -272,11 +274,12 @@ struct siommu_domain *siommu_domain_create(struct siommu *sio,
 	int ret;
 
 	/* Creation places slots against the live ones: see slot_get(). */
-	lockdep_assert_held(&sio->lock);
+	lockdep_assert_held(lock);
 	dom = kzalloc(sizeof(*dom), GFP_KERNEL);
 	if (!dom)
 		return ERR_PTR(-ENOMEM);
-	dom->sio = sio;
+	dom->dmar = dmar;
+	dom->lock = lock;
 	dom->unit = unit;
 	dom->pdev = pdev;
 	RCU_INIT_POINTER(dom->flush, flush);
@@ -290,7 +293,7 @@ struct siommu_domain *siommu_domain_create(struct siommu *sio,
 	ret = vtd_pgtable_init(&dom->pt, unit->levels, VTD_ECAP_C(unit->ecap));
 	if (ret)
 		goto free_did;
-	ret = map_rmrrs(sio, dom, NULL);
+	ret = map_rmrrs(dom, NULL);
 	if (ret)
 		goto free_slots;
 	iova = slot_create(dom, SIOMMU_FALLBACK_SLOT, &siommu_iova_rbtree_ops);
@@ -386,7 +389,7 @@ void siommu_domain_destroy(struct siommu_domain *dom)
 	unsigned long left;
 	unsigned int i;
 
-	lockdep_assert_held(&dom->sio->lock);
+	lockdep_assert_held(dom->lock);
 	siommu_domain_flush(dom)->drain();
 	left = siommu_domain_outstanding(dom);
 	if (left)
@@ -420,7 +423,7 @@ int siommu_domain_set_allocator(struct siommu_domain *dom,
 	struct siommu_iova *iova;
 	unsigned int slot, old = dom->active;
 
-	lockdep_assert_held(&dom->sio->lock);
+	lockdep_assert_held(dom->lock);
 	if (slot_get(dom, old)->ops == ops)
 		return 0;
 	siommu_domain_reap(dom);
@@ -451,7 +454,7 @@ bool siommu_domain_reap(struct siommu_domain *dom)
 {
 	unsigned int slot;
 
-	lockdep_assert_held(&dom->sio->lock);
+	lockdep_assert_held(dom->lock);
 	for (slot = 1; slot < SIOMMU_IOVA_SLOTS; slot++) {
 		struct siommu_iova *iova = slot_get(dom, slot);
 
@@ -472,7 +475,7 @@ bool siommu_domain_reap(struct siommu_domain *dom)
  * @dom: the domain
  * @cpu: the CPU
  *
- * Runs under RCU alone, not sio->lock: the CPU-hotplug callback must not
+ * Runs under RCU alone, not dom->lock: the CPU-hotplug callback must not
  * wait for a lock whose holders wait for CPU hotplug (attach and detach
  * bind drivers, a swap to "linux" registers hotplug instances).  An
  * instance is destroyed only a grace period after it was unpublished,
@@ -505,7 +508,7 @@ void siommu_domain_set_flush(struct siommu_domain *dom,
 {
 	const struct siommu_flush_ops *old = siommu_domain_flush(dom);
 
-	lockdep_assert_held(&dom->sio->lock);
+	lockdep_assert_held(dom->lock);
 	if (old == ops)
 		return;
 	rcu_assign_pointer(dom->flush, ops);

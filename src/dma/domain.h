@@ -8,11 +8,13 @@
 
 #include <linux/dma-map-ops.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 
 #include "dma/inval/policy.h"
 #include "dma/iova/allocator.h"
-#include "siommu.h"
+#include "vtd/dmar.h"
 #include "vtd/pgtable.h"
+#include "vtd/unit.h"
 
 /*
  * A domain holds up to eight allocator instances at once, the slot number
@@ -34,7 +36,8 @@
 struct siommu_dev;
 
 struct siommu_domain {
-	struct siommu *sio;
+	const struct dmar_info *dmar;		/* its RMRRs are mapped */
+	struct mutex *lock;			/* held while slots change */
 	struct siommu_unit *unit;
 	struct pci_dev *pdev;
 	struct siommu_dev *sdev;		/* what pdev's dma_ops lead to */
@@ -75,7 +78,8 @@ struct siommu_dev {
 };
 
 /* domain.c */
-struct siommu_domain *siommu_domain_create(struct siommu *sio,
+struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
+					   struct mutex *lock,
 					   struct siommu_unit *unit,
 					   struct pci_dev *pdev,
 					   const struct siommu_iova_ops *alloc,

@@ -17,7 +17,8 @@
 #include <linux/io.h>
 #include <linux/pci.h>
 
-#include "siommu.h"
+#include "vtd/fault.h"
+#include "vtd/unit.h"
 #include "base/trace.h"
 #include "base/stats.h"
 #include "vtd/regs.h"
@@ -106,15 +107,15 @@ static void fault_poll_unit(struct siommu_unit *unit)
 
 static void fault_work(struct work_struct *work)
 {
-	struct siommu *sio = container_of(to_delayed_work(work), struct siommu,
-					  fault_work);
+	struct siommu_fault_poller *p =
+		container_of(to_delayed_work(work), struct siommu_fault_poller,
+			     work);
 	unsigned int i;
 
-	for (i = 0; i < sio->nr_units; i++)
-		if (sio->units[i].translating)
-			fault_poll_unit(&sio->units[i]);
-	schedule_delayed_work(&sio->fault_work,
-			      msecs_to_jiffies(FAULT_POLL_MS));
+	for (i = 0; i < p->nr_units; i++)
+		if (p->units[i].translating)
+			fault_poll_unit(&p->units[i]);
+	schedule_delayed_work(&p->work, msecs_to_jiffies(FAULT_POLL_MS));
 }
 
 /**
@@ -139,18 +140,26 @@ void siommu_fault_restore(struct siommu_unit *unit)
 	writel(unit->fectl_at_load & VTD_FECTL_IM, unit->regs + VTD_REG_FECTL);
 }
 
-void siommu_fault_start(struct siommu *sio)
+/**
+ * siommu_fault_start() - poll the fault records of translating units
+ * @p: the poller
+ * @units: the units, read on every poll
+ * @nr_units: entries in @units
+ */
+void siommu_fault_start(struct siommu_fault_poller *p,
+			struct siommu_unit *units, unsigned int nr_units)
 {
-	INIT_DELAYED_WORK(&sio->fault_work, fault_work);
-	sio->fault_polling = true;
-	schedule_delayed_work(&sio->fault_work,
-			      msecs_to_jiffies(FAULT_POLL_MS));
+	p->units = units;
+	p->nr_units = nr_units;
+	INIT_DELAYED_WORK(&p->work, fault_work);
+	p->polling = true;
+	schedule_delayed_work(&p->work, msecs_to_jiffies(FAULT_POLL_MS));
 }
 
-void siommu_fault_stop(struct siommu *sio)
+void siommu_fault_stop(struct siommu_fault_poller *p)
 {
-	if (!sio->fault_polling)
+	if (!p->polling)
 		return;
-	cancel_delayed_work_sync(&sio->fault_work);
-	sio->fault_polling = false;
+	cancel_delayed_work_sync(&p->work);
+	p->polling = false;
 }

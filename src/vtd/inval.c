@@ -20,15 +20,13 @@
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
-#include <linux/kstrtox.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
-#include <linux/string.h>
-#include <linux/sysfs.h>
 
-#include "siommu.h"
+#include "vtd/kernel_queue.h"
+#include "vtd/unit.h"
 #include "base/stats.h"
 #include "vtd/regs.h"
 
@@ -376,30 +374,19 @@ static int inject_queued(struct siommu_unit *unit, struct vtd_desc bad)
 	return ret;
 }
 
-static ssize_t inject_queue_error_store(struct kobject *kobj,
-					struct kobj_attribute *attr,
-					const char *buf, size_t count)
+/**
+ * siommu_inval_inject_error() - debug: make our queue report an error
+ * @unit: a unit that invalidates through a queue of ours
+ * @queued: leave the malformed descriptor queued for the next submission,
+ *	instead of submitting it now
+ *
+ * Return: 0, -EOPNOTSUPP for another invalidation path, or what the
+ * submission returned.
+ */
+int siommu_inval_inject_error(struct siommu_unit *unit, bool queued)
 {
 	struct vtd_desc bad = vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0, 0, 0);
-	const char *mode = strchr(buf, ' ');
-	size_t len = mode ? mode - buf : count;
-	struct siommu_unit *unit = NULL;
-	unsigned int i, index;
-	char name[16];
-	int ret;
 
-	if ((mode && !sysfs_streq(mode + 1, "queued")) || len >= sizeof(name))
-		goto bad_input;
-	strscpy(name, buf, len + 1);
-	if (strncmp(name, "dmar", 4) || kstrtouint(name + 4, 10, &index))
-		goto bad_input;
-	for (i = 0; i < siommu.nr_units && !unit; i++)
-		if (siommu.units[i].index == index)
-			unit = &siommu.units[i];
-	if (!unit) {
-		pr_err("inject_queue_error: no unit dmar%u\n", index);
-		return -ENODEV;
-	}
 	if (!unit->translating || unit->inval_path != SIOMMU_INVAL_OWN_QUEUE) {
 		pr_err("inject_queue_error: dmar%u invalidates through %s, not a queue of ours; refused\n",
 		       unit->index, unit->translating ?
@@ -408,17 +395,9 @@ static ssize_t inject_queue_error_store(struct kobject *kobj,
 	}
 	bad.lo |= VTD_DESC_MALFORMED_BIT;
 	pr_info("debug: dmar%u: %s malformed descriptor %#018llx %#018llx\n",
-		unit->index, mode ? "queueing" : "submitting", bad.lo, bad.hi);
-	ret = mode ? inject_queued(unit, bad) : siommu_inval_submit(unit, bad);
-	return ret ? ret : count;
-
-bad_input:
-	pr_err("inject_queue_error: want a unit's name, as in dmar0, and optionally \" queued\"\n");
-	return -EINVAL;
+		unit->index, queued ? "queueing" : "submitting", bad.lo, bad.hi);
+	return queued ? inject_queued(unit, bad) : siommu_inval_submit(unit, bad);
 }
-
-struct kobj_attribute siommu_inject_queue_error_attr =
-	__ATTR(inject_queue_error, 0200, NULL, inject_queue_error_store);
 
 /**
  * siommu_inval_init() - choose and set up the unit's invalidation path

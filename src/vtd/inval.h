@@ -101,4 +101,19 @@ static inline struct vtd_desc vtd_desc_wait(u64 status_phys, u32 data)
 #define VTD_CAP_DRD(c)		((unsigned int)(((c) >> 55) & 1))
 #define VTD_CAP_ZLR(c)		((unsigned int)(((c) >> 22) & 1))
 
+struct siommu_unit;
+
+/* inval.c */
+int siommu_inval_init(struct siommu_unit *unit);
+void siommu_inval_exit(struct siommu_unit *unit);
+int siommu_inval_submit(struct siommu_unit *unit, struct vtd_desc desc);
+int siommu_flush_context_global(struct siommu_unit *unit);
+int siommu_flush_context_device(struct siommu_unit *unit, u16 did, u16 sid);
+int siommu_flush_iotlb_global(struct siommu_unit *unit);
+int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did);
+int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
+			     unsigned long npages);
+const char *siommu_inval_path_name(const struct siommu_unit *unit);
+int siommu_inval_inject_error(struct siommu_unit *unit, bool queued);
+
 #endif /* SCALABLE_IOMMU_VTD_INVAL_H */

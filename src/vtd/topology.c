@@ -8,8 +8,8 @@
 #include <linux/pci.h>
 #include <linux/sysfs.h>
 
-#include "siommu.h"
 #include "vtd/topology.h"
+#include "vtd/unit.h"
 
 /* Does @scope name @pdev, or a bridge above it? */
 bool siommu_scope_matches(const struct dmar_dev_scope *scope, u16 segment,

@@ -13,7 +13,9 @@
 #include <linux/mm.h>
 #include <linux/sysfs.h>
 
-#include "siommu.h"
+#include "vtd/fault.h"
+#include "vtd/topology.h"
+#include "vtd/unit.h"
 #include "vtd/regs.h"
 
 /* The window must cover the IOTLB and fault recording registers too. */
