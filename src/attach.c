@@ -337,7 +337,8 @@ static int detach_locked(struct siommu *sio, struct siommu_domain *dom)
 	ret = with_driver_unbound(pdev, do_detach, sio, dom);
 	if (!dom->detached)
 		goto out;	/* nothing changed */
-	siommu_sysfs_device_remove(dom);
+	if (sio->device_events)
+		sio->device_events->detached(dom);
 	/* Whatever the policy still batches goes back now, not later. */
 	siommu_domain_flush(dom)->drain();
 	if (release_drained(sio, dom, false)) {
@@ -451,7 +452,7 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		goto out;
 	}
 	/* Without its per-device files the device still works: say so. */
-	if (siommu_sysfs_device_add(sio, dom))
+	if (sio->device_events && sio->device_events->attached(sio, dom))
 		pci_warn(pdev, "no device/%s/ directory in sysfs\n",
 			 pci_name(pdev));
 	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",

@@ -25,6 +25,19 @@ struct siommu_domain;
 struct siommu_flush_ops;
 struct siommu_iova_ops;
 
+struct siommu;
+
+/*
+ * Told of each device as it is attached and detached, under sio->lock:
+ * sysfs.c's device/<bdf>/ directory.  attach.c reaches it through this
+ * table, set by siommu_sysfs_init(), rather than call up into sysfs.c.
+ */
+struct siommu_device_events {
+	/* Failure leaves the device attached, without the directory. */
+	int (*attached)(struct siommu *sio, struct siommu_domain *dom);
+	void (*detached)(struct siommu_domain *dom);
+};
+
 /* The module: one instance, built at load, torn down at unload. */
 struct siommu {
 	struct dmar_info dmar;
@@ -38,6 +51,7 @@ struct siommu {
 	struct list_head domains;	/* managed devices (RCU list) */
 	struct list_head draining;	/* detached, mappings out (RCU list) */
 	struct list_head devs;		/* struct siommu_dev, until unload */
+	const struct siommu_device_events *device_events;
 	/* What new attaches get; set by writing allocator/invalidation. */
 	const struct siommu_iova_ops *allocator;
 	const struct siommu_flush_ops *flush;
@@ -73,8 +87,6 @@ void siommu_unmanaged_entry(const struct siommu_unit *unit,
 
 /* sysfs.c */
 int siommu_sysfs_init(struct siommu *sio);
-int siommu_sysfs_device_add(struct siommu *sio, struct siommu_domain *dom);
-void siommu_sysfs_device_remove(struct siommu_domain *dom);
 void siommu_sysfs_exit(struct siommu *sio);
 
 #endif /* SCALABLE_IOMMU_H */

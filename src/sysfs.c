@@ -459,14 +459,11 @@ static const struct attribute_group device_group = {
 	.attrs = device_attrs,
 };
 
-/**
- * siommu_sysfs_device_add() - device/<bdf>/ for a newly attached device
- * @sio: the module
- * @dom: its domain, on sio->domains
- *
+/*
+ * device/<bdf>/ for a newly attached device, @dom on sio->domains.
  * Return: 0 or a negative errno (the directory is then absent).
  */
-int siommu_sysfs_device_add(struct siommu *sio, struct siommu_domain *dom)
+static int device_dir_add(struct siommu *sio, struct siommu_domain *dom)
 {
 	int ret;
 
@@ -484,7 +481,7 @@ int siommu_sysfs_device_add(struct siommu *sio, struct siommu_domain *dom)
 	return ret;
 }
 
-void siommu_sysfs_device_remove(struct siommu_domain *dom)
+static void device_dir_remove(struct siommu_domain *dom)
 {
 	if (!dom->kobj)
 		return;
@@ -492,6 +489,11 @@ void siommu_sysfs_device_remove(struct siommu_domain *dom)
 	kobject_put(dom->kobj);
 	dom->kobj = NULL;
 }
+
+static const struct siommu_device_events device_dir_events = {
+	.attached = device_dir_add,
+	.detached = device_dir_remove,
+};
 
 /*
  * Computed for stats/: totals the per-CPU counters cannot hold, over every
@@ -663,6 +665,7 @@ int siommu_sysfs_init(struct siommu *sio)
 		ret = -ENOMEM;
 		goto remove_computed;
 	}
+	sio->device_events = &device_dir_events;
 	return 0;
 remove_computed:
 	sysfs_remove_group(sio->stats_kobj, &computed_stat_group);
@@ -686,7 +689,7 @@ void siommu_sysfs_exit(struct siommu *sio)
 	/* Children first: detach (after this) finds them gone. */
 	mutex_lock(&sio->lock);
 	list_for_each_entry(dom, &sio->domains, node)
-		siommu_sysfs_device_remove(dom);
+		device_dir_remove(dom);
 	mutex_unlock(&sio->lock);
 	kobject_put(sio->devices_kobj);
 	sio->devices_kobj = NULL;
