@@ -79,6 +79,12 @@ bool siommu_dma_ops_ours(const struct dma_map_ops *ops)
 	return ops && ops->unmap_page == siommu_dma_ops.unmap_page;
 }
 
+/* Are @dev's dma_ops ours now?  (They can change right after.) */
+static bool dma_ops_ours(struct device *dev)
+{
+	return siommu_dma_ops_ours(get_dma_ops(dev));
+}
+
 static bool translating(const struct siommu_domain *dom)
 {
 	return likely(dom && !READ_ONCE(dom->detached));
@@ -311,18 +317,14 @@ static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
 	return nents;
 }
 
-/**
- * siommu_dma_unmap_sg() - undo siommu_map_sg() on @dom
- * @dom: the domain that mapped the list
- * @sgl: the list
- * @nents: as given to the map
- *
- * The range a list was mapped in runs from its first segment's page to
- * its last segment's end, gaps included.  Also how a late call returns a
- * list to a detached domain (forward.c).
+/*
+ * Undo siommu_map_sg() on @dom, the domain that mapped the list.  The
+ * range a list was mapped in runs from its first segment's page to its
+ * last segment's end, gaps included.  Also serves a late call that
+ * returns a list to a detached domain (siommu_fwd_late_call()).
  */
-void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
-			 int nents)
+static void domain_unmap_sg(struct siommu_domain *dom,
+			    struct scatterlist *sgl, int nents)
 {
 	dma_addr_t first = sg_dma_address(sgl) & ~(VTD_PAGE_SIZE - 1);
 	struct scatterlist *sg, *last = sgl;
@@ -366,8 +368,9 @@ static void siommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
 
 	rcu_read_lock();
 	dom = domain_of(dev);
-	if (translating(dom))
-		siommu_dma_unmap_sg(dom, sgl, nents);
+	if (translating(dom) ||
+	    siommu_fwd_late_call(dom, sg_dma_address(sgl)))
+		domain_unmap_sg(dom, sgl, nents);
 	else
 		siommu_fwd_unmap_sg(dom, dev, sgl, nents, dir, attrs);
 	rcu_read_unlock();
@@ -412,14 +415,16 @@ static void *siommu_alloc(struct device *dev, size_t size,
 	struct page *page;
 
 	if (!attached_now(dev))
-		return siommu_fwd_alloc(dev, size, handle, gfp, attrs);
+		return siommu_fwd_alloc(dev, size, handle, gfp, attrs,
+					dma_ops_ours(dev));
 	page = alloc_pages(gfp | __GFP_ZERO, order);
 	if (!page)
 		return NULL;
 	if (!map_new_pages(dev, page, size, DMA_BIDIRECTIONAL, handle)) {
 		/* Detached meanwhile. */
 		__free_pages(page, order);
-		return siommu_fwd_alloc(dev, size, handle, gfp, attrs);
+		return siommu_fwd_alloc(dev, size, handle, gfp, attrs,
+					dma_ops_ours(dev));
 	}
 	if (*handle == DMA_MAPPING_ERROR) {
 		__free_pages(page, order);
@@ -452,7 +457,8 @@ static void siommu_free(struct device *dev, size_t size, void *cpu_addr,
 	if (unmap_handle(dev, handle, size))
 		free_pages((unsigned long)cpu_addr, get_order(size));
 	else
-		siommu_fwd_free(dev, size, cpu_addr, handle, attrs);
+		siommu_fwd_free(dev, size, cpu_addr, handle, attrs,
+				dma_ops_ours(dev));
 }
 
 static struct page *siommu_alloc_pages(struct device *dev, size_t size,
@@ -464,13 +470,15 @@ static struct page *siommu_alloc_pages(struct device *dev, size_t size,
 	struct page *page;
 
 	if (!attached_now(dev))
-		return siommu_fwd_alloc_pages(dev, size, handle, dir, gfp);
+		return siommu_fwd_alloc_pages(dev, size, handle, dir, gfp,
+					      dma_ops_ours(dev));
 	page = alloc_pages(gfp, order);
 	if (!page)
 		return NULL;
 	if (!map_new_pages(dev, page, size, dir, handle)) {
 		__free_pages(page, order);
-		return siommu_fwd_alloc_pages(dev, size, handle, dir, gfp);
+		return siommu_fwd_alloc_pages(dev, size, handle, dir, gfp,
+					      dma_ops_ours(dev));
 	}
 	if (*handle == DMA_MAPPING_ERROR) {
 		__free_pages(page, order);
@@ -486,7 +494,8 @@ static void siommu_free_pages(struct device *dev, size_t size,
 	if (unmap_handle(dev, handle, size))
 		__free_pages(page, get_order(size));
 	else
-		siommu_fwd_free_pages(dev, size, page, handle, dir);
+		siommu_fwd_free_pages(dev, size, page, handle, dir,
+				      dma_ops_ours(dev));
 }
 
 /*

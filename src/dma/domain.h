@@ -122,8 +122,6 @@ bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr);
 /* dma_ops.c */
 extern const struct dma_map_ops siommu_dma_ops;
 bool siommu_dma_ops_ours(const struct dma_map_ops *ops);
-void siommu_dma_unmap_sg(struct siommu_domain *dom, struct scatterlist *sgl,
-			 int nents);
 
 /* forward.c: calls on a device we no longer translate (see there) */
 bool siommu_fwd_late_call(struct siommu_domain *dom, dma_addr_t handle);
@@ -146,14 +144,15 @@ void siommu_fwd_unmap_sg(struct siommu_domain *dom, struct device *dev,
 			 struct scatterlist *sgl, int nents,
 			 enum dma_data_direction dir, unsigned long attrs);
 void *siommu_fwd_alloc(struct device *dev, size_t size, dma_addr_t *handle,
-		       gfp_t gfp, unsigned long attrs);
+		       gfp_t gfp, unsigned long attrs, bool ours);
 void siommu_fwd_free(struct device *dev, size_t size, void *cpu_addr,
-		     dma_addr_t handle, unsigned long attrs);
+		     dma_addr_t handle, unsigned long attrs, bool ours);
 struct page *siommu_fwd_alloc_pages(struct device *dev, size_t size,
 				    dma_addr_t *handle,
-				    enum dma_data_direction dir, gfp_t gfp);
+				    enum dma_data_direction dir, gfp_t gfp,
+				    bool ours);
 void siommu_fwd_free_pages(struct device *dev, size_t size,
 			   struct page *page, dma_addr_t handle,
-			   enum dma_data_direction dir);
+			   enum dma_data_direction dir, bool ours);
 
 #endif /* SCALABLE_IOMMU_DOMAIN_H */

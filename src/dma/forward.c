@@ -139,13 +139,12 @@ int siommu_fwd_map_sg(struct siommu_domain *dom, struct device *dev,
 	return nents;
 }
 
+/* Not a late call (the caller returns those to @dom): untranslated. */
 void siommu_fwd_unmap_sg(struct siommu_domain *dom, struct device *dev,
 			 struct scatterlist *sgl, int nents,
 			 enum dma_data_direction dir, unsigned long attrs)
 {
-	if (siommu_fwd_late_call(dom, sg_dma_address(sgl)))
-		siommu_dma_unmap_sg(dom, sgl, nents);
-	else if (!dom)
+	if (!dom)
 		dma_unmap_sg_attrs(dev, sgl, nents, dir, attrs);
 }
 
@@ -180,24 +179,25 @@ static struct page *direct_pages(struct device *dev, size_t size,
 
 /*
  * The allocation calls (they may sleep: no domain is involved, the
- * callers hold no RCU lock).  Whether the dma_ops are still ours decides
- * between the untranslated path here and the DMA API.
+ * callers hold no RCU lock).  Whether the dma_ops are still ours (@ours,
+ * as the caller has just read them) decides between the untranslated
+ * path here and the DMA API.
  */
 void *siommu_fwd_alloc(struct device *dev, size_t size, dma_addr_t *handle,
-		       gfp_t gfp, unsigned long attrs)
+		       gfp_t gfp, unsigned long attrs, bool ours)
 {
 	struct page *page;
 
-	if (!siommu_dma_ops_ours(get_dma_ops(dev)))
+	if (!ours)
 		return dma_alloc_attrs(dev, size, handle, gfp, attrs);
 	page = direct_pages(dev, size, handle, gfp | __GFP_ZERO);
 	return page ? page_address(page) : NULL;
 }
 
 void siommu_fwd_free(struct device *dev, size_t size, void *cpu_addr,
-		     dma_addr_t handle, unsigned long attrs)
+		     dma_addr_t handle, unsigned long attrs, bool ours)
 {
-	if (!siommu_dma_ops_ours(get_dma_ops(dev)))
+	if (!ours)
 		dma_free_attrs(dev, size, cpu_addr, handle, attrs);
 	else
 		free_pages((unsigned long)cpu_addr, get_order(size));
@@ -205,18 +205,19 @@ void siommu_fwd_free(struct device *dev, size_t size, void *cpu_addr,
 
 struct page *siommu_fwd_alloc_pages(struct device *dev, size_t size,
 				    dma_addr_t *handle,
-				    enum dma_data_direction dir, gfp_t gfp)
+				    enum dma_data_direction dir, gfp_t gfp,
+				    bool ours)
 {
-	if (!siommu_dma_ops_ours(get_dma_ops(dev)))
+	if (!ours)
 		return dma_alloc_pages(dev, size, handle, dir, gfp);
 	return direct_pages(dev, size, handle, gfp);
 }
 
 void siommu_fwd_free_pages(struct device *dev, size_t size,
 			   struct page *page, dma_addr_t handle,
-			   enum dma_data_direction dir)
+			   enum dma_data_direction dir, bool ours)
 {
-	if (!siommu_dma_ops_ours(get_dma_ops(dev)))
+	if (!ours)
 		dma_free_pages(dev, size, page, handle, dir);
 	else
 		__free_pages(page, get_order(size));
