@@ -17,6 +17,8 @@
 #include "vtd/context.h"
 #include "vtd/dmar.h"
 #include "vtd/fault.h"
+#include "vtd/inval.h"
+#include "vtd/takeover.h"
 #include "vtd/topology.h"
 #include "vtd/unit.h"
 

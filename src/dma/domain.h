@@ -13,6 +13,7 @@
 #include "dma/inval/policy.h"
 #include "dma/iova/allocator.h"
 #include "vtd/dmar.h"
+#include "vtd/inval.h"
 #include "vtd/pgtable.h"
 #include "vtd/unit.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One VT-d remapping unit: its registers and what is switched on (unit.c).
+ * One VT-d remapping unit: its state, and its registers (unit.c).
  */
 #ifndef SCALABLE_IOMMU_VTD_UNIT_H
 #define SCALABLE_IOMMU_VTD_UNIT_H
@@ -11,10 +11,10 @@
 
 #include "vtd/context.h"
 #include "vtd/dmar.h"
-#include "vtd/inval.h"
 #include "vtd/pgtable.h"
 
-struct siommu_unit;
+struct siommu_unit_devices_ops;
+struct vtd_desc;
 
 /*
  * The domain id of every device we do not manage: shared by its
@@ -22,19 +22,6 @@ struct siommu_unit;
  * pass-through.
  */
 #define SIOMMU_UNMANAGED_DID	1
-
-/*
- * The devices already behind a unit: their context entries are set
- * before translation starts and dropped once it has stopped.  Which
- * entries is device policy, not hardware: the caller's (unmanaged.c),
- * called back with the cookie it gave siommu_unit_enable().
- */
-struct siommu_unit_devices_ops {
-	/* Entries for every device; on failure, leave none. */
-	int (*populate)(void *cookie, struct siommu_unit *unit);
-	/* Undo populate, once the unit walks the tables no more. */
-	void (*depopulate)(void *cookie, struct siommu_unit *unit);
-};
 
 /* How a unit's invalidations reach it (see inval.c). */
 enum siommu_inval_path {
@@ -60,7 +47,7 @@ struct siommu_unit {
 	u64 iqa_at_load;
 	u32 fectl_at_load;
 
-	/* Translation, set up by siommu_unit_enable(). */
+	/* Translation, set up by siommu_unit_enable() (takeover.c). */
 	bool translating;
 	bool identity_domain;		/* no ECAP.PT: unmanaged devices 1:1 */
 	struct vtd_pgtable identity;	/* ... through this table */
@@ -96,12 +83,8 @@ struct siommu_unit {
 int siommu_unit_map(struct siommu_unit *unit);
 void siommu_unit_unmap(struct siommu_unit *unit);
 bool siommu_unit_registers_unchanged(struct siommu_unit *unit);
-int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at);
 int siommu_unit_gcmd(struct siommu_unit *unit, u32 bit, bool on);
+int siommu_unit_set_root(struct siommu_unit *unit, u64 rtaddr);
 int siommu_unit_flush_write_buffer(struct siommu_unit *unit);
-int siommu_unit_enable(struct siommu_unit *unit,
-		       const struct siommu_unit_devices_ops *devices,
-		       void *cookie);
-void siommu_unit_disable(struct siommu_unit *unit);
 
 #endif /* SCALABLE_IOMMU_VTD_UNIT_H */
