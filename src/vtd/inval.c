@@ -25,6 +25,7 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 
+#include "vtd/inval.h"
 #include "vtd/kernel_queue.h"
 #include "vtd/unit.h"
 #include "base/stats.h"

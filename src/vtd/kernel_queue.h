@@ -7,7 +7,7 @@
 #ifndef SCALABLE_IOMMU_KERNEL_QUEUE_H
 #define SCALABLE_IOMMU_KERNEL_QUEUE_H
 
-#include "vtd/inval.h"
+#include "vtd/desc.h"
 
 void *siommu_kernel_iommu_of(u64 reg_base);
 int siommu_kernel_queue_submit(void *kernel_iommu, struct vtd_desc desc);
