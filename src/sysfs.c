@@ -18,6 +18,25 @@
 /* sysfs callbacks get only the kobject; there is one module instance. */
 static struct siommu *sysfs_sio;
 
+/* What sysfs offers, in the order it lists them. */
+static const struct siommu_iova_ops *const allocators[] = {
+	&siommu_iova_rbtree_ops,
+	&siommu_iova_magazine_ops,
+	&siommu_iova_kmalloc_ops,
+	&siommu_iova_identity_ops,
+	&siommu_iova_linux_ops,
+};
+
+static const unsigned int nr_allocators = ARRAY_SIZE(allocators);
+
+static const struct siommu_flush_ops *const policies[] = {
+	&siommu_flush_strict_ops,
+	&siommu_flush_deferred_ops,
+	&siommu_flush_percpu_ops,
+};
+
+static const unsigned int nr_policies = ARRAY_SIZE(policies);
+
 static ssize_t units_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
@@ -193,7 +212,7 @@ static const char *policy_names[8];
 static ssize_t allocator_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return choice_show(allocator_names, siommu_nr_allocators,
+	return choice_show(allocator_names, nr_allocators,
 			   sysfs_sio->allocator->name, buf);
 }
 
@@ -202,10 +221,10 @@ static ssize_t allocator_store(struct kobject *kobj,
 			       size_t count)
 {
 	int i = choice_find("allocator", allocator_names,
-			    siommu_nr_allocators, buf, count);
+			    nr_allocators, buf, count);
 
 	if (i >= 0)
-		i = siommu_set_allocator(sysfs_sio, siommu_allocators[i]);
+		i = siommu_set_allocator(sysfs_sio, allocators[i]);
 	return i < 0 ? i : count;
 }
 
@@ -214,7 +233,7 @@ static struct kobj_attribute allocator_attr = __ATTR_RW(allocator);
 static ssize_t invalidation_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return choice_show(policy_names, siommu_nr_policies,
+	return choice_show(policy_names, nr_policies,
 			   sysfs_sio->flush->name, buf);
 }
 
@@ -223,10 +242,10 @@ static ssize_t invalidation_store(struct kobject *kobj,
 				  const char *buf, size_t count)
 {
 	int i = choice_find("invalidation policy", policy_names,
-			    siommu_nr_policies, buf, count);
+			    nr_policies, buf, count);
 
 	if (i >= 0)
-		i = siommu_set_flush(sysfs_sio, siommu_policies[i]);
+		i = siommu_set_flush(sysfs_sio, policies[i]);
 	return i < 0 ? i : count;
 }
 
@@ -334,7 +353,7 @@ static ssize_t dev_allocator_show(struct kobject *kobj,
 
 	if (n)
 		return n;
-	n = choice_show(allocator_names, siommu_nr_allocators,
+	n = choice_show(allocator_names, nr_allocators,
 			siommu_domain_allocator(dom)->name, buf);
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
@@ -346,7 +365,7 @@ static ssize_t dev_allocator_store(struct kobject *kobj,
 {
 	struct siommu_domain *dom;
 	int i = choice_find("allocator", allocator_names,
-			    siommu_nr_allocators, buf, count);
+			    nr_allocators, buf, count);
 	bool changed;
 	int ret;
 
@@ -355,9 +374,9 @@ static ssize_t dev_allocator_store(struct kobject *kobj,
 	ret = device_dom_lock(kobj, &dom);
 	if (ret)
 		return ret;
-	changed = siommu_domain_allocator(dom) != siommu_allocators[i];
-	ret = siommu_allocator_check(siommu_allocators[i], dom->unit) ?:
-	      siommu_domain_set_allocator(dom, siommu_allocators[i]);
+	changed = siommu_domain_allocator(dom) != allocators[i];
+	ret = siommu_allocator_check(allocators[i], dom->unit) ?:
+	      siommu_domain_set_allocator(dom, allocators[i]);
 	if (ret)
 		pr_err("%s: cannot switch to that allocator (%d)\n",
 		       kobject_name(kobj), ret);
@@ -379,7 +398,7 @@ static ssize_t dev_invalidation_show(struct kobject *kobj,
 
 	if (n)
 		return n;
-	n = choice_show(policy_names, siommu_nr_policies,
+	n = choice_show(policy_names, nr_policies,
 			siommu_domain_flush(dom)->name, buf);
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
@@ -391,7 +410,7 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 {
 	struct siommu_domain *dom;
 	int i = choice_find("invalidation policy", policy_names,
-			    siommu_nr_policies, buf, count);
+			    nr_policies, buf, count);
 	int ret;
 
 	if (i < 0)
@@ -399,9 +418,9 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 	ret = device_dom_lock(kobj, &dom);
 	if (ret)
 		return ret;
-	if (siommu_domain_flush(dom) != siommu_policies[i])
+	if (siommu_domain_flush(dom) != policies[i])
 		siommu_stat_inc(SIOMMU_STAT_SWAPS);
-	siommu_domain_set_flush(dom, siommu_policies[i]);
+	siommu_domain_set_flush(dom, policies[i]);
 	mutex_unlock(&sysfs_sio->lock);
 	return count;
 }
@@ -644,10 +663,10 @@ int siommu_sysfs_init(struct siommu *sio)
 	int ret;
 
 	sysfs_sio = sio;
-	for (ret = 0; ret < siommu_nr_allocators; ret++)
-		allocator_names[ret] = siommu_allocators[ret]->name;
-	for (ret = 0; ret < siommu_nr_policies; ret++)
-		policy_names[ret] = siommu_policies[ret]->name;
+	for (ret = 0; ret < nr_allocators; ret++)
+		allocator_names[ret] = allocators[ret]->name;
+	for (ret = 0; ret < nr_policies; ret++)
+		policy_names[ret] = policies[ret]->name;
 	sio->kobj = kobject_create_and_add(KBUILD_MODNAME, kernel_kobj);
 	if (!sio->kobj)
 		return -ENOMEM;

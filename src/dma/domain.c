@@ -34,25 +34,6 @@
 #define MSI_WINDOW_START	0xfee00000ULL
 #define MSI_WINDOW_END		0xfeefffffULL
 
-/* What sysfs offers, in the order it lists them. */
-const struct siommu_iova_ops *const siommu_allocators[] = {
-	&siommu_iova_rbtree_ops,
-	&siommu_iova_magazine_ops,
-	&siommu_iova_kmalloc_ops,
-	&siommu_iova_identity_ops,
-	&siommu_iova_linux_ops,
-};
-
-const unsigned int siommu_nr_allocators = ARRAY_SIZE(siommu_allocators);
-
-const struct siommu_flush_ops *const siommu_policies[] = {
-	&siommu_flush_strict_ops,
-	&siommu_flush_deferred_ops,
-	&siommu_flush_percpu_ops,
-};
-
-const unsigned int siommu_nr_policies = ARRAY_SIZE(siommu_policies);
-
 /* The fallback slot's stretch: below 4 GiB, wherever the unit reaches. */
 static void fallback_space(const struct siommu_unit *unit,
 			   struct siommu_stretch *s)

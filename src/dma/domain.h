@@ -58,12 +58,6 @@ struct siommu_domain {
 	struct kobject *kobj;			/* device/<bdf>/ in sysfs */
 };
 
-/* The allocator and policy names sysfs offers, in order (domain.c). */
-extern const struct siommu_iova_ops *const siommu_allocators[];
-extern const unsigned int siommu_nr_allocators;
-extern const struct siommu_flush_ops *const siommu_policies[];
-extern const unsigned int siommu_nr_policies;
-
 /*
  * What a device's dma_ops point at, from its first attach until unload
  * (or until a drained domain gives the device its own ops back, after
