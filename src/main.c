@@ -14,7 +14,7 @@
 #include <linux/string.h>
 
 #include "dma/domain.h"
-#include "dma/inval/batch.h"
+#include "dma/inval/policy.h"
 #include "siommu.h"
 #include "vtd/regs.h"
 
@@ -204,12 +204,12 @@ static int __init siommu_init(void)
 	sio->allocator = &siommu_iova_rbtree_ops;
 	sio->flush = &siommu_flush_strict_ops;
 	siommu_reap_init(sio);
-	ret = siommu_flush_percpu_init();
+	ret = siommu_inval_policies_init();
 	if (ret)
 		goto release_units;
 	ret = siommu_hotplug_init(sio);
 	if (ret)
-		goto exit_percpu;
+		goto exit_policies;
 	siommu_report(sio);
 	ret = siommu_pci_events_init(sio);
 	if (ret)
@@ -235,7 +235,8 @@ detach:
 	siommu_devs_free(sio);
 	siommu_sysfs_exit(sio);
 	cancel_delayed_work_sync(&sio->reap_work);
-	siommu_flush_deferred_exit();
+	/* What is batched goes to the units while they still translate. */
+	siommu_inval_policies_drain();
 disable:
 	siommu_pci_events_exit(sio);
 	siommu_fault_stop(&sio->faults);
@@ -244,8 +245,8 @@ exit_pci_events:
 	siommu_pci_events_exit(sio);
 exit_hotplug:
 	siommu_hotplug_exit(sio);
-exit_percpu:
-	siommu_flush_percpu_exit();
+exit_policies:
+	siommu_inval_policies_exit();
 release_units:
 	siommu_units_release(sio);
 free_dmar:
@@ -265,8 +266,7 @@ static void __exit siommu_exit(void)
 	siommu_devs_free(sio);
 	cancel_delayed_work_sync(&sio->reap_work);
 	siommu_hotplug_exit(sio);
-	siommu_flush_deferred_exit();
-	siommu_flush_percpu_exit();
+	siommu_inval_policies_exit();
 	siommu_fault_stop(&sio->faults);
 	siommu_units_disable(sio);
 	for (i = 0; i < sio->nr_units; i++)

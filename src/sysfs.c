@@ -29,14 +29,6 @@ static const struct siommu_iova_ops *const allocators[] = {
 
 static const unsigned int nr_allocators = ARRAY_SIZE(allocators);
 
-static const struct siommu_flush_ops *const policies[] = {
-	&siommu_flush_strict_ops,
-	&siommu_flush_deferred_ops,
-	&siommu_flush_percpu_ops,
-};
-
-static const unsigned int nr_policies = ARRAY_SIZE(policies);
-
 static ssize_t units_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
@@ -233,7 +225,7 @@ static struct kobj_attribute allocator_attr = __ATTR_RW(allocator);
 static ssize_t invalidation_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return choice_show(policy_names, nr_policies,
+	return choice_show(policy_names, siommu_nr_inval_policies,
 			   sysfs_sio->flush->name, buf);
 }
 
@@ -242,10 +234,10 @@ static ssize_t invalidation_store(struct kobject *kobj,
 				  const char *buf, size_t count)
 {
 	int i = choice_find("invalidation policy", policy_names,
-			    nr_policies, buf, count);
+			    siommu_nr_inval_policies, buf, count);
 
 	if (i >= 0)
-		i = siommu_set_flush(sysfs_sio, policies[i]);
+		i = siommu_set_flush(sysfs_sio, siommu_inval_policies[i]);
 	return i < 0 ? i : count;
 }
 
@@ -304,8 +296,7 @@ static ssize_t flush_timeout_us_store(struct kobject *kobj,
 	 * A pending batch's timer was armed with the old timeout: flush it
 	 * now, or a lowered bound would not hold for what is batched.
 	 */
-	siommu_flush_deferred_ops.drain();
-	siommu_flush_percpu_ops.drain();
+	siommu_inval_policies_drain();
 	return count;
 }
 
@@ -398,7 +389,7 @@ static ssize_t dev_invalidation_show(struct kobject *kobj,
 
 	if (n)
 		return n;
-	n = choice_show(policy_names, nr_policies,
+	n = choice_show(policy_names, siommu_nr_inval_policies,
 			siommu_domain_flush(dom)->name, buf);
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
@@ -410,7 +401,7 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 {
 	struct siommu_domain *dom;
 	int i = choice_find("invalidation policy", policy_names,
-			    nr_policies, buf, count);
+			    siommu_nr_inval_policies, buf, count);
 	int ret;
 
 	if (i < 0)
@@ -418,9 +409,9 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 	ret = device_dom_lock(kobj, &dom);
 	if (ret)
 		return ret;
-	if (siommu_domain_flush(dom) != policies[i])
+	if (siommu_domain_flush(dom) != siommu_inval_policies[i])
 		siommu_stat_inc(SIOMMU_STAT_SWAPS);
-	siommu_domain_set_flush(dom, policies[i]);
+	siommu_domain_set_flush(dom, siommu_inval_policies[i]);
 	mutex_unlock(&sysfs_sio->lock);
 	return count;
 }
@@ -615,9 +606,7 @@ static struct kobj_attribute live_magazines_attr = __ATTR_RO(live_magazines);
 static ssize_t oldest_batch_age_us_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n",
-			  max(siommu_flush_deferred_age_us(),
-			      siommu_flush_percpu_age_us()));
+	return sysfs_emit(buf, "%llu\n", siommu_inval_oldest_age_us());
 }
 
 static struct kobj_attribute oldest_batch_age_us_attr =
@@ -665,8 +654,8 @@ int siommu_sysfs_init(struct siommu *sio)
 	sysfs_sio = sio;
 	for (ret = 0; ret < nr_allocators; ret++)
 		allocator_names[ret] = allocators[ret]->name;
-	for (ret = 0; ret < nr_policies; ret++)
-		policy_names[ret] = policies[ret]->name;
+	for (ret = 0; ret < siommu_nr_inval_policies; ret++)
+		policy_names[ret] = siommu_inval_policies[ret]->name;
 	sio->kobj = kobject_create_and_add(KBUILD_MODNAME, kernel_kobj);
 	if (!sio->kobj)
 		return -ENOMEM;

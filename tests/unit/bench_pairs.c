@@ -53,12 +53,6 @@ static const struct siommu_iova_ops *const allocators[] = {
 	&siommu_iova_kmalloc_ops,
 };
 
-static const struct siommu_flush_ops *const policies[] = {
-	&siommu_flush_strict_ops,
-	&siommu_flush_deferred_ops,
-	&siommu_flush_percpu_ops,
-};
-
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Wide enough for kmalloc's pfns (heap addresses below 2^47). */
@@ -271,9 +265,9 @@ static const struct siommu_flush_ops *find_policy(const char *name)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(policies); i++)
-		if (!strcmp(policies[i]->name, name))
-			return policies[i];
+	for (i = 0; i < siommu_nr_inval_policies; i++)
+		if (!strcmp(siommu_inval_policies[i]->name, name))
+			return siommu_inval_policies[i];
 	return NULL;
 }
 
@@ -304,8 +298,8 @@ int main(int argc, char **argv)
 				printf("%s\n", allocators[a]->name);
 			return 0;
 		case 'L':
-			for (p = 0; p < ARRAY_SIZE(policies); p++)
-				printf("%s\n", policies[p]->name);
+			for (p = 0; p < siommu_nr_inval_policies; p++)
+				printf("%s\n", siommu_inval_policies[p]->name);
 			return 0;
 		case 't':
 			maxthreads = strtol(optarg, NULL, 0);
@@ -345,7 +339,7 @@ int main(int argc, char **argv)
 		}
 	}
 	stub_unit_init(&unit, 0);
-	if (siommu_flush_percpu_init())
+	if (siommu_inval_policies_init())
 		return 1;
 	if (cg || cg_pol) {
 		if (!cg || !cg_pol)
@@ -367,16 +361,15 @@ int main(int argc, char **argv)
 
 	printf("allocator,policy,threads,ops_per_sec,ops_per_sec_per_thread\n");
 	for (a = 0; a < ARRAY_SIZE(allocators); a++)
-		for (p = 0; p < ARRAY_SIZE(policies); p++)
+		for (p = 0; p < siommu_nr_inval_policies; p++)
 			for (t = 0; t < nr_counts; t++)
-				status |= run_point(allocators[a], policies[p],
+				status |= run_point(allocators[a], siommu_inval_policies[p],
 						    counts[t], seconds);
 	if (fails) {
 		fprintf(stderr, "%lu allocations failed\n", fails);
 		status = 1;
 	}
 out:
-	siommu_flush_deferred_exit();
-	siommu_flush_percpu_exit();
+	siommu_inval_policies_exit();
 	return status;
 }

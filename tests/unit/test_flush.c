@@ -288,13 +288,14 @@ static void test_batching(const struct siommu_flush_ops *pol,
 	/* Age of the oldest pending batch. */
 	churn(pol, c, 1);
 	shim_clock_advance(5 * NSEC_PER_MSEC);
-	age = pol == &siommu_flush_deferred_ops ?
-	      siommu_flush_deferred_age_us() : siommu_flush_percpu_age_us();
+	age = pol->age_us();
+	/* The oldest over every policy: this one's or a later reading. */
+	EXPECT(siommu_inval_oldest_age_us() >= age, "%s: oldest age %llu us",
+	       pol->name, (unsigned long long)siommu_inval_oldest_age_us());
 	EXPECT(age >= 5000 && age < 100000, "%s: age %llu us", pol->name,
 	       (unsigned long long)age);
 	pol->drain();
-	age = pol == &siommu_flush_deferred_ops ?
-	      siommu_flush_deferred_age_us() : siommu_flush_percpu_age_us();
+	age = pol->age_us();
 	EXPECT(age == 0, "%s: age %llu us after drain", pol->name,
 	       (unsigned long long)age);
 
@@ -392,10 +393,8 @@ static void *stress_softirq(void *arg)
 			s->pol->drain();
 		if (i % 8 == 0)
 			set_batch(1 + i % 64);
-		if (s->pol == &siommu_flush_deferred_ops)
-			siommu_flush_deferred_age_us();
-		else if (s->pol == &siommu_flush_percpu_ops)
-			siommu_flush_percpu_age_us();
+		if (s->pol->age_us)
+			s->pol->age_us();
 	}
 	return NULL;
 }
@@ -431,12 +430,6 @@ static void test_stress(const struct siommu_flush_ops *pol,
 	checked_done(s.c[1], what);
 }
 
-static const struct siommu_flush_ops *const policies[] = {
-	&siommu_flush_strict_ops,
-	&siommu_flush_deferred_ops,
-	&siommu_flush_percpu_ops,
-};
-
 static const struct siommu_iova_ops *const allocators[] = {
 	&siommu_iova_rbtree_ops,
 	&siommu_iova_magazine_ops,
@@ -452,7 +445,7 @@ int main(int argc, char **argv)
 	stub_flush_spin = 20;
 	stub_unit_init(&unit0, 0);
 	stub_unit_init(&unit1, 1);
-	EXPECT(siommu_flush_percpu_init() == 0, "percpu init");
+	EXPECT(siommu_inval_policies_init() == 0, "policies init");
 
 	for (a = 0; a < ARRAY_SIZE(allocators); a++) {
 		test_strict(allocators[a]);
@@ -461,11 +454,10 @@ int main(int argc, char **argv)
 		test_cpus(allocators[a]);
 	}
 	for (a = 0; a < ARRAY_SIZE(allocators); a++)
-		for (p = 0; p < ARRAY_SIZE(policies); p++)
-			test_stress(policies[p], allocators[a]);
+		for (p = 0; p < siommu_nr_inval_policies; p++)
+			test_stress(siommu_inval_policies[p], allocators[a]);
 
-	siommu_flush_deferred_exit();
-	siommu_flush_percpu_exit();
+	siommu_inval_policies_exit();
 	EXPECT(shim_timers_armed() == 0, "%u timers armed after exit",
 	       shim_timers_armed());
 	EXPECT(shim_kmalloc_outstanding() == kmalloc0,

@@ -42,11 +42,4 @@ void siommu_batch_flush(struct siommu_batch *b);
 u64 siommu_batch_age_us(const struct siommu_batch *b, u64 now_ns);
 unsigned long siommu_flush_timeout_jiffies(void);
 
-/* Oldest pending batch, for stats/oldest_batch_age_us. */
-u64 siommu_flush_deferred_age_us(void);
-u64 siommu_flush_percpu_age_us(void);
-int siommu_flush_percpu_init(void);
-void siommu_flush_percpu_exit(void);
-void siommu_flush_deferred_exit(void);
-
 #endif /* SCALABLE_IOMMU_FLUSH_BATCH_H */

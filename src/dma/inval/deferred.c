@@ -52,7 +52,7 @@ static void deferred_drain(void)
 	spin_unlock_irqrestore(&deferred_lock, flags);
 }
 
-u64 siommu_flush_deferred_age_us(void)
+static u64 deferred_age_us(void)
 {
 	unsigned long flags;
 	u64 age;
@@ -63,7 +63,7 @@ u64 siommu_flush_deferred_age_us(void)
 	return age;
 }
 
-void siommu_flush_deferred_exit(void)
+static void deferred_exit(void)
 {
 	del_timer_sync(&deferred_timer);
 	deferred_drain();
@@ -71,6 +71,8 @@ void siommu_flush_deferred_exit(void)
 
 const struct siommu_flush_ops siommu_flush_deferred_ops = {
 	.name = "deferred",
+	.exit = deferred_exit,
 	.unmapped = deferred_unmapped,
 	.drain = deferred_drain,
+	.age_us = deferred_age_us,
 };

@@ -78,7 +78,7 @@ static void percpu_drain(void)
 		percpu_flush_one(per_cpu_ptr(batches, cpu));
 }
 
-u64 siommu_flush_percpu_age_us(void)
+static u64 percpu_age_us(void)
 {
 	u64 now = ktime_get_ns(), age = 0;
 	unsigned long flags;
@@ -94,7 +94,7 @@ u64 siommu_flush_percpu_age_us(void)
 	return age;
 }
 
-int siommu_flush_percpu_init(void)
+static int percpu_init(void)
 {
 	int cpu;
 
@@ -110,7 +110,7 @@ int siommu_flush_percpu_init(void)
 	return 0;
 }
 
-void siommu_flush_percpu_exit(void)
+static void percpu_exit(void)
 {
 	int cpu;
 
@@ -125,6 +125,9 @@ void siommu_flush_percpu_exit(void)
 
 const struct siommu_flush_ops siommu_flush_percpu_ops = {
 	.name = "percpu",
+	.init = percpu_init,
+	.exit = percpu_exit,
 	.unmapped = percpu_unmapped,
 	.drain = percpu_drain,
+	.age_us = percpu_age_us,
 };

@@ -7,12 +7,26 @@
 #ifndef SCALABLE_IOMMU_FLUSH_POLICY_H
 #define SCALABLE_IOMMU_FLUSH_POLICY_H
 
+#include <linux/types.h>
+
 struct siommu_domain;
 struct siommu_iova;
 
-/* An invalidation policy: what happens between clearing PTEs and reuse. */
+/*
+ * An invalidation policy: what happens between clearing PTEs and reuse.
+ * The module calls every policy's hooks through siommu_inval_policies[]
+ * (policies.c), never a policy by name; init, exit and age_us may be NULL.
+ */
 struct siommu_flush_ops {
 	const char *name;
+	/* At load, before any domain can use the policy.  Process context. */
+	int (*init)(void);
+	/*
+	 * At unload or a failed load, with no domain left: finish what is
+	 * pending and undo init.  Called once, even when init failed or did
+	 * not run.  Process context.
+	 */
+	void (*exit)(void);
 	/*
 	 * The PTEs of [pfn, pfn + npages) are clear.  Make the unit forget
 	 * them, then (and only then) give the range back to @iova.  Called
@@ -25,10 +39,20 @@ struct siommu_flush_ops {
 	 * this policy away, detach, unload.  Process context.
 	 */
 	void (*drain)(void);
+	/* How long the oldest unmap still pending has waited, in us; or 0. */
+	u64 (*age_us)(void);
 };
 
 extern const struct siommu_flush_ops siommu_flush_strict_ops;
 extern const struct siommu_flush_ops siommu_flush_deferred_ops;
 extern const struct siommu_flush_ops siommu_flush_percpu_ops;
+
+/* policies.c: every policy, in the order sysfs lists them. */
+extern const struct siommu_flush_ops *const siommu_inval_policies[];
+extern const unsigned int siommu_nr_inval_policies;
+int siommu_inval_policies_init(void);
+void siommu_inval_policies_exit(void);
+void siommu_inval_policies_drain(void);
+u64 siommu_inval_oldest_age_us(void);
 
 #endif /* SCALABLE_IOMMU_FLUSH_POLICY_H */
