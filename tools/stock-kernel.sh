@@ -130,18 +130,23 @@ hpkg=linux-headers-$kver
 if ! dpkg-query -W -f='${Status}' "$hpkg" 2>/dev/null |
 	grep -q 'install ok installed'; then
 	[ "$(id -u)" = 0 ] || die "need root to install $hpkg"
-	# Only new packages: none of the machine's upgraded, downgraded or
-	# removed behind its owner's back (apt would otherwise upgrade every
-	# installed package built from the same source: linux-headers-amd64,
-	# linux-libc-dev, ... are src:linux too; hence
-	# Upgrade-By-Source-Package=false above).  The headers depend on the
-	# image, which comes too, with its initramfs hooks.
+	# None of the machine's packages removed, or replaced by the suite's
+	# (apt would otherwise upgrade every installed package built from the
+	# same source: linux-headers-amd64, linux-libc-dev, ... are src:linux
+	# too; hence Upgrade-By-Source-Package=false above).  An upgrade from
+	# the machine's own release is allowed, as for any apt-get install: a
+	# new dependency (udev, for the image's initramfs hooks) may need its
+	# installed library (libudev1) at the release's current point version.
+	# The headers depend on the image, which comes too.
 	plan=$(apt-get "${apt_opts[@]}" -s install --no-install-recommends \
 		"$hpkg") || die "apt-get cannot install $hpkg"
-	changed=$(echo "$plan" |
-		awk '$1 == "Remv" || ($1 == "Inst" && $3 ~ /^\[/) { print $2 }')
+	changed=$(echo "$plan" | awk '$1 == "Remv" ||
+		($1 == "Inst" && $3 ~ /^\[/ && /Backports/) { print $2 }')
 	[ -z "$changed" ] ||
 		die "installing $hpkg would change installed packages:" $changed
+	upgraded=$(echo "$plan" | awk '$1 == "Inst" && $3 ~ /^\[/ { print $2 }')
+	[ -z "$upgraded" ] ||
+		log "upgrading from the machine's own release:" $upgraded
 	log "installing $hpkg from $suite"
 	DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y -qq \
 		--no-install-recommends "$hpkg" >&2 ||
