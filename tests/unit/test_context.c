@@ -14,8 +14,6 @@
 #include "shim.h"
 #include "vtd/context.h"
 
-int harness_passed, harness_failed;
-
 /* The raw 128-bit context entry for (bus, devfn), or NULL. */
 static const u64 *raw_entry(const struct vtd_context_tables *ct, u8 bus,
 			    u8 devfn)
@@ -149,11 +147,14 @@ static void test_noncoherent_flush(void)
 	vtd_context_destroy(&ct);
 }
 
+static const struct harness_case cases[] = {
+	HARNESS_CASE(test_layout),
+	HARNESS_CASE(test_bad_requests),
+	HARNESS_CASE(test_alloc_failure),
+	HARNESS_CASE(test_noncoherent_flush),
+};
+
 int main(int argc, char **argv)
 {
-	test_layout();
-	test_bad_requests();
-	test_alloc_failure();
-	test_noncoherent_flush();
-	return harness_report(argv[0]);
+	return harness_main(argc, argv, cases, HARNESS_ARRAY_SIZE(cases));
 }

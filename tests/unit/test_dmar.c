@@ -14,8 +14,6 @@
 #include "harness.h"
 #include "shim.h"
 
-int harness_passed, harness_failed;
-
 /* A table under construction; lengths are patched in as structures close. */
 struct builder {
 	u8 buf[4096];
@@ -307,13 +305,16 @@ static void test_random_corruption(void)
 	EXPECT(bad == 0, "%u rounds misbehaved", bad);
 }
 
+static const struct harness_case cases[] = {
+	HARNESS_CASE(test_qemu_table),
+	HARNESS_CASE(test_server_table),
+	HARNESS_CASE(test_malformed),
+	HARNESS_CASE(test_bad_rmrr),
+	HARNESS_CASE(test_alloc_failure),
+	HARNESS_CASE(test_random_corruption),
+};
+
 int main(int argc, char **argv)
 {
-	test_qemu_table();
-	test_server_table();
-	test_malformed();
-	test_bad_rmrr();
-	test_alloc_failure();
-	test_random_corruption();
-	return harness_report(argv[0]);
+	return harness_main(argc, argv, cases, HARNESS_ARRAY_SIZE(cases));
 }

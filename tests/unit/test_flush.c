@@ -24,8 +24,6 @@
 #include "dma/inval/batch.h"
 #include "base/stats.h"
 
-int harness_passed, harness_failed;
-
 #define SPACE		(1UL << 16)	/* pfns [1, SPACE) */
 
 struct checked {
@@ -435,7 +433,8 @@ static const struct siommu_iova_ops *const allocators[] = {
 	&siommu_iova_magazine_ops,
 };
 
-#define ARRAY_SIZE(x)	(sizeof(x) / sizeof((x)[0]))
+#define ARRAY_SIZE(x)	HARNESS_ARRAY_SIZE(x)
+#define NR_ALLOCATORS	ARRAY_SIZE(allocators)
 
 int main(int argc, char **argv)
 {
@@ -445,22 +444,50 @@ int main(int argc, char **argv)
 	stub_flush_spin = 20;
 	stub_unit_init(&unit0, 0);
 	stub_unit_init(&unit1, 1);
-	EXPECT(siommu_inval_policies_init() == 0, "policies init");
-
-	for (a = 0; a < ARRAY_SIZE(allocators); a++) {
-		test_strict(allocators[a]);
-		test_batching(&siommu_flush_deferred_ops, allocators[a]);
-		test_batching(&siommu_flush_percpu_ops, allocators[a]);
-		test_cpus(allocators[a]);
+	harness_start(argc, argv, 2 + NR_ALLOCATORS * 4 +
+		      NR_ALLOCATORS * siommu_nr_inval_policies);
+	if (harness_begin("init")) {
+		EXPECT(siommu_inval_policies_init() == 0, "policies init");
+		harness_end();
 	}
-	for (a = 0; a < ARRAY_SIZE(allocators); a++)
-		for (p = 0; p < siommu_nr_inval_policies; p++)
-			test_stress(siommu_inval_policies[p], allocators[a]);
+	for (a = 0; a < NR_ALLOCATORS; a++) {
+		const char *an = allocators[a]->name;
 
-	siommu_inval_policies_exit();
-	EXPECT(shim_timers_armed() == 0, "%u timers armed after exit",
-	       shim_timers_armed());
-	EXPECT(shim_kmalloc_outstanding() == kmalloc0,
-	       "%ld objects leaked", shim_kmalloc_outstanding() - kmalloc0);
-	return harness_report(argv[0]);
+		if (harness_begin("%s.strict", an)) {
+			test_strict(allocators[a]);
+			harness_end();
+		}
+		if (harness_begin("%s.batching.deferred", an)) {
+			test_batching(&siommu_flush_deferred_ops,
+				      allocators[a]);
+			harness_end();
+		}
+		if (harness_begin("%s.batching.percpu", an)) {
+			test_batching(&siommu_flush_percpu_ops, allocators[a]);
+			harness_end();
+		}
+		if (harness_begin("%s.cpus", an)) {
+			test_cpus(allocators[a]);
+			harness_end();
+		}
+	}
+	for (a = 0; a < NR_ALLOCATORS; a++)
+		for (p = 0; p < siommu_nr_inval_policies; p++)
+			if (harness_begin("%s.stress.%s", allocators[a]->name,
+					  siommu_inval_policies[p]->name)) {
+				test_stress(siommu_inval_policies[p],
+					    allocators[a]);
+				harness_end();
+			}
+
+	if (harness_begin("exit")) {
+		siommu_inval_policies_exit();
+		EXPECT(shim_timers_armed() == 0, "%u timers armed after exit",
+		       shim_timers_armed());
+		EXPECT(shim_kmalloc_outstanding() == kmalloc0,
+		       "%ld objects leaked",
+		       shim_kmalloc_outstanding() - kmalloc0);
+		harness_end();
+	}
+	return harness_finish();
 }

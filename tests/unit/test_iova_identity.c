@@ -20,8 +20,6 @@
 #include "dma/iova/direct_map.h"
 #include "vtd/pgtable.h"
 
-int harness_passed, harness_failed;
-
 #define PG		VTD_PAGE_SIZE
 #define R		VTD_PTE_READ
 #define W		VTD_PTE_WRITE
@@ -316,7 +314,7 @@ static void test_refusals(void)
 	/* Left mapped: destroy warns, and still frees all it has. */
 	EXPECT(ops->outstanding(f.iova) == 5, "only successes counted: %lu",
 	       ops->outstanding(f.iova));
-	printf("(a warning of 5 outstanding mappings is expected)\n");
+	harness_diag("(a warning of 5 outstanding mappings is expected)");
 	teardown(&f);
 
 	/* The reservation array fills up. */
@@ -591,17 +589,20 @@ static void test_concurrent(void)
 	       cleared);
 }
 
+static const struct harness_case cases[] = {
+	HARNESS_CASE(test_space),
+	HARNESS_CASE(test_regions),
+	HARNESS_CASE(test_refcount),
+	HARNESS_CASE(test_saturation),
+	HARNESS_CASE(test_refusals),
+	HARNESS_CASE(test_foreign_and_tags),
+	HARNESS_CASE(test_rollback),
+	HARNESS_CASE(test_noncoherent),
+	HARNESS_CASE(test_concurrent),
+};
+
 int main(int argc, char **argv)
 {
 	shim_direct_map_bytes = PHYS_PAGES * PG;
-	test_space();
-	test_regions();
-	test_refcount();
-	test_saturation();
-	test_refusals();
-	test_foreign_and_tags();
-	test_rollback();
-	test_noncoherent();
-	test_concurrent();
-	return harness_report(argv[0]);
+	return harness_main(argc, argv, cases, HARNESS_ARRAY_SIZE(cases));
 }

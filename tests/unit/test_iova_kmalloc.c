@@ -21,8 +21,6 @@
 #include "dma/iova/allocator.h"
 #include "dma/iova/direct_map.h"
 
-int harness_passed, harness_failed;
-
 static const struct siommu_iova_ops *ops = &siommu_iova_kmalloc_ops;
 
 #define WIDE_END	((1UL << 47) - 1)
@@ -541,24 +539,27 @@ static void test_concurrent(void)
 	EXPECT(allocs > 50000, "only %lu allocations", allocs);
 	EXPECT(ops->outstanding(iova) == 0, "%lu out", ops->outstanding(iova));
 	EXPECT(quarantined(iova, 0) > 0, "none quarantined");
-	printf("concurrent: %lu allocations, %ld objects quarantined\n",
-	       allocs, quarantined(iova, 0));
+	harness_diag("concurrent: %lu allocations, %ld objects quarantined",
+		     allocs, quarantined(iova, 0));
 	ops->destroy(iova);
 	EXPECT(shim_kmalloc_outstanding() == 0, "leaked %ld",
 	       shim_kmalloc_outstanding());
 }
 
+static const struct harness_case cases[] = {
+	HARNESS_CASE(test_create),
+	HARNESS_CASE(test_check_space),
+	HARNESS_CASE(test_random_disjoint),
+	HARNESS_CASE(test_limits),
+	HARNESS_CASE(test_start_pfn),
+	HARNESS_CASE(test_reserve),
+	HARNESS_CASE(test_alloc_failure),
+	HARNESS_CASE(test_bad_free),
+	HARNESS_CASE(test_destroy_outstanding),
+	HARNESS_CASE(test_concurrent),
+};
+
 int main(int argc, char **argv)
 {
-	test_create();
-	test_check_space();
-	test_random_disjoint();
-	test_limits();
-	test_start_pfn();
-	test_reserve();
-	test_alloc_failure();
-	test_bad_free();
-	test_destroy_outstanding();
-	test_concurrent();
-	return harness_report(argv[0]);
+	return harness_main(argc, argv, cases, HARNESS_ARRAY_SIZE(cases));
 }

@@ -19,8 +19,6 @@
 
 #include "dma/iova/allocator.h"
 
-int harness_passed, harness_failed;
-
 static const struct siommu_iova_ops *ops = &siommu_iova_magazine_ops;
 
 /* As in src/dma/iova/magazine.c: what the tests rely on. */
@@ -796,8 +794,8 @@ static void test_concurrent(void)
 			mt_box[t].n = 0;
 		}
 	shim_set_cpu(0);
-	printf("concurrent: %lu allocations, %lu failed, %lu passed on\n",
-	       allocs, fails, passed);
+	harness_diag("concurrent: %lu allocations, %lu failed, %lu passed on",
+		     allocs, fails, passed);
 	EXPECT(errors == 0, "%lu errors in %lu allocations", errors, allocs);
 	EXPECT(allocs > 150000, "only %lu allocations", allocs);
 	EXPECT(passed > 10000, "only %lu passed between threads", passed);
@@ -840,19 +838,22 @@ static void test_stats(void)
 	ops->destroy(iova);
 }
 
+static const struct harness_case cases[] = {
+	HARNESS_CASE(test_create),
+	HARNESS_CASE(test_stats),
+	HARNESS_CASE(test_classes),
+	HARNESS_CASE(test_limit),
+	HARNESS_CASE(test_bad_free),
+	HARNESS_CASE(test_exhaustion),
+	HARNESS_CASE(test_cpu_dead),
+	HARNESS_CASE(test_alloc_failure),
+	HARNESS_CASE(test_fail_alloc_knob),
+	HARNESS_CASE(test_random),
+	HARNESS_CASE(test_destroy),
+	HARNESS_CASE(test_concurrent),
+};
+
 int main(int argc, char **argv)
 {
-	test_create();
-	test_stats();
-	test_classes();
-	test_limit();
-	test_bad_free();
-	test_exhaustion();
-	test_cpu_dead();
-	test_alloc_failure();
-	test_fail_alloc_knob();
-	test_random();
-	test_destroy();
-	test_concurrent();
-	return harness_report(argv[0]);
+	return harness_main(argc, argv, cases, HARNESS_ARRAY_SIZE(cases));
 }

@@ -16,8 +16,6 @@
 
 #include "dma/iova/allocator.h"
 
-int harness_passed, harness_failed;
-
 static const struct siommu_iova_ops *ops = &siommu_iova_rbtree_ops;
 
 /* A small deterministic generator, one state per thread. */
@@ -727,20 +725,23 @@ static void test_concurrent(void)
 	(void)fails;
 }
 
+static const struct harness_case cases[] = {
+	HARNESS_CASE(test_shim_rbtree),
+	HARNESS_CASE(test_create),
+	HARNESS_CASE(test_top_down_aligned),
+	HARNESS_CASE(test_random_against_map),
+	HARNESS_CASE(test_exhaustion),
+	HARNESS_CASE(test_top_of_pfns),
+	HARNESS_CASE(test_reserve),
+	HARNESS_CASE(test_limits),
+	HARNESS_CASE(test_bad_free),
+	HARNESS_CASE(test_cache),
+	HARNESS_CASE(test_alloc_failure),
+	HARNESS_CASE(test_destroy_outstanding),
+	HARNESS_CASE(test_concurrent),
+};
+
 int main(int argc, char **argv)
 {
-	test_shim_rbtree();
-	test_create();
-	test_top_down_aligned();
-	test_random_against_map();
-	test_exhaustion();
-	test_top_of_pfns();
-	test_reserve();
-	test_limits();
-	test_bad_free();
-	test_cache();
-	test_alloc_failure();
-	test_destroy_outstanding();
-	test_concurrent();
-	return harness_report(argv[0]);
+	return harness_main(argc, argv, cases, HARNESS_ARRAY_SIZE(cases));
 }

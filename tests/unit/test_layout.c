@@ -17,8 +17,6 @@
 #include "dma/iova/direct_map.h"
 #include "dma/layout.h"
 
-int harness_passed, harness_failed;
-
 #define AW39		(1UL << 27)	/* pfns of a 39-bit space */
 #define AW48		(1UL << 36)
 #define LIMIT36		((1UL << 24) - 1)	/* last pfn of a 36-bit mask */
@@ -245,12 +243,15 @@ static void test_mixed(void)
 	shim_direct_map_bytes = dm0;
 }
 
+static const struct harness_case cases[] = {
+	HARNESS_CASE(test_generic),
+	HARNESS_CASE(test_windows),
+	HARNESS_CASE(test_kmalloc),
+	HARNESS_CASE(test_identity),
+	HARNESS_CASE(test_mixed),
+};
+
 int main(int argc, char **argv)
 {
-	test_generic();
-	test_windows();
-	test_kmalloc();
-	test_identity();
-	test_mixed();
-	return harness_report(argv[0]);
+	return harness_main(argc, argv, cases, HARNESS_ARRAY_SIZE(cases));
 }

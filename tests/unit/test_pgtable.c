@@ -15,8 +15,6 @@
 
 #include "vtd/pgtable.h"
 
-int harness_passed, harness_failed;
-
 #define PG	VTD_PAGE_SIZE
 #define RW	(VTD_PTE_READ | VTD_PTE_WRITE)
 
@@ -442,19 +440,22 @@ static void test_leaf_cmpxchg_flush(void)
 	vtd_pgtable_destroy(&pt);
 }
 
+static const struct harness_case cases[] = {
+	HARNESS_CASE(test_init),
+	HARNESS_CASE(test_map_lookup_unmap),
+	HARNESS_CASE(test_bad_requests),
+	HARNESS_CASE(test_double_map),
+	HARNESS_CASE(test_alloc_failure),
+	HARNESS_CASE(test_fail_alloc_knob),
+	HARNESS_CASE(test_clear_all),
+	HARNESS_CASE(test_noncoherent_flush),
+	HARNESS_CASE(test_software_bits),
+	HARNESS_CASE(test_leaf_entry),
+	HARNESS_CASE(test_leaf_cmpxchg_flush),
+	HARNESS_CASE(test_concurrent_populate),
+};
+
 int main(int argc, char **argv)
 {
-	test_init();
-	test_map_lookup_unmap();
-	test_bad_requests();
-	test_double_map();
-	test_alloc_failure();
-	test_fail_alloc_knob();
-	test_clear_all();
-	test_noncoherent_flush();
-	test_software_bits();
-	test_leaf_entry();
-	test_leaf_cmpxchg_flush();
-	test_concurrent_populate();
-	return harness_report(argv[0]);
+	return harness_main(argc, argv, cases, HARNESS_ARRAY_SIZE(cases));
 }
