@@ -86,16 +86,6 @@ static const struct siommu_iova_ops *const allocators[NR_ALLOCATORS] = {
 	[A_KMALLOC] = &siommu_iova_kmalloc_ops,
 };
 
-/*
- * The start of struct iova_magazine, which src/dma/iova/magazine.c keeps so
- * for the unit tests: after a drain the backing instance must hold
- * exactly the live ranges.
- */
-struct mag_head {
-	struct siommu_iova base;
-	struct siommu_iova *backing;
-};
-
 struct range {
 	unsigned long lo, hi;		/* inclusive */
 };
@@ -517,19 +507,20 @@ static void op_cpu_dead(struct input *in)
 	m.cached_cpus &= ~(1UL << cpu);
 }
 
+/* After a drain a magazine's backing instance holds exactly the live ones. */
 static void op_drain(void)
 {
-	struct siommu_iova *b;
+	unsigned long held;
 
 	if (!m.ops->drain)
 		return;
 	m.ops->drain(m.iova);
 	m.cached_cpus = 0;
 	if (m.kind == A_MAGAZINE) {
-		b = ((struct mag_head *)m.iova)->backing;
-		FUZZ_CHECK(b->ops->outstanding(b) == m.nr_live,
+		held = siommu_iova_magazine_backing_out(m.iova);
+		FUZZ_CHECK(held == m.nr_live,
 			   "magazine: drained, backing holds %lu for %u live",
-			   b->ops->outstanding(b), m.nr_live);
+			   held, m.nr_live);
 	}
 }
 

@@ -45,20 +45,9 @@ static unsigned long span_of(unsigned long npages)
 
 /*
  * The backing "rbtree" instance's count: ranges it handed out, whether
- * they are in use or cached in magazines.  This mirrors the start of
- * struct iova_magazine in src/dma/iova/magazine.c, which says so.
+ * they are in use or cached in magazines.
  */
-struct mag_head {
-	struct siommu_iova base;
-	struct siommu_iova *backing;
-};
-
-static unsigned long backing_out(struct siommu_iova *iova)
-{
-	struct siommu_iova *b = ((struct mag_head *)iova)->backing;
-
-	return b->ops->outstanding(b);
-}
+#define backing_out(iova)	siommu_iova_magazine_backing_out(iova)
 
 /*
  * With everything freed and drained, the backing allocator must hold

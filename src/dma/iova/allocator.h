@@ -146,6 +146,8 @@ struct siommu_iova {
 
 /* Magazines of every "magazine" instance, live (for leak checks). */
 extern atomic_long_t siommu_iova_magazines_live;
+/* A "magazine" instance's backing count, cached ranges included (tests). */
+unsigned long siommu_iova_magazine_backing_out(struct siommu_iova *iova);
 
 extern const struct siommu_iova_ops siommu_iova_rbtree_ops;
 extern const struct siommu_iova_ops siommu_iova_magazine_ops;

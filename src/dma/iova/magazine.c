@@ -133,10 +133,7 @@ struct iova_mag_depot {
 
 struct iova_magazine {
 	struct siommu_iova base;
-	/*
-	 * An "rbtree" instance over the same space.  The unit test reads
-	 * it from here to check drains: keep it second.
-	 */
+	/* An "rbtree" instance over the same space. */
 	struct siommu_iova *backing;
 	struct iova_mag_cpu __percpu *cpus;
 	struct iova_mag_depot depot[IOVA_MAG_ORDERS];
@@ -585,6 +582,17 @@ static void iova_mag_drain(struct siommu_iova *iova)
 		iova_mag_cpu_spill(m, per_cpu_ptr(m->cpus, cpu));
 	for (order = 0; order < IOVA_MAG_ORDERS; order++)
 		iova_mag_depot_spill(m, order);
+}
+
+/*
+ * For the unit tests: what the backing instance has out, cached ranges
+ * included, so that they see what drain and cpu_dead gave back.
+ */
+unsigned long siommu_iova_magazine_backing_out(struct siommu_iova *iova)
+{
+	struct siommu_iova *b = to_mag(iova)->backing;
+
+	return b->ops->outstanding(b);
 }
 
 const struct siommu_iova_ops siommu_iova_magazine_ops = {
