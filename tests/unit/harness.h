@@ -197,14 +197,21 @@ static inline int harness_main(int argc, char **argv,
 
 #define HARNESS_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* The type of a case that takes a variant of type @vtype. */
+#define HARNESS_VARIANT_CASE(vtype)					\
+	struct {							\
+		const char *name;					\
+		void (*run)(const vtype *v);				\
+	}
+
 /*
- * Every case of @cases (elements with .name and .run(variant)) over every
- * variant of @variants (elements with .name), variant by variant.
+ * Every case of @cases (elements with .name and .run(variant)) over the
+ * @n variants of @variants (elements with .name), variant by variant.
  */
-#define HARNESS_RUN_VARIANTS(cases, variants) do {			\
+#define HARNESS_RUN_VARIANTS_N(cases, variants, n) do {			\
 	unsigned int v_, c_;						\
 									\
-	for (v_ = 0; v_ < HARNESS_ARRAY_SIZE(variants); v_++)		\
+	for (v_ = 0; v_ < (n); v_++)					\
 		for (c_ = 0; c_ < HARNESS_ARRAY_SIZE(cases); c_++) {	\
 			if (!harness_begin("%s.%s", (variants)[v_].name,\
 				harness_case_name((cases)[c_].name)))	\
@@ -213,6 +220,9 @@ static inline int harness_main(int argc, char **argv,
 			harness_end();					\
 		}							\
 } while (0)
+
+#define HARNESS_RUN_VARIANTS(cases, variants)				\
+	HARNESS_RUN_VARIANTS_N(cases, variants, HARNESS_ARRAY_SIZE(variants))
 
 /* How many cases HARNESS_RUN_VARIANTS(cases, variants) runs. */
 #define HARNESS_NR_VARIANT_CASES(cases, variants)			\

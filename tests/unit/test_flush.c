@@ -11,6 +11,14 @@
  * completed.  Its notes are plain memory: a policy that hands a range to
  * another CPU without ordering the two is a data race ThreadSanitizer
  * reports.  Built twice: ASan+UBSan, and TSan for the concurrent test.
+ *
+ * The policy contract (src/dma/inval/policy.h) is written once and run over
+ * every policy of the module's table, siommu_inval_policies[], each over
+ * both allocators, as "<policy>.<allocator>.<case>"; what one policy does
+ * in its own way (strict's one range invalidation per unmap, the batches
+ * of deferred and percpu, their CPUs) follows, as "<allocator>.<test>".
+ * The first case sets every policy up through the table, the last tears
+ * them down and checks that nothing is left.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -133,6 +141,17 @@ static void checked_done(struct checked *c, const char *what)
 	free(c);
 }
 
+/* The allocators the checked one wraps. */
+struct alloc_variant {
+	const char *name;
+	const struct siommu_iova_ops *ops;
+};
+
+static const struct alloc_variant allocators[] = {
+	{ "rbtree", &siommu_iova_rbtree_ops },
+	{ "magazine", &siommu_iova_magazine_ops },
+};
+
 static struct siommu_unit unit0, unit1;
 static struct siommu_domain dom0 = { .unit = &unit0, .did = 3 };
 static struct siommu_domain dom1 = { .unit = &unit1, .did = 4 };
@@ -142,10 +161,10 @@ static void set_batch(unsigned int n)
 	__atomic_store_n(&siommu_batch_size, n, __ATOMIC_RELAXED);
 }
 
-static void test_strict(const struct siommu_iova_ops *a)
+static void test_strict(const struct alloc_variant *a)
 {
 	const struct siommu_flush_ops *pol = &siommu_flush_strict_ops;
-	struct checked *c = checked_new(a, &dom0);
+	struct checked *c = checked_new(a->ops, &dom0);
 	unsigned long r0 = stub_range_flushes(&unit0);
 	unsigned long g0 = stub_global_flushes(&unit0);
 	unsigned long t0 = stub_trace_flushes();
@@ -164,15 +183,6 @@ static void test_strict(const struct siommu_iova_ops *a)
 	EXPECT(stub_trace_flushes() == t0 + 200, "strict: %lu traced",
 	       stub_trace_flushes() - t0);
 
-	/* A failed invalidation leaks the range for good. */
-	unit0.fail = true;
-	pfn = map(c, 2);
-	unmap(pol, c, pfn, 2);
-	unit0.fail = false;
-	EXPECT(pending(c) == 1 && c->inner->ops->outstanding(c->inner) == 1,
-	       "strict: a range freed after a failed flush");
-	reclaim(c, pfn, 2);
-
 	pol->drain();
 	checked_done(c, "strict");
 }
@@ -186,7 +196,6 @@ static void test_batching(const struct siommu_flush_ops *pol,
 	unsigned long pfn[4];
 	bool bounded = true;
 	unsigned int i;
-	u64 age;
 
 	shim_set_cpu(5);
 	set_batch(8);
@@ -233,16 +242,13 @@ static void test_batching(const struct siommu_flush_ops *pol,
 	churn(pol, c, 1);
 	EXPECT(pending(c) == 0, "%s: lowered batch_size ignored", pol->name);
 
-	/* Drain empties; an empty drain flushes nothing. */
+	/* A drain: one global invalidation for the batch. */
 	set_batch(250);
 	churn(pol, c, 5);
 	g = stub_global_flushes(&unit0);
 	pol->drain();
 	EXPECT(pending(c) == 0 && stub_global_flushes(&unit0) == g + 1,
 	       "%s: drain", pol->name);
-	pol->drain();
-	EXPECT(stub_global_flushes(&unit0) == g + 1, "%s: empty drain flushed",
-	       pol->name);
 
 	/* One global flush per unit in a batch; a failing unit leaks. */
 	c1 = checked_new(a, &dom1);
@@ -272,30 +278,13 @@ static void test_batching(const struct siommu_flush_ops *pol,
 		reclaim(c1, pfn[i], 1);
 	checked_done(c1, pol->name);
 
-	/* The timeout: nothing before it, everything after. */
+	/* The timer: not before the timeout (after it, the contract's). */
 	set_batch(250);
 	shim_timers_run(true);		/* stale ones, of earlier tests */
 	churn(pol, c, 3);
 	EXPECT(shim_timers_run(false) == 0 && pending(c) == 3,
 	       "%s: timer fired early", pol->name);
-	shim_clock_advance((u64)(siommu_flush_timeout_us + 8000) *
-			   NSEC_PER_USEC);
-	EXPECT(shim_timers_run(false) >= 1 && pending(c) == 0,
-	       "%s: timeout did not flush", pol->name);
-
-	/* Age of the oldest pending batch. */
-	churn(pol, c, 1);
-	shim_clock_advance(5 * NSEC_PER_MSEC);
-	age = pol->age_us();
-	/* The oldest over every policy: this one's or a later reading. */
-	EXPECT(siommu_inval_oldest_age_us() >= age, "%s: oldest age %llu us",
-	       pol->name, (unsigned long long)siommu_inval_oldest_age_us());
-	EXPECT(age >= 5000 && age < 100000, "%s: age %llu us", pol->name,
-	       (unsigned long long)age);
 	pol->drain();
-	age = pol->age_us();
-	EXPECT(age == 0, "%s: age %llu us after drain", pol->name,
-	       (unsigned long long)age);
 
 	set_batch(SIOMMU_BATCH_DEFAULT);
 	shim_set_cpu(0);
@@ -303,9 +292,9 @@ static void test_batching(const struct siommu_flush_ops *pol,
 }
 
 /* Two CPUs: deferred shares one batch, percpu keeps one each. */
-static void test_cpus(const struct siommu_iova_ops *a)
+static void test_cpus(const struct alloc_variant *a)
 {
-	struct checked *c = checked_new(a, &dom0);
+	struct checked *c = checked_new(a->ops, &dom0);
 
 	set_batch(8);
 	shim_set_cpu(1);
@@ -331,6 +320,127 @@ static void test_cpus(const struct siommu_iova_ops *a)
 	set_batch(SIOMMU_BATCH_DEFAULT);
 	shim_set_cpu(0);
 	checked_done(c, "cpus");
+}
+
+/* ---- the policy contract, over every policy ---- */
+
+struct policy_variant {
+	char name[32];			/* "policy.allocator" */
+	const struct siommu_flush_ops *pol;
+	const struct siommu_iova_ops *alloc;
+};
+
+/*
+ * Ranges of every size unmapped on several CPUs, each freed only after an
+ * invalidation covering it completed (checked_done() counts the others);
+ * a drain from another CPU finishes them all, and a drain with nothing
+ * pending invalidates nothing.
+ */
+static void test_finished(const struct policy_variant *v)
+{
+	struct checked *c = checked_new(v->alloc, &dom0);
+	unsigned long i, n, g, r;
+
+	for (i = 0; i < 1000; i++) {
+		shim_set_cpu(1 + i % 3);
+		n = 1 + i % 7;
+		unmap(v->pol, c, map(c, n), n);
+	}
+	shim_set_cpu(4);
+	v->pol->drain();
+	EXPECT(pending(c) == 0, "%s: %ld pending after drain", v->name,
+	       pending(c));
+	g = stub_global_flushes(&unit0);
+	r = stub_range_flushes(&unit0);
+	v->pol->drain();
+	EXPECT(stub_global_flushes(&unit0) == g &&
+	       stub_range_flushes(&unit0) == r, "%s: an empty drain flushed",
+	       v->name);
+	shim_set_cpu(0);
+	checked_done(c, v->name);
+}
+
+/* A failed invalidation: its ranges are never freed (leaked for good). */
+static void test_failed_inval(const struct policy_variant *v)
+{
+	struct checked *c = checked_new(v->alloc, &dom0);
+	unsigned long pfn[2];
+	unsigned int i;
+
+	shim_set_cpu(1);
+	unit0.fail = true;
+	for (i = 0; i < 2; i++) {
+		pfn[i] = map(c, 2);
+		unmap(v->pol, c, pfn[i], 2);
+	}
+	v->pol->drain();
+	unit0.fail = false;
+	EXPECT(pending(c) == 2 && c->inner->ops->outstanding(c->inner) == 2,
+	       "%s: a range freed after a failed flush", v->name);
+	for (i = 0; i < 2; i++)
+		reclaim(c, pfn[i], 2);
+	shim_set_cpu(0);
+	checked_done(c, v->name);
+}
+
+/* With no further call, every unmap is finished within the timeout. */
+static void test_timeout(const struct policy_variant *v)
+{
+	struct checked *c = checked_new(v->alloc, &dom0);
+
+	set_batch(250);
+	shim_timers_run(true);		/* stale ones, of earlier tests */
+	shim_set_cpu(2);
+	churn(v->pol, c, 3);
+	shim_clock_advance((u64)(siommu_flush_timeout_us + 8000) *
+			   NSEC_PER_USEC);
+	shim_timers_run(false);
+	EXPECT(pending(c) == 0, "%s: %ld pending after the timeout", v->name,
+	       pending(c));
+	set_batch(SIOMMU_BATCH_DEFAULT);
+	shim_set_cpu(0);
+	checked_done(c, v->name);
+}
+
+/*
+ * age_us: 0 with nothing pending, else how long the oldest unmap has
+ * waited, and never more than the oldest over every policy.  A policy
+ * without the hook keeps nothing waiting.
+ */
+static void test_age(const struct policy_variant *v)
+{
+	struct checked *c = checked_new(v->alloc, &dom0);
+	u64 age;
+
+	set_batch(250);
+	v->pol->drain();
+	shim_set_cpu(3);
+	if (v->pol->age_us)
+		EXPECT(v->pol->age_us() == 0, "%s: age with nothing pending",
+		       v->name);
+	churn(v->pol, c, 1);
+	shim_clock_advance(5 * NSEC_PER_MSEC);
+	if (!v->pol->age_us) {
+		EXPECT(pending(c) == 0, "%s: no age_us, yet an unmap waits",
+		       v->name);
+	} else {
+		age = v->pol->age_us();
+		/* The oldest over every policy: this one's or a later one. */
+		EXPECT(siommu_inval_oldest_age_us() >= age,
+		       "%s: oldest age %llu us", v->name,
+		       (unsigned long long)siommu_inval_oldest_age_us());
+		EXPECT(pending(c) ? age >= 5000 && age < 100000 : age == 0,
+		       "%s: age %llu us, %ld pending", v->name,
+		       (unsigned long long)age, pending(c));
+		v->pol->drain();
+		age = v->pol->age_us();
+		EXPECT(age == 0, "%s: age %llu us after drain", v->name,
+		       (unsigned long long)age);
+	}
+	v->pol->drain();
+	set_batch(SIOMMU_BATCH_DEFAULT);
+	shim_set_cpu(0);
+	checked_done(c, v->name);
 }
 
 /*
@@ -397,9 +507,10 @@ static void *stress_softirq(void *arg)
 	return NULL;
 }
 
-static void test_stress(const struct siommu_flush_ops *pol,
-			const struct siommu_iova_ops *a)
+static void test_stress(const struct policy_variant *v)
 {
+	const struct siommu_flush_ops *pol = v->pol;
+	const struct siommu_iova_ops *a = v->alloc;
 	struct stress s = { .pol = pol };
 	struct worker w[NR_WORKERS];
 	pthread_t tid[NR_WORKERS], irq;
@@ -428,58 +539,63 @@ static void test_stress(const struct siommu_flush_ops *pol,
 	checked_done(s.c[1], what);
 }
 
-static const struct siommu_iova_ops *const allocators[] = {
-	&siommu_iova_rbtree_ops,
-	&siommu_iova_magazine_ops,
+static void test_batching_deferred(const struct alloc_variant *a)
+{
+	test_batching(&siommu_flush_deferred_ops, a->ops);
+}
+
+static void test_batching_percpu(const struct alloc_variant *a)
+{
+	test_batching(&siommu_flush_percpu_ops, a->ops);
+}
+
+/* What one policy does in its own way, over each allocator. */
+static const HARNESS_VARIANT_CASE(struct alloc_variant) own_cases[] = {
+	HARNESS_CASE(test_strict),
+	HARNESS_CASE(test_batching_deferred),
+	HARNESS_CASE(test_batching_percpu),
+	HARNESS_CASE(test_cpus),
 };
 
-#define ARRAY_SIZE(x)	HARNESS_ARRAY_SIZE(x)
-#define NR_ALLOCATORS	ARRAY_SIZE(allocators)
+static const HARNESS_VARIANT_CASE(struct policy_variant) contract_cases[] = {
+	HARNESS_CASE(test_finished),
+	HARNESS_CASE(test_failed_inval),
+	HARNESS_CASE(test_timeout),
+	HARNESS_CASE(test_age),
+	HARNESS_CASE(test_stress),
+};
+
+#define MAX_POLICIES	8
 
 int main(int argc, char **argv)
 {
+	static struct policy_variant variants[MAX_POLICIES *
+					      HARNESS_ARRAY_SIZE(allocators)];
 	long kmalloc0 = shim_kmalloc_outstanding();
-	unsigned int a, p;
+	unsigned int a, p, n = 0;
 
+	for (p = 0; p < siommu_nr_inval_policies && p < MAX_POLICIES; p++)
+		for (a = 0; a < HARNESS_ARRAY_SIZE(allocators); a++) {
+			struct policy_variant *v = &variants[n++];
+
+			v->pol = siommu_inval_policies[p];
+			v->alloc = allocators[a].ops;
+			snprintf(v->name, sizeof(v->name), "%s.%s",
+				 v->pol->name, allocators[a].name);
+		}
 	stub_flush_spin = 20;
 	stub_unit_init(&unit0, 0);
 	stub_unit_init(&unit1, 1);
-	harness_start(argc, argv, 2 + NR_ALLOCATORS * 4 +
-		      NR_ALLOCATORS * siommu_nr_inval_policies);
+	harness_start(argc, argv, 2 + HARNESS_ARRAY_SIZE(contract_cases) * n +
+		      HARNESS_NR_VARIANT_CASES(own_cases, allocators));
+	EXPECT(siommu_nr_inval_policies <= MAX_POLICIES, "%u policies",
+	       siommu_nr_inval_policies);
 	if (harness_begin("init")) {
 		EXPECT(siommu_inval_policies_init() == 0, "policies init");
 		harness_end();
 	}
-	for (a = 0; a < NR_ALLOCATORS; a++) {
-		const char *an = allocators[a]->name;
-
-		if (harness_begin("%s.strict", an)) {
-			test_strict(allocators[a]);
-			harness_end();
-		}
-		if (harness_begin("%s.batching.deferred", an)) {
-			test_batching(&siommu_flush_deferred_ops,
-				      allocators[a]);
-			harness_end();
-		}
-		if (harness_begin("%s.batching.percpu", an)) {
-			test_batching(&siommu_flush_percpu_ops, allocators[a]);
-			harness_end();
-		}
-		if (harness_begin("%s.cpus", an)) {
-			test_cpus(allocators[a]);
-			harness_end();
-		}
-	}
-	for (a = 0; a < NR_ALLOCATORS; a++)
-		for (p = 0; p < siommu_nr_inval_policies; p++)
-			if (harness_begin("%s.stress.%s", allocators[a]->name,
-					  siommu_inval_policies[p]->name)) {
-				test_stress(siommu_inval_policies[p],
-					    allocators[a]);
-				harness_end();
-			}
-
+	HARNESS_RUN_VARIANTS_N(contract_cases, variants, n);
+	HARNESS_RUN_VARIANTS(own_cases, allocators);
 	if (harness_begin("exit")) {
 		siommu_inval_policies_exit();
 		EXPECT(shim_timers_armed() == 0, "%u timers armed after exit",

@@ -962,12 +962,7 @@ static const struct variant variants[] = {
 	},
 };
 
-struct contract_case {
-	const char *name;
-	void (*run)(const struct variant *v);
-};
-
-static const struct contract_case cases[] = {
+static const HARNESS_VARIANT_CASE(struct variant) cases[] = {
 	HARNESS_CASE(test_create),
 	HARNESS_CASE(test_bad_free),
 	HARNESS_CASE(test_random),
