@@ -32,41 +32,45 @@
 struct harness {
 	const char *suite, *filter;
 	unsigned int planned, ran, failed, skipped;
-	long checks, check_failures;	/* atomics: threads check too */
-	long case_failures;		/* check_failures at the case's start */
+	/* Atomic: threads check too. */
+	long checks, check_failures;
+	/* check_failures as the running case began. */
+	long case_failures;
 	char name[128];
-	char skip[128];			/* why this case was skipped, or "" */
+	/* Why the running case was skipped, or "". */
+	char skip[128];
 };
 
 static struct harness harness;
 
-static inline void harness_diag(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-static inline void harness_diag(const char *fmt, ...)
+/* printf-like; the arguments after @fmt into char array @buf. */
+#define HARNESS_PRINTF(fmt_arg, first)	\
+	__attribute__((format(printf, fmt_arg, first)))
+#define harness_vformat(buf, fmt) do {					\
+	va_list ap_;							\
+									\
+	va_start(ap_, fmt);						\
+	vsnprintf(buf, sizeof(buf), fmt, ap_);				\
+	va_end(ap_);							\
+} while (0)
+
+static inline HARNESS_PRINTF(1, 2) void harness_diag(const char *fmt, ...)
 {
 	char line[512];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
+	harness_vformat(line, fmt);
 	/* One printf: lines of threads that check at once stay whole. */
 	printf("# %s\n", line);
 }
 
-static inline void harness_check_failed(const char *file, int line,
-					const char *cond, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static inline void harness_check_failed(const char *file, int line,
-					const char *cond, const char *fmt, ...)
+static inline HARNESS_PRINTF(4, 5)
+void harness_check_failed(const char *file, int line, const char *cond,
+			  const char *fmt, ...)
 {
 	char why[384];
-	va_list ap;
 
 	__atomic_fetch_add(&harness.check_failures, 1, __ATOMIC_RELAXED);
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
+	harness_vformat(why, fmt);
 	harness_diag("FAIL %s:%d: %s: %s", file, line, cond, why);
 }
 
@@ -97,15 +101,9 @@ static inline void harness_start(int argc, char **argv, unsigned int cases)
  * Number the next case and name it; false when the filter leaves it out
  * (reported as skipped: do not run it, nor call harness_end()).
  */
-static inline bool harness_begin(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-static inline bool harness_begin(const char *fmt, ...)
+static inline HARNESS_PRINTF(1, 2) bool harness_begin(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(harness.name, sizeof(harness.name), fmt, ap);
-	va_end(ap);
+	harness_vformat(harness.name, fmt);
 	harness.ran++;
 	harness.skip[0] = '\0';
 	harness.case_failures = harness.check_failures;
@@ -119,15 +117,9 @@ static inline bool harness_begin(const char *fmt, ...)
 }
 
 /* The running case does not apply: why.  The case then returns. */
-static inline void harness_skip(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-static inline void harness_skip(const char *fmt, ...)
+static inline HARNESS_PRINTF(1, 2) void harness_skip(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(harness.skip, sizeof(harness.skip), fmt, ap);
-	va_end(ap);
+	harness_vformat(harness.skip, fmt);
 }
 
 static inline void harness_end(void)
@@ -152,7 +144,7 @@ static inline int harness_finish(void)
 	if (harness.ran != harness.planned)
 		harness_diag("%s: planned %u cases, ran %u", harness.suite,
 			     harness.planned, harness.ran);
-	harness_diag("%s: pass:%u fail:%u skip:%u (checks: %ld passed, %ld failed)",
+	harness_diag("%s: pass:%u fail:%u skip:%u (checks: %ld ok, %ld failed)",
 		     harness.suite, harness.ran - harness.failed -
 		     harness.skipped, harness.failed, harness.skipped,
 		     harness.checks - harness.check_failures,
