@@ -42,13 +42,13 @@ clean:
 	if [ -d tests/unit ]; then $(MAKE) -C tests/unit clean; fi
 
 lint:
-	$(TOOLS)/lint.sh
+	$(TOOLS)/ci/lint.sh
 
 check:
-	$(TOOLS)/check.sh
+	$(TOOLS)/ci/check.sh
 
 check-debug:
-	$(TOOLS)/check-debug.sh
+	$(TOOLS)/ci/check-debug.sh
 
 boot-setup:
 	$(TOOLS)/boot-setup.sh $(if $(DRY_RUN),--dry-run) install
@@ -57,10 +57,10 @@ boot-undo:
 	$(TOOLS)/boot-setup.sh $(if $(DRY_RUN),--dry-run) undo
 
 check-rt:
-	$(TOOLS)/check-rt.sh
+	$(TOOLS)/ci/check-rt.sh
 
 demo:
-	$(TOOLS)/demo.sh
+	$(TOOLS)/vm/demo.sh
 
 bench:
-	$(TOOLS)/bench.sh
+	$(TOOLS)/bench/bench.sh

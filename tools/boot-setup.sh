@@ -26,7 +26,7 @@
 set -euo pipefail
 
 prog=${0##*/}
-# BOOT_SETUP_ROOT: --root's default, for tools/dkms-check.sh's fake root.
+# BOOT_SETUP_ROOT: --root's default, for tools/ci/dkms-check.sh's fake root.
 root=${BOOT_SETUP_ROOT:-} dry_run=no update=yes
 [ -z "$root" ] || update=no
 dropin_name=scalable-iommu.cfg

@@ -69,7 +69,7 @@ filter_reports() {
 }
 
 # SIOMMU_KERNEL_VERSION, SIOMMU_KERNEL_ROOT and SIOMMU_KDIR, set together,
-# put another kernel in the stock one's place (tools/debug-kernel.sh prints
+# put another kernel in the stock one's place (tools/vm/debug-kernel.sh prints
 # them for its debug kernels): its release, a root holding
 # boot/vmlinuz-<ver> and lib/modules/<ver>, and the build tree modules are
 # compiled against.  True when kernel $1 (default: any) is that one.
@@ -163,7 +163,7 @@ build_module() {
 
 # Build a helper module that is not part of the product, against the
 # target's headers in its own directory: the VM tests' edu driver
-# (tests/vm/edu) or the benchmarks' DMA API microbenchmark (tools/dma_bench).
+# (tests/vm/edu) or the benchmarks' DMA API microbenchmark (tools/bench/dma_bench).
 # Print the .ko path.
 build_helper_module() {
 	local kver=$1 dir="$SIOMMU_ROOT/$2" name=$3
@@ -176,7 +176,7 @@ build_helper_module() {
 	echo "$dir/$name.ko"
 }
 build_edu_test() { build_helper_module "$1" tests/vm/edu siommu_edu_test; }
-build_dma_bench() { build_helper_module "$1" tools/dma_bench siommu_dma_bench; }
+build_dma_bench() { build_helper_module "$1" tools/bench/dma_bench siommu_dma_bench; }
 
 # The VM tests' sysfs fuzzer (tests/vm/fuzz/sysfs_fuzz.c), static: the
 # guest has no C library of its own to speak of.  Print the binary's path.

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# tools/lib.sh's filter_reports, as tools/vm-run uses it to judge a guest's
+# tools/lib.sh's filter_reports, as tools/vm/vm-run uses it to judge a guest's
 # kernel log: a KCSAN report is kept only when one of its stacks is in this
 # module, and an --allow-report WARNING is dropped and counted while any
 # other WARNING, and every line outside a report, passes untouched.

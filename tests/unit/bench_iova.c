@@ -14,7 +14,7 @@
  *
  *   bench_iova -c ALLOCATOR [-n PAIRS] [-s 1|mix]
  *	One thread, PAIRS pairs inside bench_pairs(), for valgrind's
- *	--toggle-collect=bench_pairs (tools/bench-callgrind.sh); prints
+ *	--toggle-collect=bench_pairs (tools/bench/bench-callgrind.sh); prints
  *	pairs_collected=N, all the pairs made inside it.
  *
  *   bench_iova -l

@@ -15,7 +15,7 @@
  *
  *   bench_pairs -c ALLOCATOR -p POLICY [-n PAIRS] [-f SPIN] [-b BATCH]
  *	One thread, PAIRS ops inside bench_ops(), for valgrind's
- *	--toggle-collect=bench_ops (tools/bench-callgrind.sh); prints
+ *	--toggle-collect=bench_ops (tools/bench/bench-callgrind.sh); prints
  *	pairs_collected=N, all the ops made inside it.
  *
  *   bench_pairs -l | -L

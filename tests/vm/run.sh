@@ -7,10 +7,10 @@
 # usage: [VM_JOBS=N] [VM_TESTS_RE=regex] [VM_KERNELS="suite ..."]
 #        tests/vm/run.sh [name-filter]
 # The filter is a substring of the names to run; VM_TESTS_RE, an extended
-# regular expression they must match too (tools/check-debug.sh's suites).
+# regular expression they must match too (tools/ci/check-debug.sh's suites).
 # The kernel is the stock one tools/lib.sh targets, or the one that
 # SIOMMU_KERNEL_VERSION, _ROOT and SIOMMU_KDIR name; VM_KERNELS runs the
-# selection on each of the stock kernels tools/stock-kernel.sh knows
+# selection on each of the stock kernels tools/vm/stock-kernel.sh knows
 # (bookworm: 6.1, bookworm-backports: 6.12), one kernel after the other.
 # SOAK_S, when set, goes to every scenario (swap_io.sh's soak length).
 # Prints one "PASS|FAIL <name>" line per configuration and a closing
@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ -n "${VM_KERNELS:-}" ]; then
 	rc=0
 	for k in $VM_KERNELS; do
-		kenv=$("$SIOMMU_ROOT/tools/stock-kernel.sh" --env "$k") ||
+		kenv=$("$SIOMMU_ROOT/tools/vm/stock-kernel.sh" --env "$k") ||
 			die "no stock kernel $k"
 		log "kernel $k: $(echo "$kenv" | sed -n 's/^SIOMMU_KERNEL_VERSION=//p')"
 		# shellcheck disable=SC2046
@@ -75,7 +75,7 @@ TESTS=(
 # Build once here: the VMs below run side by side and must not build the
 # same objects at the same time.
 kver=$(kernel_version)
-"$SIOMMU_ROOT/tools/mkinitramfs.sh" "$kver" >/dev/null
+"$SIOMMU_ROOT/tools/vm/mkinitramfs.sh" "$kver" >/dev/null
 build_module "$kver" >/dev/null
 build_edu_test "$kver" >/dev/null
 export SIOMMU_PREBUILT=1
@@ -92,7 +92,7 @@ run_one() {
 	[ -n "${SOAK_S:-}" ] && opts="$opts --env SOAK_S=$SOAK_S"
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	if out=$("$SIOMMU_ROOT/tools/vm-run" $opts --log "$logs/$name.log" \
+	if out=$("$SIOMMU_ROOT/tools/vm/vm-run" $opts --log "$logs/$name.log" \
 		"${scenarios[@]}" 2>&1); then
 		echo "PASS $name ($(echo "$out" | grep -c ' PASS') checks, $(( $(date +%s) - start ))s)" >"$results/$n"
 	else

@@ -151,7 +151,7 @@ check swap.soak.fio "fio --verify, 2 jobs, ${SOAK_S}s under swaps: exit $rc" \
 	sh -c '[ "$1" = 0 ] && grep -q "err= 0" "$2"' _ "$rc" "$fio_log"
 # One change a second, each waiting for RCU grace periods (slow under
 # TCG with fio running): most seconds see one; every pair is visited.  A
-# debug kernel (tools/debug-kernel.sh, "-siommu-" in its release) runs
+# debug kernel (tools/vm/debug-kernel.sh, "-siommu-" in its release) runs
 # several times slower, so there one second in three is enough.
 npairs=$(( $(echo $allocators | wc -w) * $(echo $policies | wc -w) ))
 min_swaps=$((SOAK_S * 2 / 3))

@@ -1,13 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make check-debug: the VM suites on the debug kernels (tools/debug-kernel.sh
+# make check-debug: the VM suites on the debug kernels (tools/vm/debug-kernel.sh
 # builds them, or finds them built), one flavour after the other: KASAN with
 # lockdep, atomic-sleep checks, dma-debug, SLUB debugging and kmemleak; then
 # KCSAN with lockdep.  Any report in a guest's kernel log fails its test
-# (tools/vm-run's dmesg check); every report found is also copied, whole,
+# (tools/vm/vm-run's dmesg check); every report found is also copied, whole,
 # into one file per flavour.  On demand: "make check" does not run it.
 #
-# usage: tools/check-debug.sh [kasan|kcsan ...] [name-filter]
+# usage: tools/ci/check-debug.sh [kasan|kcsan ...] [name-filter]
 #   FLAVOURS="kasan kcsan"  the kernels (default both; arguments win)
 #   DEBUG_SUITES=regex      the tests/vm/run.sh configurations to run:
 #                           by default the I/O, allocator-swap, reliability
@@ -19,7 +19,7 @@
 # FILE" and, last, "check-debug: N passed, N failed".  Runs the VMs one at
 # a time: a debug kernel under TCG wants the host's cores.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 flavours=${FLAVOURS:-kasan kcsan} filter=
 args=
@@ -36,7 +36,7 @@ suites=${DEBUG_SUITES:-'^(io-|swap-|reliability$|protect-matrix$|lifecycle|late-
 logs=$SIOMMU_CACHE/logs
 passed=0 failed=0
 for f in $flavours; do
-	if ! env=$("$SIOMMU_ROOT/tools/debug-kernel.sh" --env "$f"); then
+	if ! env=$("$SIOMMU_ROOT/tools/vm/debug-kernel.sh" --env "$f"); then
 		echo "FAIL debug-kernel-$f (the kernel did not build)"
 		failed=$((failed + 1))
 		continue

@@ -8,11 +8,11 @@
 # policy (tests/unit/bench_pairs.c: an IOVA alloc plus the policy's
 # unmapped(), which frees the range after the fake unit's invalidation,
 # SPIN empty-loop iterations, default 1000): allocator,policy,instr_per_pair.
-#   tools/bench-callgrind.sh [PAIRS [1|mix [SPIN]]]
+#   tools/bench/bench-callgrind.sh [PAIRS [1|mix [SPIN]]]
 # The count is of the allocator over the shim: kmalloc is glibc malloc,
 # a spinlock one atomic exchange (as the kernel's, uncontended).
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 pairs=${1:-200000}
 size=${2:-1}

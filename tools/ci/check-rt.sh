@@ -7,19 +7,19 @@
 # as tools/lib.sh does for the stock kernel, and runs tests/vm/run.sh
 # with that kernel in the stock one's place (SIOMMU_KERNEL_VERSION,
 # SIOMMU_KERNEL_ROOT, SIOMMU_KDIR).  Any report in a guest's kernel log
-# fails its test (tools/vm-run's dmesg check); on RT the telling ones are
+# fails its test (tools/vm/vm-run's dmesg check); on RT the telling ones are
 # "BUG: sleeping function called from invalid context", "BUG: scheduling
 # while atomic" and lockdep's "BUG: Invalid wait context".  Debian's -rt
 # kernel has neither DEBUG_ATOMIC_SLEEP nor lockdep: it reports a sleeping
 # lock taken with interrupts off only when the lock is contended.
 #
-# usage: tools/check-rt.sh [--env] [kernel] [name-filter]
+# usage: tools/ci/check-rt.sh [--env] [kernel] [name-filter]
 #   kernel        which -rt kernel: 6.1 (default, Debian 12's
 #                 linux-image-rt-amd64) or 6.12 (Debian 13's, from
-#                 bookworm-backports by tools/stock-kernel.sh); see
+#                 bookworm-backports by tools/vm/stock-kernel.sh); see
 #                 rt_release below for adding another
 #   name-filter   a substring of the names, as tests/vm/run.sh's
-#   --env         print the environment for tools/vm-run and
+#   --env         print the environment for tools/vm/vm-run and
 #                 tests/vm/run.sh, one VAR=value a line, and stop
 #   RT_SUITES=regex   the tests/vm/run.sh configurations to run (default:
 #                 load, I/O and allocator swap with interrupt remapping
@@ -30,7 +30,7 @@
 set -euo pipefail
 # This script picks the kernel, whatever the caller's shell has.
 unset SIOMMU_KERNEL_VERSION SIOMMU_KERNEL_ROOT SIOMMU_KDIR
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 kernel=6.1 filter='' print_env=no
 for a in "$@"; do
@@ -76,8 +76,8 @@ ensure_packages build-essential kmod cpio xz-utils qemu-system-x86 \
 	busybox-static fio iperf3 sockperf iproute2
 if [ "$kernel" = 6.12 ]; then
 	# Debian 13's, from bookworm-backports through the rig's own apt
-	# configuration (tools/stock-kernel.sh): headers, image, release.
-	kenv=$("$SIOMMU_ROOT/tools/stock-kernel.sh" --env bookworm-backports rt-amd64) ||
+	# configuration (tools/vm/stock-kernel.sh): headers, image, release.
+	kenv=$("$SIOMMU_ROOT/tools/vm/stock-kernel.sh" --env bookworm-backports rt-amd64) ||
 		die "cannot make the 6.12 -rt kernel available"
 	kver=$(echo "$kenv" | sed -n 's/^SIOMMU_KERNEL_VERSION=//p')
 	root=$(echo "$kenv" | sed -n 's/^SIOMMU_KERNEL_ROOT=//p')

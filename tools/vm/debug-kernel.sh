@@ -6,13 +6,13 @@
 # and the kernel's bug detectors on; then, with --run, the VM tests on it.
 # KCSAN and KASAN cannot share a kernel, hence two flavours.
 #
-# usage: tools/debug-kernel.sh [options] kasan|kcsan
+# usage: tools/vm/debug-kernel.sh [options] kasan|kcsan
 #   kasan            KASAN (generic, inline), lockdep (PROVE_LOCKING),
 #                    DEBUG_ATOMIC_SLEEP, DMA_API_DEBUG, SLUB_DEBUG_ON, kmemleak
 #   kcsan            KCSAN and lockdep
 #   --run [filter]   then run tests/vm/run.sh [filter] on that kernel
 #   --config-only    stop after writing and checking the .config
-#   --env            print the environment for tools/vm-run and
+#   --env            print the environment for tools/vm/vm-run and
 #                    tests/vm/run.sh, one VAR=value a line (for scripts)
 #
 # The configuration: x86_64_defconfig less what a guest with only an
@@ -34,7 +34,7 @@
 set -euo pipefail
 # This script's target is the stock kernel, whatever the caller's shell has.
 unset SIOMMU_KERNEL_VERSION SIOMMU_KERNEL_ROOT SIOMMU_KDIR
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 usage="usage: debug-kernel.sh [--run [filter]] [--config-only] [--env] kasan|kcsan"
 flavour='' run=no filter='' config_only=no print_env=no
@@ -215,7 +215,7 @@ else
 	install -D -m 644 "$build/arch/x86/boot/bzImage" "$root/boot/vmlinuz-$kver"
 	install -m 644 "$build/System.map" "$root/boot/System.map-$kver"
 	install -m 644 "$build/.config" "$root/boot/config-$kver"
-	# tools/mkinitramfs.sh keys its cache on the release, which a new
+	# tools/vm/mkinitramfs.sh keys its cache on the release, which a new
 	# build of this flavour keeps.
 	rm -f "$SIOMMU_CACHE"/initramfs/base-"$kver"-*.cpio.gz
 	# Last: only a complete build is ever taken for one.
@@ -224,7 +224,7 @@ else
 	log "built $kver in $(cat "$out/build.seconds")s"
 fi
 
-# How tools/lib.sh and tools/vm-run take another kernel.
+# How tools/lib.sh and tools/vm/vm-run take another kernel.
 vars=(SIOMMU_KERNEL_VERSION="$kver" SIOMMU_KERNEL_ROOT="$root"
       SIOMMU_KDIR="$build" SIOMMU_EXTRA_APPEND="$append"
       SIOMMU_VM_MEM="$mem" SIOMMU_VM_TIMEOUT_SCALE="$scale")

@@ -5,9 +5,9 @@
 # their shared libraries, the kernel modules the scenarios load, and /init.
 # Prints the path of the gzipped cpio archive.
 #
-# usage: tools/mkinitramfs.sh <kernel-version>
+# usage: tools/vm/mkinitramfs.sh <kernel-version>
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 kver=${1:?usage: mkinitramfs.sh <kernel-version>}
 # Drivers whose devices the scenarios attach; their dependencies come too.
@@ -19,7 +19,7 @@ BINARIES="/usr/bin/fio /usr/bin/iperf3 /usr/bin/sockperf /usr/sbin/ip /usr/bin/k
 ensure_packages busybox-static cpio fio iperf3 sockperf iproute2 kmod
 kroot=$(kernel_image_root "$kver")
 
-key=$( { echo "$kver $KMODS $BINARIES"; cat "$0" "$SIOMMU_ROOT"/tools/guest/*;
+key=$( { echo "$kver $KMODS $BINARIES"; cat "$0" "$SIOMMU_ROOT"/tools/vm/guest/init "$SIOMMU_ROOT"/tools/guest/lib.sh;
 	 for b in $BINARIES; do md5sum "$b"; done; } | md5sum | cut -c1-12)
 out="$SIOMMU_CACHE/initramfs/base-$kver-$key.cpio.gz"
 if [ -f "$out" ]; then
@@ -68,7 +68,7 @@ echo "root:x:0:" >"$stage/etc/group"
 printf '127.0.0.1 localhost\n' >"$stage/etc/hosts"
 
 # Kernel modules, placed where modprobe looks for them.  A kernel that has
-# one built in (the debug kernels, tools/debug-kernel.sh) lists it in
+# one built in (the debug kernels, tools/vm/debug-kernel.sh) lists it in
 # modules.builtin, copied below, and the guest's modprobe of it succeeds
 # with nothing to load.  --show-depends takes one module; words after it
 # would be its parameters.
@@ -88,7 +88,7 @@ cp "$kroot/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} \
 	"$stage/lib/modules/$kver/" 2>/dev/null || true
 depmod -b "$stage" "$kver"
 
-install -m 755 "$SIOMMU_ROOT/tools/guest/init" "$stage/init"
+install -m 755 "$SIOMMU_ROOT/tools/vm/guest/init" "$stage/init"
 install -m 644 "$SIOMMU_ROOT/tools/guest/lib.sh" "$stage/lib.sh"
 
 # Written aside and renamed: whoever builds the same key at the same time

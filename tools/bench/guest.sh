@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of tools/bench.sh: in-boot A/B measurements.  Every
+# Guest side of tools/bench/bench.sh: in-boot A/B measurements.  Every
 # configuration's block of measurements is preceded and followed by a
 # block with no translation, so the host pairs each with its neighbours
 # (round 2, 4, ... visit the configurations in reverse order).
@@ -13,7 +13,7 @@
 #                     "DMA-FQ" (lazy) or "DMA" (strict): that group type,
 #                     switched with the driver unbound.
 #
-# Other settings (tools/bench.sh passes them): BENCH_CONFIGS,
+# Other settings (tools/bench/bench.sh passes them): BENCH_CONFIGS,
 # BENCH_ROUNDS, BENCH_THREADS (microbenchmark threads and fio jobs),
 # BENCH_MICRO ("bytes:segments" ...), BENCH_MICRO_MS, BENCH_E2E (1: fio,
 # iperf3 and sockperf too), BENCH_FIO_S, BENCH_NET_S.

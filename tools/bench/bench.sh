@@ -6,7 +6,7 @@
 # Markdown report with CSV data and SVG plots to results/<date-time>/
 # (results/latest points to it).
 #
-# usage: tools/bench.sh [--smoke] [--out DIR]
+# usage: tools/bench/bench.sh [--smoke] [--out DIR]
 #   --smoke   seconds-long version for make check: one vCPU count, one
 #             round, one pair of ours and the stock lazy mode, short runs;
 #             fails when any step or number is missing
@@ -16,13 +16,13 @@
 # devices (an NVMe disk, two e1000e NICs on a hub) and interrupt
 # remapping on:
 #   ours   intel_iommu=off + scalable_iommu: blocks detached ("none") and
-#          attached with each pair, interleaved (tools/guest/bench.sh)
+#          attached with each pair, interleaved (tools/bench/guest.sh)
 #   stock  intel_iommu=on: groups of type identity ("none"), DMA-FQ, DMA
-# Each block runs the DMA API microbenchmark (tools/dma_bench) at 1, 2,
+# Each block runs the DMA API microbenchmark (tools/bench/dma_bench) at 1, 2,
 # 4, ... threads up to the vCPUs, and at the vCPU counts in
 # BENCH_E2E_VCPUS also fio 4k random reads (same job counts, iodepth 16),
 # iperf3 and sockperf ping-pong.  Then the userspace harness's scaling
-# curves and callgrind counts.  tools/bench_report.py turns it into the
+# curves and callgrind counts.  tools/bench/bench_report.py turns it into the
 # report.
 #
 # Settings (environment; defaults in brackets):
@@ -34,7 +34,7 @@
 #   BENCH_HARNESS_S [0.5]   BENCH_CALLGRIND_PAIRS [200000]
 # The default run takes about an hour on a 2-core machine.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 smoke=no out=
 while [ $# -gt 0 ]; do
@@ -134,7 +134,7 @@ for v in $BENCH_VCPUS; do
 		console="$out/logs/console-$side-$v.log"
 		log "$side, $v vCPUs, threads:$threads, e2e=$e2e, configs: $configs"
 		start=$(date +%s)
-		if ! "$SIOMMU_ROOT/tools/vm-run" --aw-bits 48 --intremap on \
+		if ! "$SIOMMU_ROOT/tools/vm/vm-run" --aw-bits 48 --intremap on \
 			--append "$append" --smp "$v" --device nvme --device nics \
 			--dma-bench --timeout "$limit" --log "$console" \
 			--env BENCH_SIDE=$side --env "BENCH_CONFIGS=$configs" \
@@ -144,7 +144,7 @@ for v in $BENCH_VCPUS; do
 			--env BENCH_MICRO_MS="$BENCH_MICRO_MS" \
 			--env BENCH_E2E=$e2e --env BENCH_FIO_S="$BENCH_FIO_S" \
 			--env BENCH_NET_S="$BENCH_NET_S" \
-			"$SIOMMU_ROOT/tools/guest/bench.sh" >"$out/logs/vm-$side-$v.txt" 2>&1; then
+			"$SIOMMU_ROOT/tools/bench/guest.sh" >"$out/logs/vm-$side-$v.txt" 2>&1; then
 			log "$side, $v vCPUs: the VM reported failures:"
 			grep -v ' PASS' "$out/logs/vm-$side-$v.txt" | sed 's/^/    /' >&2
 			status=1
@@ -167,7 +167,7 @@ make -s -C "$SIOMMU_ROOT/tests/unit" bench_pairs >&2 || die "harness build faile
 "$SIOMMU_ROOT/tests/unit/bench_pairs" -T "$BENCH_HARNESS_THREADS" \
 	-d "$BENCH_HARNESS_S" >"$out/harness_pairs.csv" || status=1
 log "callgrind: instructions per pair ($BENCH_CALLGRIND_PAIRS pairs)"
-"$SIOMMU_ROOT/tools/bench-callgrind.sh" "$BENCH_CALLGRIND_PAIRS" \
+"$SIOMMU_ROOT/tools/bench/bench-callgrind.sh" "$BENCH_CALLGRIND_PAIRS" \
 	>"$out/callgrind.txt" || status=1
 awk 'NF == 0 { part++; next } { print > (part ? pairs : alloc) }' \
 	alloc="$out/callgrind_allocators.csv" pairs="$out/callgrind_pairs.csv" \
@@ -176,6 +176,6 @@ rm -f "$out/callgrind.txt"
 
 log "report"
 expect="--expect-configs=$(echo $BENCH_PAIRS $BENCH_STOCK | tr ' ' ,)"
-python3 "$SIOMMU_ROOT/tools/bench_report.py" "$expect" "$out" || status=1
+python3 "$SIOMMU_ROOT/tools/bench/bench_report.py" "$expect" "$out" || status=1
 log "report: $out/report.md"
 exit $status

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn the measurements tools/bench.sh collected into the benchmark report.
+"""Turn the measurements tools/bench/bench.sh collected into the benchmark report.
 
-usage: tools/bench_report.py [--expect-configs=A,B,...] RESULTS_DIR
+usage: tools/bench/bench_report.py [--expect-configs=A,B,...] RESULTS_DIR
 
 Reads RESULTS_DIR/measurements.csv (one row per number a guest measured:
 vcpus,side,round,seq,config,test,n,metric,value), harness_pairs.csv,

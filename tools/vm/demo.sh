@@ -7,11 +7,11 @@
 # iperf3 through its translation, print the counters, swap through every
 # allocator x invalidation pair under fio, hand everything back.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 ensure_host
 log "booting the VM (QEMU TCG; the whole demo takes about two minutes)"
-exec "$SIOMMU_ROOT/tools/vm-run" --show --aw-bits 48 --intremap on \
+exec "$SIOMMU_ROOT/tools/vm/vm-run" --show --aw-bits 48 --intremap on \
 	--device nvme --device nics --smp 2 \
 	--log "$SIOMMU_CACHE/demo-console.log" \
-	"$SIOMMU_ROOT/tools/guest/demo.sh"
+	"$SIOMMU_ROOT/tools/vm/guest/demo.sh"

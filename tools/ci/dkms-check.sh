@@ -4,7 +4,7 @@
 # target kernel exactly as a user would, but into private trees under a
 # temporary folder, so that the machine's own DKMS state is not touched.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 ensure_packages dkms linux-headers-amd64 kmod
 kver=$(kernel_version)

@@ -5,13 +5,13 @@
 # and its modules unpacked into the cache, and the environment that
 # tools/lib.sh takes for "another kernel" printed.
 #
-# usage: tools/stock-kernel.sh [--env | --version] SUITE [FLAVOUR]
+# usage: tools/vm/stock-kernel.sh [--env | --version] SUITE [FLAVOUR]
 #   SUITE     bookworm            Debian 12's kernel (6.1)
 #             bookworm-backports  Debian 13's kernel (6.12) built for 12
 #   FLAVOUR   amd64 (default) or rt-amd64 (the PREEMPT_RT flavour)
 #   --env     print SIOMMU_KERNEL_VERSION=, SIOMMU_KERNEL_ROOT= and
 #             SIOMMU_KDIR=, one VAR=value a line, for
-#             env $(tools/stock-kernel.sh --env SUITE) tests/vm/run.sh ...
+#             env $(tools/vm/stock-kernel.sh --env SUITE) tests/vm/run.sh ...
 #   --version only print the kernel release, e.g. 6.12.48+deb12-amd64
 #   (neither) print the tests/vm/run.sh command line
 #
@@ -27,7 +27,7 @@
 set -euo pipefail
 # This script's target is a stock kernel, whatever the caller's shell has.
 unset SIOMMU_KERNEL_VERSION SIOMMU_KERNEL_ROOT SIOMMU_KDIR
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 usage="usage: stock-kernel.sh [--env | --version] bookworm|bookworm-backports [amd64|rt-amd64]"
 mode=cmd suite='' flavour=amd64

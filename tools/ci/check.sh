@@ -7,13 +7,13 @@
 #   3. DKMS add/build/install into private trees
 #   4. userspace harness (ASan + UBSan), and the host tools' tests
 #      (tests/host/: tools/boot-setup.sh on fake roots, the kernel-log
-#      report filter tools/vm-run judges guests by)
+#      report filter tools/vm/vm-run judges guests by)
 #   5. VM tests under QEMU with an emulated VT-d unit (the swap soak 30 s;
 #      make check-vm runs it for 60)
-#   6. the benchmark's smoke run (tools/bench.sh --smoke): the tooling of
+#   6. the benchmark's smoke run (tools/bench/bench.sh --smoke): the tooling of
 #      make bench, end to end, in a minute or two
 # and a second pass on Debian 13's kernel, 6.12 (from bookworm-backports,
-# made available by tools/stock-kernel.sh):
+# made available by tools/vm/stock-kernel.sh):
 #   7. build with W=1, no warning allowed
 #   8. DKMS add/build/install
 #   9. a VM subset: load/unload on aw39 without and aw48 with interrupt
@@ -21,7 +21,7 @@
 #      protect-matrix, the lifecycle tests and the stock command line
 # CHECK_612=0 leaves the second pass out.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 cd "$SIOMMU_ROOT"
 
 ensure_host
@@ -57,8 +57,8 @@ build_w1() {
 }
 
 step "build (W=1, $kver)" build_w1 "$headers"
-step "lint (checkpatch, sparse)" tools/lint.sh
-step "dkms add/build/install" tools/dkms-check.sh
+step "lint (checkpatch, sparse)" tools/ci/lint.sh
+step "dkms add/build/install" tools/ci/dkms-check.sh
 step "userspace harness" make -s -C tests/unit check
 host_tests() {
 	local t out rc=0
@@ -70,23 +70,23 @@ host_tests() {
 }
 step "host tool tests" host_tests
 step "vm tests" env SOAK_S=30 tests/vm/run.sh
-step "bench smoke" tools/bench.sh --smoke
+step "bench smoke" tools/bench/bench.sh --smoke
 
 # The 6.12 VM subset, names as in tests/vm/run.sh.
 VM_612_RE='^(load-aw39-ir-off|load-aw48-ir-on|io-aw48-ir-on|swap-aw48-ir-on|protect-matrix|lifecycle-(edu|cpuhp)|refuse-default-boot)$'
 if [ "${CHECK_612:-1}" != 0 ]; then
-	if k612=$(tools/stock-kernel.sh --env bookworm-backports); then
+	if k612=$(tools/vm/stock-kernel.sh --env bookworm-backports); then
 		k612_ver=$(echo "$k612" | sed -n 's/^SIOMMU_KERNEL_VERSION=//p')
 		k612_kdir=$(echo "$k612" | sed -n 's/^SIOMMU_KDIR=//p')
 		log "second pass: $k612_ver"
 		step "build (W=1, $k612_ver)" build_w1 "$k612_kdir"
 		# shellcheck disable=SC2086
-		step "dkms add/build/install ($k612_ver)" env $k612 tools/dkms-check.sh
+		step "dkms add/build/install ($k612_ver)" env $k612 tools/ci/dkms-check.sh
 		# shellcheck disable=SC2086
 		step "vm tests ($k612_ver, subset)" env $k612 SOAK_S=20 \
 			VM_TESTS_RE="$VM_612_RE" tests/vm/run.sh
 	else
-		echo "FAIL second pass: tools/stock-kernel.sh bookworm-backports"
+		echo "FAIL second pass: tools/vm/stock-kernel.sh bookworm-backports"
 		failed=$((failed + 1))
 	fi
 fi

@@ -4,7 +4,7 @@
 # script and its data files) and sparse through Kbuild (C=2: every file).
 # Exit status: 0 only when both are clean.
 set -euo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 ensure_packages sparse linux-source linux-headers-amd64 xz-utils perl
 kver=$(kernel_version)
@@ -26,7 +26,7 @@ status=0
 # The helper modules (the VM tests' edu driver, the benchmarks' DMA API
 # microbenchmark) are held to the same style.
 files=$({ find src -name '*.[ch]' ! -path src/compat.h | sort
-	ls tests/vm/edu/siommu_*_test.c tools/dma_bench/siommu_dma_bench.c; })
+	ls tests/vm/edu/siommu_*_test.c tools/bench/dma_bench/siommu_dma_bench.c; })
 log "checkpatch on $(echo "$files" | wc -w) files and src/compat.h"
 # CONST_STRUCT is ignored: each managed device's struct siommu_dev embeds
 # its own writable copy of struct dma_map_ops, as that is how a DMA API
@@ -75,7 +75,7 @@ sparse_module() {
 	fi
 }
 sparse_module "$SIOMMU_ROOT" "module" "src/"
-for helper in tests/vm/edu tools/dma_bench; do
+for helper in tests/vm/edu tools/bench/dma_bench; do
 	log "sparse (make C=2) on $helper"
 	sparse_module "$SIOMMU_ROOT/$helper" "$helper" '[^ ]*\.c:'
 done
