@@ -8,6 +8,7 @@
 # is corrupted, nothing crashes, and after detach nothing is left
 # (outstanding, live_table_pages, live_magazines read 0).
 # Needs --device nvme --device nics.
+. "$(dirname "$0")/lib.sh"
 IP=/usr/sbin/ip
 KNOB=/sys/module/scalable_iommu/parameters/fail_alloc_ppm
 
@@ -30,20 +31,20 @@ wait_for 10 sh -c "ls /sys/bus/pci/devices/$2/net >/dev/null"
 check fail.link "NIC pair up" nic_pair_up "$(ls /sys/bus/pci/devices/$1/net)" \
 	"$(ls /sys/bus/pci/devices/$2/net)"
 
-errors0=$(stat map_errors)
-inj0=$(stat injected_failures)
+errors0=$(siommu_stat map_errors)
+inj0=$(siommu_stat injected_failures)
 expect_eq fail.knob-on ok "$(sysfs_write $KNOB 50000)"
 for pair in rbtree+strict magazine+percpu kmalloc+deferred; do
 	sysfs_write $SIOMMU_SYSFS/allocator "${pair%+*}" >/dev/null
 	sysfs_write $SIOMMU_SYSFS/invalidation "${pair#*+}" >/dev/null
-	e0=$(stat map_errors)
+	e0=$(siommu_stat map_errors)
 	out=$(/usr/bin/fio --name=fail --filename=/dev/nvme0n1 --direct=1 \
 		--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=16M \
 		--verify=crc32c --verify_fatal=1 --do_verify=1 --numjobs=2 \
 		--offset_increment=64M \
 		--group_reporting 2>&1)
 	rc=$?
-	check "fail.fio.$pair" "fio --verify with 5% allocations failing: exit $rc, $(( $(stat map_errors) - e0 )) maps refused" \
+	check "fail.fio.$pair" "fio --verify with 5% allocations failing: exit $rc, $(( $(siommu_stat map_errors) - e0 )) maps refused" \
 		sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "err= 0"' _ "$rc" "$out"
 done
 $IP netns exec peer /usr/bin/iperf3 -s -D -1 >/dev/null 2>&1
@@ -52,15 +53,15 @@ rate=$(/usr/bin/iperf3 -c $PEER_IP -t 3 -f m 2>&1 |
 	sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p')
 check fail.iperf3 "iperf3 with allocations failing: ${rate:-none} Mbit/s" test -n "$rate"
 expect_eq fail.knob-off ok "$(sysfs_write $KNOB 0)"
-inj=$(( $(stat injected_failures) - inj0 ))
-errs=$(( $(stat map_errors) - errors0 ))
+inj=$(( $(siommu_stat injected_failures) - inj0 ))
+errs=$(( $(siommu_stat map_errors) - errors0 ))
 value fail.injected "$inj"
 value fail.map_errors "$errs"
 check fail.injected "failures injected: $inj, maps refused: $errs" \
 	test "$inj" -gt 0 -a "$errs" -gt 0
-check fail.no-faults "no DMA fault" test "$(stat faults)" = 0
+check fail.no-faults "no DMA fault" test "$(siommu_stat faults)" = 0
 
 $IP netns del peer
 expect_eq fail.detach ok "$(sysfs_write $SIOMMU_SYSFS/detach all)"
-check fail.idle "outstanding, live_table_pages, live_magazines after detach: $(stat outstanding) $(stat live_table_pages) $(stat live_magazines)" \
-	test "$(stat outstanding) $(stat live_table_pages) $(stat live_magazines)" = "0 0 0"
+check fail.idle "outstanding, live_table_pages, live_magazines after detach: $(siommu_stat outstanding) $(siommu_stat live_table_pages) $(siommu_stat live_magazines)" \
+	test "$(siommu_stat outstanding) $(siommu_stat live_table_pages) $(siommu_stat live_magazines)" = "0 0 0"

@@ -2,6 +2,7 @@
 # Guest part: bad writes to every writable control file get the documented errno
 # and change nothing.  Runs after a device is attached (any part that
 # attaches one), so "state unchanged" covers a managed device too.
+. "$(dirname "$0")/lib.sh"
 grep -q '^scalable_iommu ' /proc/modules || load_module
 
 # A device to attach for the duration: the first PCI device with a driver

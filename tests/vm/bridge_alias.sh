@@ -5,6 +5,7 @@
 # may be attached alone.  The attach is refused with EXDEV, nothing
 # changes, and both NICs keep carrying traffic.  Needs --device
 # bridge-nics.
+. "$(dirname "$0")/lib.sh"
 
 /usr/local/sbin/modprobe e1000
 wait_for 10 sh -c '[ $(ls -d /sys/bus/pci/drivers/e1000/0000:* | wc -l) = 2 ]'
@@ -12,7 +13,7 @@ bnics=$(ls -d /sys/bus/pci/drivers/e1000/0000:* 2>/dev/null | xargs -n1 basename
 check alias.nics "two e1000 behind the bridge: $(echo $bnics)" \
 	test "$(echo "$bnics" | wc -w)" = 2
 grep -q '^scalable_iommu ' /proc/modules || load_module
-faults0=$(stat faults)
+faults0=$(siommu_stat faults)
 
 for nic in $bnics; do
 	other=$(echo "$bnics" | grep -v "$nic")
@@ -32,5 +33,5 @@ wait_for 10 sh -c "ls /sys/bus/pci/devices/$(echo $bnics | cut -d' ' -f2)/net >/
 check alias.link "the two NICs still talk (ping across the hub)" \
 	nic_pair_up "$(ls /sys/bus/pci/devices/$(echo $bnics | cut -d' ' -f1)/net)" \
 		"$(ls /sys/bus/pci/devices/$(echo $bnics | cut -d' ' -f2)/net)"
-expect_eq alias.faults 0 $(( $(stat faults) - faults0 ))
+expect_eq alias.faults 0 $(( $(siommu_stat faults) - faults0 ))
 check alias.unload "rmmod works" unload_module

@@ -7,6 +7,7 @@
 # module lock that those hold while they wait for the hotplug lock: a
 # deadlock.  Both loops must finish, every step succeed, the disk verify.
 # Needs --device nvme and 2 vCPUs.
+. "$(dirname "$0")/lib.sh"
 /usr/local/sbin/modprobe nvme
 wait_for 10 test -b /dev/nvme0n1
 nvme=$(pci_of_driver nvme)

@@ -7,6 +7,7 @@
 # one load, across which the kernel's free memory may not drop by more
 # than 32 MiB (a gross leak; load/unload drift is reported only: it is the
 # kernel's noise).  Needs --device nvme.
+. "$(dirname "$0")/lib.sh"
 cycles=${CYCLES:-50}
 
 /usr/local/sbin/modprobe nvme
@@ -47,7 +48,7 @@ while [ $i -lt "$cycles" ]; do
 	same=no
 	cmp -s /tmp/cyc.in /tmp/cyc.out && same=yes
 	r4=$(sysfs_write $SIOMMU_SYSFS/detach all)
-	idle="$(stat outstanding) $(stat live_table_pages) $(stat live_magazines)"
+	idle="$(siommu_stat outstanding) $(siommu_stat live_table_pages) $(siommu_stat live_magazines)"
 	if [ "$r1 $r2 $r3 $same $r4 $idle" != "ok ok ok yes ok 0 0 0" ]; then
 		bad=$((bad + 1))
 		last="round $i ($pair): set $r1/$r2, attach $r3, data $same, detach $r4, outstanding/tables/magazines $idle"
@@ -93,5 +94,5 @@ value cycles.attach_mem_drift_kib "$drift"
 check cycles.attach-memory "$cycles attach/read/detach rounds in one load: free memory moved by $drift KiB (< 32768)" \
 	test "$drift" -lt 32768
 check cycles.attach-idle "and after them: 0 outstanding, 0 table pages, 0 magazines" \
-	test "$(stat outstanding) $(stat live_table_pages) $(stat live_magazines)" = "0 0 0"
+	test "$(siommu_stat outstanding) $(siommu_stat live_table_pages) $(siommu_stat live_magazines)" = "0 0 0"
 unload_module

@@ -5,7 +5,7 @@
 # (a fresh Debian install), as README and tools/boot-setup.sh status say;
 # no: it leaves that to us, interrupt remapping or not.  Runs before
 # refusal.sh or load_unload.sh in the same boot.
-. /lib.sh
+. "$(dirname "$0")/lib.sh"
 
 groups=$(ls /sys/kernel/iommu_groups 2>/dev/null | wc -l)
 domain=$(dmesg | sed -n 's/.*iommu: Default domain type: \([A-Za-z-]*\).*/\1/p' | head -n1)

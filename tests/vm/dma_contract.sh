@@ -21,6 +21,7 @@
 # whose IOVA follows the physical address, such a list is remapped by
 # the fallback instead).
 # Needs --aw-bits 48 --device edu36 --device edu44.
+. "$(dirname "$0")/lib.sh"
 ALLOCATORS=${CONTRACT_ALLOCATORS:-"rbtree magazine kmalloc identity linux"}
 BOUNDARY=0xffff
 MAX_SEG=16384
@@ -55,14 +56,14 @@ for bits in 36 44; do
 		tag=contract.$bits.$al
 		expect_eq "$tag.set" ok \
 			"$(sysfs_write $SIOMMU_SYSFS/device/$bdf/allocator $al)"
-		fb0=$(stat fallbacks) me0=$(stat map_errors)
+		fb0=$(siommu_stat fallbacks) me0=$(siommu_stat map_errors)
 		log_mark
 		r=$(edu_cmd "$dev" roundtrip 4096)
 		check "$tag.roundtrip" "$(echo "$r" | cut -d' ' -f1-4)" \
 			test "$(unit_field "$r" match)" = 1
 		s=$(edu_cmd "$dev" sg 8 12288)
 		sg_ok "$tag.sg" "$s"
-		fb=$(($(stat fallbacks) - fb0)) me=$(($(stat map_errors) - me0))
+		fb=$(($(siommu_stat fallbacks) - fb0)) me=$(($(siommu_stat map_errors) - me0))
 		value "$tag" "fallbacks=$fb map_errors=$me; $r; $s"
 		expect_eq "$tag.map-errors" 0 "$me"
 		if [ "$al$bits" = kmalloc36 ]; then
@@ -74,13 +75,13 @@ for bits in 36 44; do
 			expect_eq "$tag.fallbacks" 0 "$fb"
 		fi
 		# A segment across 64 KiB physically.
-		fb0=$(stat fallbacks)
+		fb0=$(siommu_stat fallbacks)
 		s=$(edu_cmd "$dev" sg 2 12288 57344)
 		sg_ok "$tag.sg-phys-cross" "$s"
-		value "$tag.sg-phys-cross" "fallbacks=$(($(stat fallbacks) - fb0)); $s"
+		value "$tag.sg-phys-cross" "fallbacks=$(($(siommu_stat fallbacks) - fb0)); $s"
 	done
 	expect_eq "contract.$bits.detach" ok \
 		"$(sysfs_write $SIOMMU_SYSFS/detach $bdf)"
 done
-expect_eq contract.outstanding 0 "$(stat outstanding)"
-expect_eq contract.faults 0 "$(stat faults)"
+expect_eq contract.outstanding 0 "$(siommu_stat outstanding)"
+expect_eq contract.faults 0 "$(siommu_stat faults)"

@@ -5,6 +5,7 @@
 # be pinned: attaching that device is refused with EBUSY and nothing
 # changes.  Before, attach went ahead with the driver still bound.
 # Needs --device edu twice.
+. "$(dirname "$0")/lib.sh"
 grep -q '^siommu_edu_test ' /proc/modules || edu_load
 wait_for 5 sh -c '[ $(ls -d /sys/bus/pci/drivers/siommu_edu_test/0000:* | wc -l) = 2 ]'
 bound=$(ls -d /sys/bus/pci/drivers/siommu_edu_test/0000:* | xargs -n1 basename)

@@ -6,7 +6,7 @@
 # binds again cleanly.  after_unmap is reported, not judged: with nothing
 # translating, the device's write to the unmapped IOVA lands -- the
 # baseline the IOMMU tests will turn around.
-. /lib.sh
+. "$(dirname "$0")/lib.sh"
 
 LIMIT=$((1 << 28))
 

@@ -5,6 +5,7 @@
 # to a never-mapped IOVA, a read from one, and a write to an IOVA just
 # unmapped each fault once, reported with the device and the address, and
 # the unmapped buffer keeps its canary.  Needs --device edu.
+. "$(dirname "$0")/lib.sh"
 LIMIT=$((1 << 28))
 
 grep -q '^siommu_edu_test ' /proc/modules || edu_load
@@ -32,7 +33,7 @@ done
 expect_fault() {
 	wait_for 2 sh -c "[ \$(cat $SIOMMU_SYSFS/stats/faults) -gt $faults_before ]"
 	sleep 0.1
-	expect_eq "$1.faults" 1 $(( $(stat faults) - faults_before ))
+	expect_eq "$1.faults" 1 $(( $(siommu_stat faults) - faults_before ))
 	page=$(printf '%#x' $(( $2 & ~0xfff )))
 	line=$(log_since | grep "DMA $3 fault from $edu_bdf" | head -n1)
 	value "$1.report" "${line:-none}"
@@ -41,13 +42,13 @@ expect_fault() {
 }
 
 # A write to an IOVA nothing ever mapped: the middle of edu's space.
-faults_before=$(stat faults)
+faults_before=$(siommu_stat faults)
 log_mark
 r=$(edu_cmd "$edu" write_raw 0x8000000 256)
 value edu.write_raw "$r"
 expect_fault edu.unmapped-write 0x8000000 write
 
-faults_before=$(stat faults)
+faults_before=$(siommu_stat faults)
 log_mark
 r=$(edu_cmd "$edu" read_raw 0x8100000 256)
 value edu.read_raw "$r"
@@ -55,7 +56,7 @@ expect_fault edu.unmapped-read 0x8100000 read
 
 # A write to the IOVA of a buffer unmapped a moment before: strict
 # invalidation must have made the unit forget it.
-faults_before=$(stat faults)
+faults_before=$(siommu_stat faults)
 log_mark
 r=$(edu_cmd "$edu" after_unmap 256)
 value edu.after_unmap "$r"

@@ -16,6 +16,7 @@
 # arrives as a few records.  Thousands of recorded faults a second are
 # beyond this rig.
 # Needs --device nvme --device nics.
+. "$(dirname "$0")/lib.sh"
 IP=/usr/sbin/ip
 
 disk_and_nics
@@ -40,7 +41,7 @@ $IP neigh replace $PEER_IP lladdr "$mac" dev "$a" nud permanent
 fio_pid=$!
 sleep 1
 
-f0=$(stat faults) l0=$(stat faults_lost) b0=$(stat bad_unmaps)
+f0=$(siommu_stat faults) l0=$(siommu_stat faults_lost) b0=$(siommu_stat bad_unmaps)
 log_mark
 expect_eq storm.revoke ok "$(sysfs_write $SIOMMU_SYSFS/device/$rx/revoke 1)"
 # Responsiveness: one second of sleep, timed by the kernel, while the
@@ -54,8 +55,8 @@ up1=$(cut -d' ' -f1 /proc/uptime)
 wait $flood
 sent=$(sed -n 's/.*Total of \([0-9]*\) messages sent.*/\1/p' /tmp/storm.sockperf)
 sleep 0.5
-faults=$(( $(stat faults) - f0 ))
-lost=$(( $(stat faults_lost) - l0 ))
+faults=$(( $(siommu_stat faults) - f0 ))
+lost=$(( $(siommu_stat faults_lost) - l0 ))
 lines=$(log_since | grep -c "fault from $rx")
 other=$(log_since | grep "fault from" | grep -vc "fault from $rx")
 value storm.sent "$sent"
@@ -78,8 +79,8 @@ check storm.disk "fio --verify on the disk through the storm: exit $rc" \
 $IP neigh del $PEER_IP dev "$a" 2>/dev/null
 $IP netns del peer
 expect_eq storm.detach ok "$(sysfs_write $SIOMMU_SYSFS/detach "$rx")"
-check storm.bad-unmaps "the driver's unmaps of revoked IOVAs refused: $(( $(stat bad_unmaps) - b0 ))" \
-	test $(( $(stat bad_unmaps) - b0 )) -gt 0
+check storm.bad-unmaps "the driver's unmaps of revoked IOVAs refused: $(( $(siommu_stat bad_unmaps) - b0 ))" \
+	test $(( $(siommu_stat bad_unmaps) - b0 )) -gt 0
 expect_eq storm.reattach ok "$(sysfs_write $SIOMMU_SYSFS/attach "$rx")"
 wait_for 10 sh -c "ls /sys/bus/pci/devices/$rx/net >/dev/null"
 $IP addr flush dev "$a"

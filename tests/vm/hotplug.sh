@@ -6,6 +6,7 @@
 # it; found again by a rescan, it starts untranslated.  Needs
 # --device hotplug (root port rp1, drive hpdisk; the host runs our
 # @@MONITOR lines).
+. "$(dirname "$0")/lib.sh"
 
 NVME_ID=1b36:0010
 refcnt() { awk '$1 == "scalable_iommu" { print $3 }' /proc/modules; }
@@ -21,7 +22,7 @@ gone() { ! test -e "/sys/bus/pci/devices/$1"; }
 /usr/local/sbin/modprobe nvme
 check hp.empty "no NVMe before the hot-add" sh -c '! ls /sys/bus/pci/drivers/nvme/0000:* 2>/dev/null'
 load_module
-faults0=$(stat faults)
+faults0=$(siommu_stat faults)
 
 # 1. Hot-add into the empty root port.
 monitor device_add nvme,id=hpnvme,serial=siommuhp,drive=hpdisk,bus=rp1
@@ -31,7 +32,7 @@ value hp.bdf "${bdf:-none}"
 check hp.add.probed "nvme bound to ${bdf:-none} and its disk is up" \
 	wait_for 60 disk_up "$bdf"
 check_disk_verifies hp.add.fio "hot-added, untranslated" "/dev/$(disk_of "$bdf")"
-expect_eq hp.add.faults 0 $(( $(stat faults) - faults0 ))
+expect_eq hp.add.faults 0 $(( $(siommu_stat faults) - faults0 ))
 
 # 2. Attached, then removed through sysfs while attached.
 expect_eq hp.attach ok "$(sysfs_write $SIOMMU_SYSFS/attach "$bdf")"
@@ -51,7 +52,7 @@ check hp.remove.no-dir "no device/$bdf/ left" \
 expect_eq hp.remove.refcnt 0 "$(refcnt)"
 
 # 3. Found again at the same address: untranslated, as a new device.
-maps0=$(stat maps)
+maps0=$(siommu_stat maps)
 echo 1 >/sys/bus/pci/rescan
 check hp.rescan.appears "$bdf back after rescan" \
 	wait_for 30 test -e "/sys/bus/pci/devices/$bdf"
@@ -60,7 +61,7 @@ check hp.rescan.unlisted "not attached" \
 	sh -c "! grep -q '^$bdf ' $SIOMMU_SYSFS/devices"
 check_disk_verifies hp.rescan.fio "re-added" "/dev/$(disk_of "$bdf")"
 expect_eq hp.rescan.untranslated "0 maps through us" \
-	"$(( $(stat maps) - maps0 )) maps through us"
+	"$(( $(siommu_stat maps) - maps0 )) maps through us"
 
 # 4. Attached again, unplugged through the monitor (pciehp's 5 s button).
 expect_eq hp.attach2 ok "$(sysfs_write $SIOMMU_SYSFS/attach "$bdf")"
@@ -71,5 +72,5 @@ check hp.del.gone "$bdf unplugged" wait_for 60 gone "$bdf"
 check hp.del.unlisted "devices empty" \
 	wait_for 10 sh -c "test -z \"\$(cat $SIOMMU_SYSFS/devices)\""
 expect_eq hp.del.refcnt 0 "$(refcnt)"
-expect_eq hp.faults 0 $(( $(stat faults) - faults0 ))
+expect_eq hp.faults 0 $(( $(siommu_stat faults) - faults0 ))
 check hp.unload "rmmod works" unload_module

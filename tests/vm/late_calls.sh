@@ -10,6 +10,7 @@
 #      domain (late_calls), it drains, the device gets its own ops back
 #      and the module unloads.
 # Needs --device edu.
+. "$(dirname "$0")/lib.sh"
 LATE=/sys/kernel/siommu_late_test
 
 # late_cmd <command...>: run it, print its result line; fails when the
@@ -26,8 +27,8 @@ grep -q '^siommu_edu_test ' /proc/modules || edu_load
 edu=$(edu_dev)
 bdf=${edu##*/}
 grep -q '^scalable_iommu ' /proc/modules || load_module
-faults0=$(stat faults)
-bad0=$(stat bad_unmaps)
+faults0=$(siommu_stat faults)
+bad0=$(siommu_stat bad_unmaps)
 
 # 1. Re-attach with a late handle out.  rbtree hands a fresh domain the
 #    same IOVA again, so a new domain would give B the IOVA of A.
@@ -54,9 +55,9 @@ check late.reattach.free-a "late free of A" late_cmd free "$(unit_field "$a" id)
 r=$(late_cmd dma "$(unit_field "$b" id)")
 value late.reattach.dma "$r"
 expect_eq late.reattach.dma-reaches-b ok "$(echo "$r" | cut -d' ' -f3)"
-expect_eq late.reattach.faults 0 $(( $(stat faults) - faults0 ))
+expect_eq late.reattach.faults 0 $(( $(siommu_stat faults) - faults0 ))
 check late.reattach.free-b "free of B" late_cmd free "$(unit_field "$b" id)"
-expect_eq late.reattach.outstanding 0 "$(stat outstanding)"
+expect_eq late.reattach.outstanding 0 "$(siommu_stat outstanding)"
 expect_eq late.reattach.detach-again ok "$(sysfs_write $SIOMMU_SYSFS/detach "$bdf")"
 
 # 2. Detach with mappings out, no driver bound: the late frees reach the
@@ -71,8 +72,8 @@ c=$(late_cmd alloc "$bdf")
 m=$(late_cmd map "$bdf")
 value late.detached.c "$c"
 value late.detached.m "$m"
-expect_eq late.detached.outstanding-before 2 "$(stat outstanding)"
-late0=$(stat late_calls)
+expect_eq late.detached.outstanding-before 2 "$(siommu_stat outstanding)"
+late0=$(siommu_stat late_calls)
 log_mark
 expect_eq late.detached.detach ok "$(sysfs_write $SIOMMU_SYSFS/detach "$bdf")"
 check late.detached.reported "detach says mappings are still out" \
@@ -88,14 +89,14 @@ check late.detached.new-map-untranslated "handle $(unit_field "$n" handle) = phy
 	"$(unit_field "$n" handle)" = "$(unit_field "$n" phys)"
 check late.detached.free-new "free of the untranslated map" \
 	late_cmd free "$(unit_field "$n" id)"
-expect_eq late.detached.not-late 0 $(( $(stat late_calls) - late0 ))
+expect_eq late.detached.not-late 0 $(( $(siommu_stat late_calls) - late0 ))
 check late.detached.free-c "late coherent free" late_cmd free "$(unit_field "$c" id)"
 check late.detached.unmap-m "late unmap" late_cmd free "$(unit_field "$m" id)"
-expect_eq late.detached.late-calls 2 $(( $(stat late_calls) - late0 ))
+expect_eq late.detached.late-calls 2 $(( $(siommu_stat late_calls) - late0 ))
 check late.detached.drained "draining empties" \
 	wait_for 5 sh -c "[ -z \"\$(cat $SIOMMU_SYSFS/draining)\" ]"
-expect_eq late.detached.outstanding-after 0 "$(stat outstanding)"
-expect_eq late.detached.bad-unmaps 0 $(( $(stat bad_unmaps) - bad0 ))
+expect_eq late.detached.outstanding-after 0 "$(siommu_stat outstanding)"
+expect_eq late.detached.bad-unmaps 0 $(( $(siommu_stat bad_unmaps) - bad0 ))
 f=$(late_cmd alloc "$bdf")
 value late.detached.own-ops "$f"
 expect_eq late.detached.own-ops-back direct "$(unit_field "$f" ops)"
@@ -104,6 +105,6 @@ check late.detached.own-ops-untranslated "handle $(unit_field "$f" handle) = phy
 	"$(unit_field "$f" handle)" = "$(unit_field "$f" phys)"
 check late.detached.free-f "free on the device's own ops" \
 	late_cmd free "$(unit_field "$f" id)"
-expect_eq late.faults 0 $(( $(stat faults) - faults0 ))
+expect_eq late.faults 0 $(( $(siommu_stat faults) - faults0 ))
 check late.unload "the module unloads once drained" unload_module
 echo "$bdf" >/sys/bus/pci/drivers/siommu_edu_test/bind

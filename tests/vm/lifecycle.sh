@@ -3,6 +3,7 @@
 # while a device is attached, then "detach all" hands every device back
 # with its driver bound and working, and the unit is left as found.  Runs
 # after nvme_io.sh.
+. "$(dirname "$0")/lib.sh"
 T=/sys/kernel/tracing
 
 # Whatever earlier parts left attached pins the module.

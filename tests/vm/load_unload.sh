@@ -5,7 +5,7 @@
 # /dev/mem where the kernel leaves them readable; check translation is on
 # (GSTS.TES, as the units file reads it); unload and prove the units are
 # left as found.  Twice, so a second load finds a clean slate.
-. /lib.sh
+. "$(dirname "$0")/lib.sh"
 
 hex() { echo "$1" | sed 's/^0x//; s/^0*//' | tr 'A-F' 'a-f'; }
 

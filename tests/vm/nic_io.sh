@@ -3,6 +3,7 @@
 # moved into a network namespace; iperf3 both ways and sockperf
 # ping-pong between them through our translation.  No fault may be
 # reported.  Needs --device nics.
+. "$(dirname "$0")/lib.sh"
 IP=/usr/sbin/ip
 
 /usr/local/sbin/modprobe e1000e
@@ -11,8 +12,8 @@ nics=$(ls -d /sys/bus/pci/drivers/e1000e/0000:* 2>/dev/null | xargs -n1 basename
 expect_eq nic.count 2 "$(echo "$nics" | grep -c .)"
 
 grep -q '^scalable_iommu ' /proc/modules || load_module
-faults0=$(stat faults)
-maps0=$(stat maps)
+faults0=$(siommu_stat faults)
+maps0=$(siommu_stat maps)
 
 for nic in $nics; do
 	expect_eq "nic.attach.$nic" ok "$(sysfs_write $SIOMMU_SYSFS/attach "$nic")"
@@ -58,5 +59,5 @@ $IP netns del peer
 for nic in $nics; do
 	expect_eq "nic.detach.$nic" ok "$(sysfs_write $SIOMMU_SYSFS/detach "$nic")"
 done
-check nic.maps "maps counted" test "$(stat maps)" -gt "$maps0"
-expect_eq nic.faults 0 $(( $(stat faults) - faults0 ))
+check nic.maps "maps counted" test "$(siommu_stat maps)" -gt "$maps0"
+expect_eq nic.faults 0 $(( $(siommu_stat faults) - faults0 ))

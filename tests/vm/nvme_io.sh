@@ -3,6 +3,7 @@
 # (its driver is rebound under our dma_ops), run fio random read/write at
 # 4 KiB and 128 KiB with crc32c verification, detach, attach again and
 # verify again.  No fault may be reported.  Needs --device nvme.
+. "$(dirname "$0")/lib.sh"
 
 # fio_verify <name> <bs>: random writes, then every block read back and
 # checked against its crc32c; a mix of reads and writes on top.
@@ -31,8 +32,8 @@ if [ -n "${EXPECT_INVAL:-}" ]; then
 	expect_eq nvme.invalidation-path "$EXPECT_INVAL" \
 		"$(unit_field "$(head -n1 $SIOMMU_SYSFS/units)" invalidation)"
 fi
-faults0=$(stat faults)
-maps0=$(stat maps)
+faults0=$(siommu_stat faults)
+maps0=$(siommu_stat maps)
 
 for round in 1 2; do
 	expect_eq "nvme.attach.$round" ok \
@@ -52,7 +53,7 @@ for round in 1 2; do
 		wait_for 20 test -b /dev/nvme0n1
 done
 
-check nvme.maps "maps counted ($(stat maps))" test "$(stat maps)" -gt "$maps0"
-check nvme.flushes "IOTLB flushes counted ($(stat iotlb_flushes))" \
-	test "$(stat iotlb_flushes)" -gt 0
-expect_eq nvme.faults 0 $(( $(stat faults) - faults0 ))
+check nvme.maps "maps counted ($(siommu_stat maps))" test "$(siommu_stat maps)" -gt "$maps0"
+check nvme.flushes "IOTLB flushes counted ($(siommu_stat iotlb_flushes))" \
+	test "$(siommu_stat iotlb_flushes)" -gt 0
+expect_eq nvme.faults 0 $(( $(siommu_stat faults) - faults0 ))

@@ -19,6 +19,7 @@
 # batch can end it), never batch_size or more; in time (batch_size 512,
 # no other unmaps, flush_timeout_us 300000), never past the timeout.
 # Needs --device edu48 --device nvme, --env EDU_PARAMS=dma_bits=48.
+. "$(dirname "$0")/lib.sh"
 PAIRS=${PROTECT_PAIRS:-"rbtree+strict rbtree+deferred rbtree+percpu magazine+strict magazine+deferred magazine+percpu kmalloc+strict kmalloc+deferred kmalloc+percpu identity+strict identity+deferred identity+percpu linux+strict linux+deferred linux+percpu"}
 TIME_WINDOW_US=300000
 
@@ -47,10 +48,10 @@ attacks=0 caught=0 bad=
 attack() {
 	tag=$1 want_faults=$2 want=$3
 	shift 3
-	f0=$(stat faults)
+	f0=$(siommu_stat faults)
 	r=$(edu_cmd "$edu" "$@")
 	sleep 0.05	# the fault poll runs every 4 ms
-	got=$(( $(stat faults) - f0 ))
+	got=$(( $(siommu_stat faults) - f0 ))
 	word=$(echo "$r" | cut -d' ' -f2)
 	attacks=$((attacks + 1))
 	if [ "$word" = "$want" ] && { [ "$want_faults" = any ] || [ "$got" = "$want_faults" ]; }; then
@@ -66,10 +67,10 @@ for pair in $PAIRS; do
 	r1=$(sysfs_write $DEV/allocator "$al")
 	r2=$(sysfs_write $DEV/invalidation "$po")
 	[ "$r1 $r2" = "ok ok" ] || { fail "matrix.$pair.set" "$r1 / $r2"; continue; }
-	fb0=$(stat fallbacks)
+	fb0=$(siommu_stat fallbacks)
 	r=$(edu_cmd "$edu" roundtrip 256)
 	check "matrix.$pair.roundtrip" "$(echo "$r" | cut -d' ' -f1-3), its own allocator (0 fallbacks)" \
-		test "$(unit_field "$r" match)" = 1 -a "$(stat fallbacks)" = "$fb0"
+		test "$(unit_field "$r" match)" = 1 -a "$(siommu_stat fallbacks)" = "$fb0"
 	attack "$pair.never-mapped-write" 1 done write_raw 0x1000 64
 	attack "$pair.never-mapped-read" 1 done read_raw 0x2000 64
 	attack "$pair.write-readonly" 1 intact write_readonly 256

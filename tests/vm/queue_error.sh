@@ -15,6 +15,7 @@
 # checks hold.
 # On the kernel's queue (intremap on) and the register path the write is
 # refused with EOPNOTSUPP.  Needs --device nvme.
+. "$(dirname "$0")/lib.sh"
 KNOB=$SIOMMU_SYSFS/inject_queue_error
 
 /usr/local/sbin/modprobe nvme
@@ -24,7 +25,7 @@ grep -q '^scalable_iommu ' /proc/modules || load_module
 unit=$(head -n1 $SIOMMU_SYSFS/units)
 qunit=${unit%% *}
 qpath=$(unit_field "$unit" invalidation)
-qerr0=$(stat queue_errors)
+qerr0=$(siommu_stat queue_errors)
 check qerr.counter "stats/queue_errors readable: ${qerr0:-missing}" \
 	test -n "$qerr0"
 qerr0=${qerr0:-0}
@@ -38,7 +39,7 @@ if [ "$qpath" != own-queue ]; then
 		"$(sysfs_write $KNOB "$qunit")"
 	expect_eq "qerr.refused-$qpath.log" 1 \
 		"$(log_since | grep -c "inject_queue_error: $qunit invalidates through $qpath")"
-	expect_eq "qerr.refused-$qpath.count" 0 $(( $(stat queue_errors) - qerr0 ))
+	expect_eq "qerr.refused-$qpath.count" 0 $(( $(siommu_stat queue_errors) - qerr0 ))
 else
 	policy=$(sed 's/.*\[\(.*\)\].*/\1/' $SIOMMU_SYSFS/invalidation)
 	sysfs_write $SIOMMU_SYSFS/invalidation strict >/dev/null
@@ -46,7 +47,7 @@ else
 	check_disk_verifies qerr.fio-before "before the error"
 	maps0=$(sed -n "s/^$nvme .* mappings=\([0-9]*\).*/\1/p" \
 		$SIOMMU_SYSFS/devices)
-	flushes0=$(stat iotlb_flushes)
+	flushes0=$(siommu_stat iotlb_flushes)
 	log_mark
 
 	expect_eq qerr.inject "Input/output error" "$(sysfs_write $KNOB "$qunit")"
@@ -55,9 +56,9 @@ else
 	maps=$(sed -n "s/^$nvme .* mappings=\([0-9]*\).*/\1/p" \
 		$SIOMMU_SYSFS/devices)
 	expect_eq qerr.no-leak "${maps0:-none}" "${maps:-none}"
-	check qerr.flushed "strict flushes since: $(( $(stat iotlb_flushes) - flushes0 ))" \
-		test $(( $(stat iotlb_flushes) - flushes0 )) -gt 1000
-	expect_eq qerr.count 1 $(( $(stat queue_errors) - qerr0 ))
+	check qerr.flushed "strict flushes since: $(( $(siommu_stat iotlb_flushes) - flushes0 ))" \
+		test $(( $(siommu_stat iotlb_flushes) - flushes0 )) -gt 1000
+	expect_eq qerr.count 1 $(( $(siommu_stat queue_errors) - qerr0 ))
 	reports=$(log_since | grep -c "invalidation queue error")
 	expect_eq qerr.reported-once 1 "$reports"
 	expect_eq qerr.no-timeouts 0 "$(log_since | grep -c 'timed out')"
@@ -72,7 +73,7 @@ else
 	maps=$(sed -n "s/^$nvme .* mappings=\([0-9]*\).*/\1/p" \
 		$SIOMMU_SYSFS/devices)
 	expect_eq qerr.queued-no-leak "${maps0:-none}" "${maps:-none}"
-	expect_eq qerr.queued-count 2 $(( $(stat queue_errors) - qerr0 ))
+	expect_eq qerr.queued-count 2 $(( $(siommu_stat queue_errors) - qerr0 ))
 	expect_eq qerr.queued-reported-once 1 \
 		"$(log_since | grep -c "invalidation queue error")"
 	expect_eq qerr.queued-no-timeouts 0 "$(log_since | grep -c 'timed out')"

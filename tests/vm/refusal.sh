@@ -2,7 +2,7 @@
 # Guest scenario: the module must refuse to load, with the errno named by
 # EXPECT_ERROR (as insmod prints it) and a dmesg line matching EXPECT_LOG,
 # and leave nothing behind.
-. /lib.sh
+. "$(dirname "$0")/lib.sh"
 
 out=$(load_module 2>&1)
 rc=$?

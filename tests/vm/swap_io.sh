@@ -4,6 +4,7 @@
 # then a soak: fio --verify with 2 jobs while a loop swaps allocator and
 # policy through all pairs every second.  0 verify errors, 0 faults, and
 # after detach nothing outstanding.  Needs --device nvme --device nics.
+. "$(dirname "$0")/lib.sh"
 IP=/usr/sbin/ip
 SOAK_S=${SOAK_S:-60}
 
@@ -13,7 +14,7 @@ wait_for 10 sh -c '[ $(ls -d /sys/bus/pci/drivers/e1000e/0000:* | wc -l) = 2 ]'
 nvme=$(pci_of_driver nvme)
 nics=$(ls -d /sys/bus/pci/drivers/e1000e/0000:* | xargs -n1 basename)
 grep -q '^scalable_iommu ' /proc/modules || load_module
-faults0=$(stat faults)
+faults0=$(siommu_stat faults)
 allocators=$(tr -d '[]' <$SIOMMU_SYSFS/allocator)
 policies=$(tr -d '[]' <$SIOMMU_SYSFS/invalidation)
 value swap.allocators "$allocators"
@@ -50,13 +51,13 @@ for al in $allocators; do
 		fi
 		check "$tag.devices" "every device on $al/$po" sh -c \
 			"[ \$(grep -c 'allocator=$al invalidation=$po' $SIOMMU_SYSFS/devices) = 3 ]"
-		m0=$(stat maps) fb0=$(stat fallbacks)
+		m0=$(siommu_stat maps) fb0=$(siommu_stat fallbacks)
 		out=$(fio_short "$al-$po")
 		check "$tag.fio" "fio verify" sh -c 'echo "$1" | grep -q "err= 0"' _ "$out"
-		m=$(( $(stat maps) - m0 )) fb=$(( $(stat fallbacks) - fb0 ))
+		m=$(( $(siommu_stat maps) - m0 )) fb=$(( $(siommu_stat fallbacks) - fb0 ))
 		if [ "$al" = magazine ]; then
-			check "$tag.cache-hits" "magazine hits $(stat cache_hits), misses $(stat cache_misses), depot exchanges $(stat depot_exchanges)" \
-				test "$(stat cache_hits)" -gt 0
+			check "$tag.cache-hits" "magazine hits $(siommu_stat cache_hits), misses $(siommu_stat cache_misses), depot exchanges $(siommu_stat depot_exchanges)" \
+				test "$(siommu_stat cache_hits)" -gt 0
 		fi
 		# Most maps must come from the pair's own allocator, not
 		# the 32-bit fallback.
@@ -68,7 +69,7 @@ for al in $allocators; do
 		check "$tag.iperf3" "${rate:-no} Mbit/s" test -n "$rate"
 	done
 done
-expect_eq swap.pairs.faults 0 $(( $(stat faults) - faults0 ))
+expect_eq swap.pairs.faults 0 $(( $(siommu_stat faults) - faults0 ))
 
 # One device alone: its own directory, the others untouched.
 D=$SIOMMU_SYSFS/device/$nvme
@@ -86,7 +87,7 @@ out=$(fio_short device-own)
 check swap.device.fio "fio verify on its own pair" sh -c 'echo "$1" | grep -q "err= 0"' _ "$out"
 check swap.device.outstanding "outstanding readable: $(cat $D/outstanding)" \
 	test "$(cat $D/outstanding)" -ge 0
-value swap.oldest_batch_age_us "$(stat oldest_batch_age_us)"
+value swap.oldest_batch_age_us "$(siommu_stat oldest_batch_age_us)"
 
 # CPU hotplug under I/O with per-CPU state in use (magazine + percpu): the
 # CPU that goes away hands its magazines and batch back; no error.
@@ -113,7 +114,7 @@ if [ -w $CPU1 ]; then
 	expect_eq swap.hotplug.cpu1-went 0/1 "$off/$on"
 	check swap.hotplug.fio "fio --verify across cpu1 off/on twice: exit $rc" \
 		sh -c '[ "$1" = 0 ] && grep -q "err= 0" /tmp/hotplug.fio' _ "$rc"
-	expect_eq swap.hotplug.faults 0 $(( $(stat faults) - faults0 ))
+	expect_eq swap.hotplug.faults 0 $(( $(siommu_stat faults) - faults0 ))
 else
 	fail swap.hotplug "cpu1 cannot be taken offline here"
 fi
@@ -158,8 +159,8 @@ min_swaps=$((SOAK_S * 2 / 3))
 case $(uname -r) in *-siommu-*) min_swaps=$((SOAK_S / 3)) ;; esac
 check swap.soak.swapped "$swaps pair changes in ${SOAK_S}s (at least $min_swaps), all $npairs pairs visited" \
 	test "$swaps" -ge "$npairs" -a "$swaps" -ge "$min_swaps"
-expect_eq swap.soak.faults 0 $(( $(stat faults) - faults0 ))
-expect_eq swap.soak.bad-unmaps 0 "$(stat bad_unmaps)"
+expect_eq swap.soak.faults 0 $(( $(siommu_stat faults) - faults0 ))
+expect_eq swap.soak.bad-unmaps 0 "$(siommu_stat bad_unmaps)"
 
 $IP netns del peer
 for dev in $nvme $nics; do
@@ -167,7 +168,7 @@ for dev in $nvme $nics; do
 done
 check swap.no-leak "no domain left behind: detach reported no leftover mappings" \
 	sh -c '! dmesg | grep -q "mapping(s) behind"'
-expect_eq swap.idle.outstanding 0 "$(stat outstanding)"
-expect_eq swap.idle.table-pages 0 "$(stat table_pages)"
+expect_eq swap.idle.outstanding 0 "$(siommu_stat outstanding)"
+expect_eq swap.idle.table-pages 0 "$(siommu_stat table_pages)"
 check swap.idle.device-dirs "no device/ directories left" \
 	sh -c "[ -z \"\$(ls $SIOMMU_SYSFS/device)\" ]"

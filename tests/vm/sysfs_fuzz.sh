@@ -8,6 +8,7 @@
 # nothing loaded, or loads (then unloads cleanly).  Afterwards the disk
 # still verifies.  The rig fails the run on any kernel warning.
 # Needs --device nvme --device nics, --file <sysfs_fuzz>:/sysfs_fuzz.
+. "$(dirname "$0")/lib.sh"
 writes=${FUZZ_WRITES:-12000}
 
 disk_and_nics

@@ -5,6 +5,7 @@
 # the driver first (the I/O in flight then fails, as with any unbind),
 # nothing crashes, the disk works untranslated afterwards and the module
 # unloads.  Needs --device nvme.
+. "$(dirname "$0")/lib.sh"
 
 /usr/local/sbin/modprobe nvme
 wait_for 10 test -b /dev/nvme0n1
@@ -55,5 +56,5 @@ expect_eq busy.detach-all-none "No such file or directory" \
 	"$(sysfs_write $SIOMMU_SYSFS/detach all)"
 check_disk_verifies busy.disk-after "the disk, untranslated"
 check busy.idle-counters "outstanding, live_table_pages, live_magazines: 0 0 0" \
-	test "$(stat outstanding) $(stat live_table_pages) $(stat live_magazines)" = "0 0 0"
+	test "$(siommu_stat outstanding) $(siommu_stat live_table_pages) $(siommu_stat live_magazines)" = "0 0 0"
 check busy.rmmod "rmmod once nothing is attached" unload_module

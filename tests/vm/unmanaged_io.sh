@@ -3,6 +3,7 @@
 # NVMe disk, not attached) keeps doing verified I/O, through pass-through
 # or, where the unit has no pass-through, through the identity domain.
 # Needs --device nvme.  EXPECT_UNMANAGED: passthrough (default) or identity.
+. "$(dirname "$0")/lib.sh"
 /usr/local/sbin/modprobe nvme
 wait_for 10 test -b /dev/nvme0n1
 grep -q '^scalable_iommu ' /proc/modules || load_module
@@ -14,4 +15,4 @@ out=$(/usr/bin/fio --name=unmanaged --filename=/dev/nvme0n1 --direct=1 \
 rc=$?
 check unmanaged.fio "fio verify on the unattached disk: exit $rc" \
 	sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "err= 0"' _ "$rc" "$out"
-expect_eq unmanaged.faults 0 "$(stat faults)"
+expect_eq unmanaged.faults 0 "$(siommu_stat faults)"

@@ -23,6 +23,8 @@
 # A check fails (and the host's run with it) when a measurement did not
 # produce its number or the device's DMA ops were not the ones the
 # configuration stands for.
+# tests/vm/lib.sh: tools/vm/vm-run puts it beside every scenario.
+. "$(dirname "$0")/lib.sh"
 IP=/usr/sbin/ip
 BENCH_KO=/test-modules/siommu_dma_bench.ko
 BENCH_SYSFS=/sys/kernel/siommu_dma_bench

@@ -19,7 +19,7 @@ BINARIES="/usr/bin/fio /usr/bin/iperf3 /usr/bin/sockperf /usr/sbin/ip /usr/bin/k
 ensure_packages busybox-static cpio fio iperf3 sockperf iproute2 kmod
 kroot=$(kernel_image_root "$kver")
 
-key=$( { echo "$kver $KMODS $BINARIES"; cat "$0" "$SIOMMU_ROOT"/tools/vm/guest/init "$SIOMMU_ROOT"/tools/guest/lib.sh;
+key=$( { echo "$kver $KMODS $BINARIES"; cat "$0" "$SIOMMU_ROOT"/tools/vm/guest/init;
 	 for b in $BINARIES; do md5sum "$b"; done; } | md5sum | cut -c1-12)
 out="$SIOMMU_CACHE/initramfs/base-$kver-$key.cpio.gz"
 if [ -f "$out" ]; then
@@ -89,7 +89,6 @@ cp "$kroot/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} \
 depmod -b "$stage" "$kver"
 
 install -m 755 "$SIOMMU_ROOT/tools/vm/guest/init" "$stage/init"
-install -m 644 "$SIOMMU_ROOT/tools/guest/lib.sh" "$stage/lib.sh"
 
 # Written aside and renamed: whoever builds the same key at the same time
 # renames an identical file.

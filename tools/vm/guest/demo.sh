@@ -2,13 +2,15 @@
 # Guest side of "make demo": load scalable_iommu, hand it an NVMe disk and
 # two e1000e NICs, move verified data through its translation, show what
 # happened, hand everything back.
+# tests/vm/lib.sh: tools/vm/vm-run puts it beside every scenario.
+. "$(dirname "$0")/lib.sh"
 IP=/usr/sbin/ip
 
 say() { printf '\n== %s\n' "$*"; }
 klog() { log_since | grep -E "$1" | sed 's/^\[[^]]*\] /  /'; }
 stats() {
 	for f in maps unmaps pages_mapped iotlb_flushes map_errors faults; do
-		printf '  %-14s %s\n' "$f" "$(stat $f)"
+		printf '  %-14s %s\n' "$f" "$(siommu_stat $f)"
 	done
 }
 
@@ -53,7 +55,7 @@ rc=$?
 echo "$out" | grep -E 'err=|IOPS=' | sed 's/^ */  /'
 check demo.fio "fio exit $rc, every block verified, no DMA fault" \
 	sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "err= 0" && [ "$3" = 0 ]' \
-	_ "$rc" "$out" "$(stat faults)"
+	_ "$rc" "$out" "$(siommu_stat faults)"
 
 say "iperf3 between the two NICs (one moved into a network namespace, linked by a QEMU hub)"
 a=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f1)/net)
@@ -75,22 +77,22 @@ for al in $(tr -d '[]' <$SIOMMU_SYSFS/allocator); do
 	for po in $(tr -d '[]' <$SIOMMU_SYSFS/invalidation); do
 		sysfs_write $SIOMMU_SYSFS/allocator "$al" >/dev/null
 		sysfs_write $SIOMMU_SYSFS/invalidation "$po" >/dev/null
-		u0=$(stat unmaps) f0=$(stat iotlb_flushes) b0=$(stat batches)
-		fb0=$(stat fallbacks)
+		u0=$(siommu_stat unmaps) f0=$(siommu_stat iotlb_flushes) b0=$(siommu_stat batches)
+		fb0=$(siommu_stat fallbacks)
 		iops=$(/usr/bin/fio --name=swap --filename=/dev/nvme0n1 \
 			--direct=1 --ioengine=libaio --iodepth=16 --numjobs=2 \
 			--rw=randread --bs=4k --time_based --runtime=3 \
 			--group_reporting 2>&1 |
 			sed -n 's/.*IOPS=\([0-9.k]*\).*/\1/p' | head -n1)
-		u=$(( $(stat unmaps) - u0 ))
+		u=$(( $(siommu_stat unmaps) - u0 ))
 		printf '  %-9s %-9s %8s %12s %10s %9s\n' "$al" "$po" "${iops:-?}" \
-			$(( ($(stat iotlb_flushes) - f0) * 1000 / (u > 0 ? u : 1) )) \
-			$(( $(stat batches) - b0 )) $(( $(stat fallbacks) - fb0 ))
+			$(( ($(siommu_stat iotlb_flushes) - f0) * 1000 / (u > 0 ? u : 1) )) \
+			$(( $(siommu_stat batches) - b0 )) $(( $(siommu_stat fallbacks) - fb0 ))
 	done
 done
 echo "  (flushes/1k: IOTLB invalidations per 1000 unmaps.  IOPS under TCG"
 echo "   are noisy, one short run each: an illustration, not a benchmark)"
-check demo.swaps "no DMA fault across the swaps" test "$(stat faults)" = 0
+check demo.swaps "no DMA fault across the swaps" test "$(siommu_stat faults)" = 0
 sysfs_write $SIOMMU_SYSFS/allocator rbtree >/dev/null
 sysfs_write $SIOMMU_SYSFS/invalidation strict >/dev/null
 

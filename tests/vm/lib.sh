@@ -1,6 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-# Helpers for guest scenarios (busybox sh).  Source with ". /lib.sh".
-#
+# Helpers for guest scenarios (busybox sh).  Every scenario begins with
+#   . "$(dirname "$0")/lib.sh"
+# tools/vm/vm-run copies this file into the guest beside the scenario
+# files it runs, so the line names the same file there as here.  Several
+# scenarios run in one shell, one after the other, and each sources it:
+# only the first time counts, so that one count of failures covers them all.
+[ -n "${SIOMMU_LIB_SOURCED:-}" ] && return 0
+SIOMMU_LIB_SOURCED=1
+
 # Every check prints one line the host collects:
 #   @@RESULT <name> PASS|FAIL <detail>
 # and a scenario's exit status is the number of failed checks.
@@ -72,8 +79,8 @@ finish() { exit "$failures"; }
 # forwards the line; nothing answers here: wait for its effect).
 monitor() { echo "@@MONITOR $*"; }
 
-# A counter from stats/.
-stat() { cat "$SIOMMU_SYSFS/stats/$1"; }
+# A counter from stats/ (not "stat": that would hide the command).
+siommu_stat() { cat "$SIOMMU_SYSFS/stats/$1"; }
 
 # The PCI address of the first device bound to (or matching) a driver.
 pci_of_driver() {
@@ -128,10 +135,10 @@ nic_pair_up() {
 	/usr/sbin/ip link set "$2" netns peer &&
 	/usr/sbin/ip addr add 169.254.51.1/16 dev "$1" &&
 	/usr/sbin/ip link set "$1" up &&
-	/usr/sbin/ip -n peer addr add $PEER_IP/16 dev "$2" &&
+	/usr/sbin/ip -n peer addr add "$PEER_IP"/16 dev "$2" &&
 	/usr/sbin/ip -n peer link set "$2" up &&
 	/usr/sbin/ip -n peer link set lo up &&
-	wait_for 15 ping -c 1 -W 1 $PEER_IP >/dev/null
+	wait_for 15 ping -c 1 -W 1 "$PEER_IP" >/dev/null
 }
 
 # The disk and NIC pair most scenarios use: load their drivers, wait for
