@@ -68,6 +68,37 @@ filter_reports() {
 	END { if (on) decide(); if (count != "") print n + 0 >count }'
 }
 
+# ktap_results: from a guest's console log (stdin), the KTAP lines its
+# scenario printed (tests/vm/lib.sh): every result ("ok N name # detail",
+# "not ok N ...") and value ("# value name=...") as it came, up to the
+# kernel log's dump (which is the kernel's text, not results).  When the
+# results do not add up -- numbers out of order, no plan ("1..N", printed
+# by finish) or a plan other than the count -- one more result follows,
+# "not ok <next> vm.ktap # <what>", so a lost or garbled line cannot pass.
+ktap_results() {
+	awk '
+	{ sub(/\r$/, "") }
+	/^@@DMESG-BEGIN/ { exit }
+	/^(not )?ok [0-9]+( |$)/ {
+		n++
+		num = $1 == "ok" ? $2 : $3
+		if (num != n && bad == "")
+			bad = "result " n " numbered " num
+		print
+		next
+	}
+	/^# value [^ =]+=/ { print; next }
+	/^1[.][.][0-9]+$/ { plan = substr($0, 4) + 0 }
+	END {
+		if (bad == "" && plan == "")
+			bad = "no plan (1..N): the scenario did not finish"
+		if (bad == "" && plan != n)
+			bad = "plan 1.." plan ", " n " results"
+		if (bad != "")
+			printf "not ok %d vm.ktap # %s\n", n + 1, bad
+	}'
+}
+
 # SIOMMU_KERNEL_VERSION, SIOMMU_KERNEL_ROOT and SIOMMU_KDIR, set together,
 # put another kernel in the stock one's place (tools/vm/debug-kernel.sh prints
 # them for its debug kernels): its release, a root holding

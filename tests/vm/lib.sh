@@ -8,15 +8,39 @@
 [ -n "${SIOMMU_LIB_SOURCED:-}" ] && return 0
 SIOMMU_LIB_SOURCED=1
 
-# Every check prints one line the host collects:
-#   @@RESULT <name> PASS|FAIL <detail>
-# and a scenario's exit status is the number of failed checks.
-
+# Results are KTAP, version 1 (the kernel's Documentation/dev-tools/ktap.rst):
+#   KTAP version 1                printed here, once
+#   ok <n> <name> # <detail>      a check that passed
+#   not ok <n> <name> # <detail>  one that failed
+#   # value <name>=<value>        a measurement, not a check (value below)
+#   1..<n>                        the plan, printed last by finish
+# A name is one word (no blank, no "#"); a detail is free text, kept on
+# its line.  The host (tools/vm/vm-run, ktap_results in tools/lib.sh)
+# reads these lines back.  A scenario's exit status is the number of
+# failed checks.
+echo "KTAP version 1"
+ktap_n=0
 failures=0
 SIOMMU_SYSFS=/sys/kernel/scalable_iommu
 
-pass() { echo "@@RESULT $1 PASS ${2:-}"; }
-fail() { echo "@@RESULT $1 FAIL ${2:-}"; failures=$((failures + 1)); }
+# ktap_line <ok|not ok> <name> [detail]
+ktap_line() {
+	ktap_n=$((ktap_n + 1))
+	_d=${3:-}
+	case $_d in
+	# One line per result: a detail that spans several is joined.
+	*"
+"*) _d=$(printf '%s' "$_d" | tr '\n' ' ') ;;
+	esac
+	case $_d in
+	'') echo "$1 $ktap_n $2"; return ;;
+	# After "#", KTAP reads SKIP or TODO as a directive: never ours.
+	[Ss][Kk][Ii][Pp]*|[Tt][Oo][Dd][Oo]*) _d="- $_d" ;;
+	esac
+	echo "$1 $ktap_n $2 # $_d"
+}
+pass() { ktap_line ok "$1" "${2:-}"; }
+fail() { ktap_line "not ok" "$1" "${2:-}"; failures=$((failures + 1)); }
 
 # check <name> <detail> <command...>: PASS when the command succeeds.
 check() {
@@ -34,8 +58,9 @@ expect_eq() {
 	fi
 }
 
-# Report a machine-readable value that is not a pass/fail check.
-value() { echo "@@VALUE $1 $2"; }
+# value <name> <value>: report a measurement that is not a pass/fail
+# check, as a KTAP diagnostic line: "# value <name>=<value>".
+value() { echo "# value $1=$(printf '%s' "$2" | tr '\n' ' ')"; }
 
 # The field <key>=<value> of a units line.
 unit_field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -72,7 +97,12 @@ edu_cmd() {
 	cat "$_edu/edu_test/result"
 }
 
-finish() { exit "$failures"; }
+# finish: the KTAP plan (how many results came before it), then exit
+# with the number of failed checks.
+finish() {
+	echo "1..$ktap_n"
+	exit "$failures"
+}
 
 # monitor <command>: have the host run a QEMU monitor command, e.g.
 # "device_add nvme,id=hp1,drive=hpdisk,bus=rp1" (vm-run --device hotplug
