@@ -38,11 +38,7 @@ for pair in rbtree+strict magazine+percpu kmalloc+deferred; do
 	sysfs_write $SIOMMU_SYSFS/allocator "${pair%+*}" >/dev/null
 	sysfs_write $SIOMMU_SYSFS/invalidation "${pair#*+}" >/dev/null
 	e0=$(siommu_stat map_errors)
-	out=$(/usr/bin/fio --name=fail --filename=/dev/nvme0n1 --direct=1 \
-		--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=16M \
-		--verify=crc32c --verify_fatal=1 --do_verify=1 --numjobs=2 \
-		--offset_increment=64M \
-		--group_reporting 2>&1)
+	out=$(fio_run fail size=16M jobs=2 --offset_increment=64M 2>&1)
 	rc=$?
 	check "fail.fio.$pair" "fio --verify with 5% allocations failing: exit $rc, $(( $(siommu_stat map_errors) - e0 )) maps refused" \
 		sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "err= 0"' _ "$rc" "$out"

@@ -34,10 +34,7 @@ check storm.link "NIC pair up" nic_pair_up "$a" "$b"
 mac=$($IP -n peer -o link show "$b" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 $IP neigh replace $PEER_IP lladdr "$mac" dev "$a" nud permanent
 
-/usr/bin/fio --name=storm --filename=/dev/nvme0n1 --direct=1 \
-	--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=32M \
-	--verify=crc32c --verify_fatal=1 --do_verify=1 --time_based \
-	--runtime=12 >/tmp/storm.fio 2>&1 &
+fio_run storm size=32M runtime=12 >/tmp/storm.fio 2>&1 &
 fio_pid=$!
 sleep 1
 

@@ -181,15 +181,53 @@ disk_and_nics() {
 	nics=$(ls -d /sys/bus/pci/drivers/e1000e/0000:* | xargs -n1 basename)
 }
 
+# fio_run <name> [key=value ...] [--fio-option ...]: fio on a disk, the
+# one way the scenarios drive it: direct I/O, libaio, queue depth 16, one
+# report for all jobs.  The keys, and their defaults:
+#   dev=/dev/nvme0n1  the block device
+#   rw=randrw         fio's --rw
+#   bs=4k             block size
+#   size=             bytes per job (none: the whole device)
+#   runtime=          seconds, time-based (none: until size is done)
+#   jobs=1            fio jobs; more than one on one device needs
+#                     --offset_increment=, or they verify each other's data
+#   verify=crc32c     every block written is read back and checked, the
+#                     first mismatch fatal; verify=off: no check (reads)
+# Anything beginning with "--" goes to fio as it is.  Prints fio's output;
+# the exit status is fio's.
+fio_run() {
+	_fio_name=$1 _fio_dev=/dev/nvme0n1 _fio_rw=randrw _fio_bs=4k
+	_fio_verify=crc32c _fio_more=
+	shift
+	for _a in "$@"; do
+		case $_a in
+		dev=*) _fio_dev=${_a#*=} ;;
+		rw=*) _fio_rw=${_a#*=} ;;
+		bs=*) _fio_bs=${_a#*=} ;;
+		size=*) _fio_more="$_fio_more --size=${_a#*=}" ;;
+		runtime=*) _fio_more="$_fio_more --time_based --runtime=${_a#*=}" ;;
+		jobs=*) _fio_more="$_fio_more --numjobs=${_a#*=}" ;;
+		verify=*) _fio_verify=${_a#*=} ;;
+		--*) _fio_more="$_fio_more $_a" ;;
+		*) echo "fio_run: unknown argument $_a" >&2; return 2 ;;
+		esac
+	done
+	[ "$_fio_verify" = off ] ||
+		_fio_more="$_fio_more --verify=$_fio_verify --verify_fatal=1 --do_verify=1"
+	# One word per option: none of them holds a blank.
+	# shellcheck disable=SC2086
+	/usr/bin/fio --name="$_fio_name" --filename="$_fio_dev" --direct=1 \
+		--ioengine=libaio --iodepth=16 --rw="$_fio_rw" --bs="$_fio_bs" \
+		--group_reporting $_fio_more
+}
+
 # check_disk_verifies <name> <detail> [disk]: 16 MiB of random 4 KiB writes
 # and reads on the NVMe disk (default /dev/nvme0n1), every block checked
 # (crc32c); a check.
 check_disk_verifies() {
 	_disk=${3:-/dev/nvme0n1}
 	wait_for 20 test -b "$_disk"
-	_out=$(/usr/bin/fio --name="$1" --filename="$_disk" --direct=1 \
-		--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=16M \
-		--verify=crc32c --verify_fatal=1 --do_verify=1 2>&1)
+	_out=$(fio_run "$1" dev="$_disk" size=16M 2>&1)
 	if echo "$_out" | grep -q "err= 0"; then
 		pass "$1" "$2: fio --verify err=0"
 	else

@@ -8,10 +8,7 @@
 # fio_verify <name> <bs>: random writes, then every block read back and
 # checked against its crc32c; a mix of reads and writes on top.
 fio_verify() {
-	out=$(/usr/bin/fio --name="$1" --filename=/dev/nvme0n1 --direct=1 \
-		--ioengine=libaio --iodepth=16 --rw=randrw --rwmixread=50 \
-		--bs="$2" --size=32M --verify=crc32c --verify_fatal=1 \
-		--do_verify=1 --randrepeat=0 --group_reporting 2>&1)
+	out=$(fio_run "$1" bs="$2" size=32M --rwmixread=50 --randrepeat=0 2>&1)
 	rc=$?
 	errs=$(echo "$out" | sed -n 's/.*err= *\([0-9]*\).*/\1/p' | head -n1)
 	if [ $rc = 0 ] && [ "${errs:-x}" = 0 ]; then

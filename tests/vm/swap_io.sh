@@ -29,12 +29,6 @@ a=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f1)/net)
 b=$(ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f2)/net)
 nic_pair_up "$a" "$b"
 
-fio_short() {
-	/usr/bin/fio --name="$1" --filename=/dev/nvme0n1 --direct=1 \
-		--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=8M \
-		--verify=crc32c --verify_fatal=1 --do_verify=1 2>&1
-}
-
 for al in $allocators; do
 	for po in $policies; do
 		tag="swap.$al+$po"
@@ -52,7 +46,7 @@ for al in $allocators; do
 		check "$tag.devices" "every device on $al/$po" sh -c \
 			"[ \$(grep -c 'allocator=$al invalidation=$po' $SIOMMU_SYSFS/devices) = 3 ]"
 		m0=$(siommu_stat maps) fb0=$(siommu_stat fallbacks)
-		out=$(fio_short "$al-$po")
+		out=$(fio_run "$al-$po" size=8M 2>&1)
 		check "$tag.fio" "fio verify" sh -c 'echo "$1" | grep -q "err= 0"' _ "$out"
 		m=$(( $(siommu_stat maps) - m0 )) fb=$(( $(siommu_stat fallbacks) - fb0 ))
 		if [ "$al" = magazine ]; then
@@ -83,7 +77,7 @@ check swap.device.others "the NICs stay on rbtree/strict" sh -c \
 check swap.device.listed "devices shows $nvme on magazine/percpu" \
 	grep -q "^$nvme .*allocator=magazine invalidation=percpu" $SIOMMU_SYSFS/devices
 expect_eq swap.device.bad "Invalid argument" "$(sysfs_write $D/allocator slab)"
-out=$(fio_short device-own)
+out=$(fio_run device-own size=8M 2>&1)
 check swap.device.fio "fio verify on its own pair" sh -c 'echo "$1" | grep -q "err= 0"' _ "$out"
 check swap.device.outstanding "outstanding readable: $(cat $D/outstanding)" \
 	test "$(cat $D/outstanding)" -ge 0
@@ -95,11 +89,8 @@ sysfs_write $SIOMMU_SYSFS/allocator magazine >/dev/null
 sysfs_write $SIOMMU_SYSFS/invalidation percpu >/dev/null
 CPU1=/sys/devices/system/cpu/cpu1/online
 if [ -w $CPU1 ]; then
-	/usr/bin/fio --name=hotplug --filename=/dev/nvme0n1 --direct=1 \
-		--ioengine=libaio --iodepth=16 --numjobs=2 --rw=randrw --bs=4k \
-		--size=64M --offset_increment=64M --verify=crc32c \
-		--verify_fatal=1 --do_verify=1 --time_based --runtime=8 \
-		--group_reporting >/tmp/hotplug.fio 2>&1 &
+	fio_run hotplug size=64M runtime=8 jobs=2 --offset_increment=64M \
+		>/tmp/hotplug.fio 2>&1 &
 	hp_pid=$!
 	sleep 2
 	echo 0 >$CPU1; off=$(cat $CPU1)
@@ -121,10 +112,8 @@ fi
 
 # Soak: two verifying fio jobs, swaps every second underneath.
 fio_log=/tmp/soak.fio
-/usr/bin/fio --name=soak --filename=/dev/nvme0n1 --direct=1 --ioengine=libaio \
-	--iodepth=16 --numjobs=2 --offset_increment=256M --size=256M \
-	--rw=randrw --bs=4k --verify=crc32c --verify_fatal=1 --do_verify=1 \
-	--time_based --runtime="$SOAK_S" --group_reporting >$fio_log 2>&1 &
+fio_run soak size=256M runtime="$SOAK_S" jobs=2 --offset_increment=256M \
+	>$fio_log 2>&1 &
 fio_pid=$!
 swaps=0 refused=0
 while kill -0 $fio_pid 2>/dev/null; do

@@ -15,11 +15,8 @@ grep -q '^scalable_iommu ' /proc/modules || load_module
 # fio_bg <name> <seconds>: verified random writes and reads in the
 # background, output in /tmp/<name>.fio; sets fio_pid.
 fio_bg() {
-	/usr/bin/fio --name="$1" --filename=/dev/nvme0n1 --direct=1 \
-		--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=32M \
-		--verify=crc32c --verify_fatal=1 --do_verify=1 --time_based \
-		--runtime="$2" --numjobs=2 --offset_increment=64M \
-		--group_reporting >/tmp/"$1".fio 2>&1 &
+	fio_run "$1" size=32M runtime="$2" jobs=2 --offset_increment=64M \
+		>/tmp/"$1".fio 2>&1 &
 	fio_pid=$!
 }
 

@@ -9,9 +9,7 @@ wait_for 10 test -b /dev/nvme0n1
 grep -q '^scalable_iommu ' /proc/modules || load_module
 expect_eq unmanaged.kind "${EXPECT_UNMANAGED:-passthrough}" \
 	"$(unit_field "$(head -n1 $SIOMMU_SYSFS/units)" unmanaged)"
-out=$(/usr/bin/fio --name=unmanaged --filename=/dev/nvme0n1 --direct=1 \
-	--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=8M \
-	--verify=crc32c --verify_fatal=1 --do_verify=1 2>&1)
+out=$(fio_run unmanaged size=8M 2>&1)
 rc=$?
 check unmanaged.fio "fio verify on the unattached disk: exit $rc" \
 	sh -c '[ "$1" = 0 ] && echo "$2" | grep -q "err= 0"' _ "$rc" "$out"

@@ -160,10 +160,8 @@ micro() {
 fio_randread() {
 	for n in $BENCH_THREADS; do
 		# Terse output: field 8 is the read IOPS.
-		iops=$(/usr/bin/fio --name=bench --filename=/dev/nvme0n1 \
-			--direct=1 --ioengine=libaio --iodepth=16 --rw=randread \
-			--bs=4k --numjobs=$n --time_based --runtime=$BENCH_FIO_S \
-			--group_reporting --minimal 2>/dev/null |
+		iops=$(fio_run bench rw=randread runtime="$BENCH_FIO_S" \
+			jobs="$n" verify=off --minimal 2>/dev/null |
 			cut -d';' -f8 | head -n1)
 		case $iops in
 		'' | *[!0-9]*) fail "bench.$1.fio.$n" "no IOPS" ;;

@@ -48,9 +48,7 @@ echo "  $SIOMMU_SYSFS/devices:"
 sed 's/^/    /' $SIOMMU_SYSFS/devices
 
 say "fio: random read/write, 4 KiB, queue depth 16, crc32c-verified, through our page tables"
-out=$(/usr/bin/fio --name=demo --filename=/dev/nvme0n1 --direct=1 \
-	--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --size=32M \
-	--verify=crc32c --verify_fatal=1 --do_verify=1 --group_reporting 2>&1)
+out=$(fio_run demo size=32M 2>&1)
 rc=$?
 echo "$out" | grep -E 'err=|IOPS=' | sed 's/^ */  /'
 check demo.fio "fio exit $rc, every block verified, no DMA fault" \
@@ -79,10 +77,7 @@ for al in $(tr -d '[]' <$SIOMMU_SYSFS/allocator); do
 		sysfs_write $SIOMMU_SYSFS/invalidation "$po" >/dev/null
 		u0=$(siommu_stat unmaps) f0=$(siommu_stat iotlb_flushes) b0=$(siommu_stat batches)
 		fb0=$(siommu_stat fallbacks)
-		iops=$(/usr/bin/fio --name=swap --filename=/dev/nvme0n1 \
-			--direct=1 --ioengine=libaio --iodepth=16 --numjobs=2 \
-			--rw=randread --bs=4k --time_based --runtime=3 \
-			--group_reporting 2>&1 |
+		iops=$(fio_run swap rw=randread runtime=3 jobs=2 verify=off 2>&1 |
 			sed -n 's/.*IOPS=\([0-9.k]*\).*/\1/p' | head -n1)
 		u=$(( $(siommu_stat unmaps) - u0 ))
 		printf '  %-9s %-9s %8s %12s %10s %9s\n' "$al" "$po" "${iops:-?}" \
