@@ -8,6 +8,8 @@
 #   make install         install into /lib/modules/<kver>/updates
 #   make lint            sparse (C=1) and checkpatch
 #   make check           everything CI runs: build, lint, dkms, VM tests
+#   make check-build, check-lint, check-dkms, check-unit, check-vm
+#                        one step of make check (tools/ci/check.sh STEP)
 #   make check-debug     the VM suites on KASAN and KCSAN debug kernels
 #                        (on demand; FLAVOURS=kasan for one)
 #   make boot-setup      add intel_iommu=off to GRUB (tools/boot-setup.sh;
@@ -46,6 +48,21 @@ lint:
 
 check:
 	$(TOOLS)/ci/check.sh
+
+check-build:
+	$(TOOLS)/ci/check.sh build
+
+check-lint:
+	$(TOOLS)/ci/check.sh lint
+
+check-dkms:
+	$(TOOLS)/ci/check.sh dkms
+
+check-unit:
+	$(TOOLS)/ci/check.sh unit
+
+check-vm:
+	$(TOOLS)/ci/check.sh vm
 
 check-debug:
 	$(TOOLS)/ci/check-debug.sh

@@ -7,9 +7,9 @@
 #   3. DKMS add/build/install into private trees
 #   4. userspace harness (ASan + UBSan), and the host tools' tests
 #      (tests/host/: tools/boot-setup.sh on fake roots, the kernel-log
-#      report filter tools/vm/vm-run judges guests by)
+#      report filter tools/vm/vm-run judges guests by, the KTAP results)
 #   5. VM tests under QEMU with an emulated VT-d unit (the swap soak 30 s;
-#      make check-vm runs it for 60)
+#      tests/vm/run.sh alone soaks 60)
 #   6. the benchmark's smoke run (tools/bench/bench.sh --smoke): the tooling of
 #      make bench, end to end, in a minute or two
 # and a second pass on Debian 13's kernel, 6.12 (from bookworm-backports,
@@ -20,9 +20,23 @@
 #      remapping, one io configuration, a shorter swap soak,
 #      protect-matrix, the lifecycle tests and the stock command line
 # CHECK_612=0 leaves the second pass out.
+#
+# usage: tools/ci/check.sh [STEP...]: only those steps, of build, lint,
+# dkms, unit, host, vm, bench and 612 (the whole second pass); make
+# check-build, check-lint, check-dkms, check-unit and check-vm run one.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 cd "$SIOMMU_ROOT"
+
+steps=" $* "
+for s in "$@"; do
+	case $s in
+	build|lint|dkms|unit|host|vm|bench|612) ;;
+	*) die "unknown step $s (build lint dkms unit host vm bench 612)" ;;
+	esac
+done
+# wanted STEP: true when STEP was asked for, or none was.
+wanted() { [ "$steps" = "  " ] || [[ $steps == *" $1 "* ]]; }
 
 ensure_host
 kver=$(kernel_version)
@@ -30,9 +44,11 @@ headers=$(kernel_headers "$kver")
 log "target kernel $kver"
 
 passed=0 failed=0
+# step KEY NAME COMMAND...: run it, when KEY is wanted.
 step() {
-	local name=$1 start rc
-	shift
+	local key=$1 name=$2 start rc
+	shift 2
+	wanted "$key" || return 0
 	start=$(date +%s)
 	"$@"
 	rc=$?
@@ -56,10 +72,10 @@ build_w1() {
 	[ -f scalable_iommu.ko ]
 }
 
-step "build (W=1, $kver)" build_w1 "$headers"
-step "lint (checkpatch, sparse)" tools/ci/lint.sh
-step "dkms add/build/install" tools/ci/dkms-check.sh
-step "userspace harness" make -s -C tests/unit check
+step build "build (W=1, $kver)" build_w1 "$headers"
+step lint "lint (checkpatch, sparse)" tools/ci/lint.sh
+step dkms "dkms add/build/install" tools/ci/dkms-check.sh
+step unit "userspace harness" make -s -C tests/unit check
 host_tests() {
 	local t out rc=0
 	for t in tests/host/*.sh; do
@@ -68,22 +84,22 @@ host_tests() {
 	done
 	return $rc
 }
-step "host tool tests" host_tests
-step "vm tests" env SOAK_S=30 tests/vm/run.sh
-step "bench smoke" tools/bench/bench.sh --smoke
+step host "host tool tests" host_tests
+step vm "vm tests" env SOAK_S=30 tests/vm/run.sh
+step bench "bench smoke" tools/bench/bench.sh --smoke
 
 # The 6.12 VM subset, names as in tests/vm/run.sh.
 VM_612_RE='^(load-aw39-ir-off|load-aw48-ir-on|io-aw48-ir-on|swap-aw48-ir-on|protect-matrix|lifecycle-(edu|cpuhp)|refuse-default-boot)$'
-if [ "${CHECK_612:-1}" != 0 ]; then
+if [ "${CHECK_612:-1}" != 0 ] && wanted 612; then
 	if k612=$(tools/vm/stock-kernel.sh --env bookworm-backports); then
 		k612_ver=$(echo "$k612" | sed -n 's/^SIOMMU_KERNEL_VERSION=//p')
 		k612_kdir=$(echo "$k612" | sed -n 's/^SIOMMU_KDIR=//p')
 		log "second pass: $k612_ver"
-		step "build (W=1, $k612_ver)" build_w1 "$k612_kdir"
+		step 612 "build (W=1, $k612_ver)" build_w1 "$k612_kdir"
 		# shellcheck disable=SC2086
-		step "dkms add/build/install ($k612_ver)" env $k612 tools/ci/dkms-check.sh
+		step 612 "dkms add/build/install ($k612_ver)" env $k612 tools/ci/dkms-check.sh
 		# shellcheck disable=SC2086
-		step "vm tests ($k612_ver, subset)" env $k612 SOAK_S=20 \
+		step 612 "vm tests ($k612_ver, subset)" env $k612 SOAK_S=20 \
 			VM_TESTS_RE="$VM_612_RE" tests/vm/run.sh
 	else
 		echo "FAIL second pass: tools/vm/stock-kernel.sh bookworm-backports"
