@@ -99,6 +99,24 @@ ktap_results() {
 	}'
 }
 
+# guest_modules names|symbols: the kernel drivers the VM scenarios load,
+# from their one list (tools/vm/guest-modules), blank-separated: module
+# names (tools/vm/mkinitramfs.sh packs them) or the Kconfig symbols that
+# build them (tools/vm/debug-kernel.sh builds them in).
+guest_modules() {
+	local col list=$SIOMMU_ROOT/tools/vm/guest-modules
+	case ${1:-} in
+	names) col=1 ;;
+	symbols) col=2 ;;
+	*) die "usage: guest_modules names|symbols" ;;
+	esac
+	awk -v col="$col" -v f="$list" '
+	/^#/ || NF == 0 { next }
+	NF != 2 { printf "%s:%d: want <module> <SYMBOL>\n", f, NR >"/dev/stderr"; bad = 1; exit }
+	{ printf "%s%s", sep, $col; sep = " " }
+	END { if (bad) exit 1; print "" }' "$list" || die "bad $list"
+}
+
 # SIOMMU_KERNEL_VERSION, SIOMMU_KERNEL_ROOT and SIOMMU_KDIR, set together,
 # put another kernel in the stock one's place (tools/vm/debug-kernel.sh prints
 # them for its debug kernels): its release, a root holding

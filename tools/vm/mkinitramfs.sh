@@ -11,7 +11,7 @@ set -euo pipefail
 
 kver=${1:?usage: mkinitramfs.sh <kernel-version>}
 # Drivers whose devices the scenarios attach; their dependencies come too.
-KMODS="nvme e1000e e1000"
+KMODS=$(guest_modules names)
 # kmod, not busybox: busybox insmod retries a failed finit_module with
 # init_module, so a module that refuses to load would be asked twice.
 BINARIES="/usr/bin/fio /usr/bin/iperf3 /usr/bin/sockperf /usr/sbin/ip /usr/bin/kmod"
