@@ -226,7 +226,13 @@ fio_run() {
 # (crc32c); a check.
 check_disk_verifies() {
 	_disk=${3:-/dev/nvme0n1}
-	wait_for 20 test -b "$_disk"
+	# An attach or detach rebinds the driver, and nvme probes
+	# asynchronously: under a loaded TCG host the disk can take longer
+	# than 20 s to come back (fuzz-sysfs saw it).
+	if ! wait_for 60 test -b "$_disk"; then
+		fail "$1" "$2: no $_disk after 60 s"
+		return
+	fi
 	_out=$(fio_run "$1" dev="$_disk" size=16M 2>&1)
 	if echo "$_out" | grep -q "err= 0"; then
 		pass "$1" "$2: fio --verify err=0"
