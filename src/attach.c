@@ -33,6 +33,7 @@
 
 #include "compat.h"
 #include "dma/domain.h"
+#include "dma/xlate/vtd.h"
 #include "siommu.h"
 #include "base/stats.h"
 
@@ -64,6 +65,12 @@ static int switch_context(struct siommu_unit *unit, struct pci_dev *pdev,
 		siommu_flush_context_device(unit, e->did, a.sid[i]);
 	}
 	return ret;
+}
+
+/* The VT-d side of @dom's translations: unit, domain id, page table. */
+static struct siommu_vtd_xlate *vtd_of(struct siommu_domain *dom)
+{
+	return siommu_vtd_xlate(dom->xlate);
 }
 
 static struct siommu_domain *domain_on(struct list_head *list,
@@ -252,21 +259,22 @@ out:
 static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 {
 	struct siommu_domain *dom = arg;
+	struct siommu_vtd_xlate *vx = vtd_of(dom);
 	struct vtd_context_entry e = {
 		.present = true,
 		.type = VTD_CTX_TT_TRANSLATED,
-		.did = dom->did,
-		.levels = dom->unit->levels,
-		.pgtable = vtd_pgtable_root_phys(&dom->pt),
+		.did = vx->did,
+		.levels = vx->unit->levels,
+		.pgtable = vtd_pgtable_root_phys(&vx->pt),
 	};
 	int ret;
 
-	ret = switch_context(dom->unit, pdev, &e, SIOMMU_UNMANAGED_DID);
+	ret = switch_context(vx->unit, pdev, &e, SIOMMU_UNMANAGED_DID);
 	if (ret) {
 		struct vtd_context_entry back;
 
-		siommu_unmanaged_entry(dom->unit, &back);
-		switch_context(dom->unit, pdev, &back, dom->did);
+		siommu_unmanaged_entry(vx->unit, &back);
+		switch_context(vx->unit, pdev, &back, vx->did);
 		return ret;
 	}
 	if (dom->detached) {
@@ -291,11 +299,12 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 {
 	struct siommu_domain *dom = arg;
+	struct siommu_vtd_xlate *vx = vtd_of(dom);
 	struct vtd_context_entry e;
 	int ret;
 
-	siommu_unmanaged_entry(dom->unit, &e);
-	ret = switch_context(dom->unit, pdev, &e, dom->did);
+	siommu_unmanaged_entry(vx->unit, &e);
+	ret = switch_context(vx->unit, pdev, &e, vx->did);
 	/* Late calls with its handles reach it; new ones go untranslated. */
 	WRITE_ONCE(dom->detached, 1);
 	dom->detached_at = jiffies;
@@ -418,8 +427,11 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 			goto out;
 		siommu_domain_set_flush(dom, sio->flush);
 	} else {
-		dom = siommu_domain_create(&sio->dmar, &sio->lock, unit, pdev,
-					   sio->allocator, sio->flush);
+		struct siommu_xlate *xlate = siommu_vtd_xlate_create(unit);
+
+		dom = IS_ERR(xlate) ? ERR_CAST(xlate) :
+		      siommu_domain_create(&sio->dmar, &sio->lock, xlate,
+					   pdev, sio->allocator, sio->flush);
 		if (IS_ERR(dom)) {
 			ret = PTR_ERR(dom);
 			pci_err(pdev, "cannot set up a domain (%d)\n", ret);
@@ -456,7 +468,8 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		pci_warn(pdev, "no device/%s/ directory in sysfs\n",
 			 pci_name(pdev));
 	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
-		 unit->index, dom->did, siommu_domain_allocator(dom)->name,
+		 unit->index, vtd_of(dom)->did,
+		 siommu_domain_allocator(dom)->name,
 		 siommu_domain_flush(dom)->name);
 out:
 	mutex_unlock(&sio->lock);
@@ -633,7 +646,7 @@ int siommu_set_allocator(struct siommu *sio,
 
 	mutex_lock(&sio->lock);
 	for (i = 0; i < sio->nr_units && !ret; i++) {
-		ret = siommu_allocator_check(ops, &sio->units[i]);
+		ret = siommu_allocator_check(ops, sio->units[i].max_iova);
 		if (ret)
 			pr_err("allocator %s cannot serve dmar%u: its ranges do not fit the unit's %u-bit address space\n",
 			       ops->name, i,

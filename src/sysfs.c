@@ -11,6 +11,7 @@
 #include <linux/sysfs.h>
 
 #include "dma/domain.h"
+#include "dma/xlate/vtd.h"
 #include "siommu.h"
 #include "base/stats.h"
 #include "dma/inval/batch.h"
@@ -126,14 +127,16 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	mutex_lock(&sysfs_sio->lock);
 	list_for_each_entry(dom, &sysfs_sio->domains, node) {
+		struct siommu_vtd_xlate *vx = siommu_vtd_xlate(dom->xlate);
+
 		n += sysfs_emit_at(buf, n,
 				   "%s dmar%u domain=%u allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld",
-				   pci_name(dom->pdev), dom->unit->index,
-				   dom->did, siommu_domain_allocator(dom)->name,
+				   pci_name(dom->pdev), vx->unit->index,
+				   vx->did, siommu_domain_allocator(dom)->name,
 				   siommu_domain_flush(dom)->name,
 				   dev_driver_string(&dom->pdev->dev),
 				   siommu_domain_outstanding(dom),
-				   atomic_long_read(&dom->pt.nr_tables));
+				   atomic_long_read(&vx->pt.nr_tables));
 		/* Its requester ids, last: pci_events.c. */
 		n += siommu_rids_describe(dom->pdev, buf, n);
 		n += sysfs_emit_at(buf, n, "\n");
@@ -158,8 +161,10 @@ static ssize_t draining_show(struct kobject *kobj,
 	list_for_each_entry(dom, &sysfs_sio->draining, node)
 		n += sysfs_emit_at(buf, n,
 				   "%s dmar%u domain=%u mappings=%lu detached_ms=%u\n",
-				   pci_name(dom->pdev), dom->unit->index,
-				   dom->did, siommu_domain_outstanding(dom),
+				   pci_name(dom->pdev),
+				   siommu_vtd_xlate(dom->xlate)->unit->index,
+				   siommu_vtd_xlate(dom->xlate)->did,
+				   siommu_domain_outstanding(dom),
 				   jiffies_to_msecs(jiffies - dom->detached_at));
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
@@ -366,7 +371,7 @@ static ssize_t dev_allocator_store(struct kobject *kobj,
 	if (ret)
 		return ret;
 	changed = siommu_domain_allocator(dom) != allocators[i];
-	ret = siommu_allocator_check(allocators[i], dom->unit) ?:
+	ret = siommu_allocator_check(allocators[i], dom->xlate->max_iova) ?:
 	      siommu_domain_set_allocator(dom, allocators[i]);
 	if (ret)
 		pr_err("%s: cannot switch to that allocator (%d)\n",
@@ -521,7 +526,7 @@ static void add_domain(struct domain_totals *t, struct siommu_domain *dom)
 {
 	t->outstanding += siommu_domain_outstanding(dom);
 	siommu_domain_iova_stats(dom, &t->iova);
-	t->tables += atomic_long_read(&dom->pt.nr_tables);
+	t->tables += atomic_long_read(&siommu_vtd_xlate(dom->xlate)->pt.nr_tables);
 }
 
 static int sum_domains(struct domain_totals *t)

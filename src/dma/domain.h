@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A domain: one managed device's I/O address space.  Its page table, the
- * allocator that hands out its IOVAs and the policy that invalidates them.
+ * A domain: one managed device's I/O address space.  Its translations
+ * (dma/xlate/backend.h), the allocators that hand out its IOVAs and the
+ * policy that invalidates them.
  */
 #ifndef SCALABLE_IOMMU_DOMAIN_H
 #define SCALABLE_IOMMU_DOMAIN_H
@@ -12,10 +13,9 @@
 
 #include "dma/inval/policy.h"
 #include "dma/iova/allocator.h"
+#include "dma/xlate/backend.h"
 #include "vtd/dmar.h"
-#include "vtd/inval.h"
 #include "vtd/pgtable.h"
-#include "vtd/unit.h"
 
 /*
  * A domain holds up to eight allocator instances at once, the slot number
@@ -39,11 +39,9 @@ struct siommu_dev;
 struct siommu_domain {
 	const struct dmar_info *dmar;		/* its RMRRs are mapped */
 	struct mutex *lock;			/* held while slots change */
-	struct siommu_unit *unit;
+	struct siommu_xlate *xlate;		/* the translations, its own */
 	struct pci_dev *pdev;
 	struct siommu_dev *sdev;		/* what pdev's dma_ops lead to */
-	u16 did;
-	struct vtd_pgtable pt;
 
 	/* Instances, published with RCU; see SIOMMU_IOVA_SLOTS. */
 	struct siommu_iova __rcu *slots[SIOMMU_IOVA_SLOTS];
@@ -75,7 +73,7 @@ struct siommu_dev {
 /* domain.c */
 struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 					   struct mutex *lock,
-					   struct siommu_unit *unit,
+					   struct siommu_xlate *xlate,
 					   struct pci_dev *pdev,
 					   const struct siommu_iova_ops *alloc,
 					   const struct siommu_flush_ops *flush);
@@ -92,8 +90,7 @@ unsigned long siommu_domain_outstanding(struct siommu_domain *dom);
 u64 siommu_domain_revoke(struct siommu_domain *dom);
 void siommu_domain_iova_stats(struct siommu_domain *dom,
 			      struct siommu_iova_stats *st);
-int siommu_allocator_check(const struct siommu_iova_ops *ops,
-			   const struct siommu_unit *unit);
+int siommu_allocator_check(const struct siommu_iova_ops *ops, u64 max_iova);
 dma_addr_t siommu_domain_map(struct siommu_domain *dom, phys_addr_t phys,
 			     size_t size, u64 prot, u64 dma_mask);
 void siommu_domain_unmap(struct siommu_domain *dom, dma_addr_t addr,
@@ -108,9 +105,9 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
 			 unsigned int slot);
 void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 			       unsigned long npages);
-dma_addr_t siommu_domain_map_phys(struct siommu_domain *dom, phys_addr_t phys,
+dma_addr_t siommu_domain_map_1to1(struct siommu_domain *dom, phys_addr_t phys,
 				  unsigned long npages, u64 prot, u64 dma_mask);
-bool siommu_domain_mapped_phys(struct siommu_domain *dom, dma_addr_t iova);
+bool siommu_domain_mapped_1to1(struct siommu_domain *dom, dma_addr_t iova);
 
 bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr);
 

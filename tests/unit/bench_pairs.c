@@ -63,7 +63,7 @@ static const struct siommu_iova_ops *const allocators[] = {
 #define MAX_THREADS	SHIM_NR_CPUS
 
 static struct siommu_unit unit;
-static struct siommu_domain dom = { .unit = &unit, .did = 1 };
+static struct siommu_domain dom = STUB_DOMAIN(&unit, 1);
 static unsigned long fails;
 
 struct ring {
@@ -79,7 +79,7 @@ static inline void step(const struct siommu_iova_ops *a,
 	unsigned int h = r->head;
 
 	if (r->pfn[h])
-		p->unmapped(&dom, iova, r->pfn[h], 1);
+		p->unmapped(&dom.xl, iova, r->pfn[h], 1, &stub_unmapped);
 	r->pfn[h] = a->alloc(iova, 1, ULONG_MAX);
 	if (!r->pfn[h])
 		__atomic_fetch_add(&fails, 1, __ATOMIC_RELAXED);
@@ -107,7 +107,8 @@ static void ring_empty(const struct siommu_flush_ops *p,
 
 	for (i = 0; i < RING; i++)
 		if (r->pfn[i])
-			p->unmapped(&dom, iova, r->pfn[i], 1);
+			p->unmapped(&dom.xl, iova, r->pfn[i], 1,
+				    &stub_unmapped);
 }
 
 static void set_cpu(unsigned int cpu)

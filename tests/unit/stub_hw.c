@@ -139,3 +139,30 @@ unsigned long stub_trace_flushes(void)
 {
 	return __atomic_load_n(&trace_flushes, __ATOMIC_RELAXED);
 }
+
+/* The translation seam's invalidations, as the module's vtd.c does them. */
+static int stub_inval_range(struct siommu_xlate *xl, u64 iova,
+			    unsigned long npages,
+			    const struct siommu_unmapped *what)
+{
+	struct siommu_domain *dom = container_of(xl, struct siommu_domain, xl);
+
+	trace_siommu_flush(dom->unit->index, dom->did, iova, npages);
+	return siommu_flush_iotlb_range(dom->unit, dom->did, iova, npages);
+}
+
+static int stub_inval_all(struct siommu_xlate *xl)
+{
+	struct siommu_domain *dom = container_of(xl, struct siommu_domain, xl);
+
+	trace_siommu_flush(dom->unit->index, 0, 0, 0);
+	return siommu_flush_iotlb_global(dom->unit);
+}
+
+const struct siommu_xlate_ops stub_xlate_ops = {
+	.name = "stub",
+	.inval_range = stub_inval_range,
+	.inval_all = stub_inval_all,
+};
+
+const struct siommu_unmapped stub_unmapped;

@@ -97,7 +97,7 @@ static void unmap(const struct siommu_flush_ops *pol, struct checked *c,
 {
 	c->token[pfn] = 1 + stub_unit_token(c->dom->unit);
 	__atomic_fetch_add(&c->unmapped, 1, __ATOMIC_RELAXED);
-	pol->unmapped(c->dom, &c->base, pfn, npages);
+	pol->unmapped(&c->dom->xl, &c->base, pfn, npages, &stub_unmapped);
 }
 
 /* Map then unmap @n one-page ranges on the calling thread's CPU. */
@@ -136,8 +136,8 @@ static void checked_done(struct checked *c, const char *what)
 }
 
 static struct siommu_unit unit0, unit1;
-static struct siommu_domain dom0 = { .unit = &unit0, .did = 3 };
-static struct siommu_domain dom1 = { .unit = &unit1, .did = 4 };
+static struct siommu_domain dom0 = STUB_DOMAIN(&unit0, 3);
+static struct siommu_domain dom1 = STUB_DOMAIN(&unit1, 4);
 
 static void set_batch(unsigned int n)
 {

@@ -9,7 +9,7 @@
 #include <linux/types.h>
 
 struct siommu_iova;
-struct siommu_unit;
+struct siommu_xlate;
 
 /* batch_size is settable in [1, SIOMMU_BATCH_MAX]; 250 as in Linux. */
 #define SIOMMU_BATCH_MAX		512
@@ -23,7 +23,7 @@ extern unsigned int siommu_batch_size;
 extern unsigned int siommu_flush_timeout_us;
 
 struct siommu_batch_entry {
-	struct siommu_unit *unit;
+	struct siommu_xlate *xl;
 	struct siommu_iova *iova;
 	unsigned long pfn;
 	unsigned long npages;
@@ -35,7 +35,7 @@ struct siommu_batch {
 	struct siommu_batch_entry e[SIOMMU_BATCH_MAX];
 };
 
-void siommu_batch_add(struct siommu_batch *b, struct siommu_unit *unit,
+void siommu_batch_add(struct siommu_batch *b, struct siommu_xlate *xl,
 		      struct siommu_iova *iova, unsigned long pfn,
 		      unsigned long npages);
 void siommu_batch_flush(struct siommu_batch *b);

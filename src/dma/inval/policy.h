@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The invalidation policies' contract, apart from the rest of domain.h so
- * that the userspace harness can build the policies over a stand-in
- * domain (tests/unit/flush_shim/dma/domain.h) with this same declaration.
+ * The invalidation policies' contract.  A policy sees a domain only as
+ * its translations (dma/xlate/backend.h), whose hooks invalidate, and
+ * the allocator instance a range goes back to.
  */
 #ifndef SCALABLE_IOMMU_FLUSH_POLICY_H
 #define SCALABLE_IOMMU_FLUSH_POLICY_H
 
 #include <linux/types.h>
 
-struct siommu_domain;
 struct siommu_iova;
+struct siommu_unmapped;
+struct siommu_xlate;
 
 /*
  * An invalidation policy: what happens between clearing PTEs and reuse.
@@ -28,12 +29,15 @@ struct siommu_flush_ops {
 	 */
 	void (*exit)(void);
 	/*
-	 * The PTEs of [pfn, pfn + npages) are clear.  Make the unit forget
-	 * them, then (and only then) give the range back to @iova.  Called
-	 * in any context, inside an RCU read-side section.
+	 * The leaves of [pfn, pfn + npages) in @xl are clear (@what: how,
+	 * from the unmap).  Make the hardware forget them, then (and only
+	 * then) give the range back to @iova.  Called in any context,
+	 * inside an RCU read-side section; @xl lives until the domain's
+	 * policy is drained.
 	 */
-	void (*unmapped)(struct siommu_domain *dom, struct siommu_iova *iova,
-			 unsigned long pfn, unsigned long npages);
+	void (*unmapped)(struct siommu_xlate *xl, struct siommu_iova *iova,
+			 unsigned long pfn, unsigned long npages,
+			 const struct siommu_unmapped *what);
 	/*
 	 * Finish everything pending, for every domain: before a swap takes
 	 * this policy away, detach, unload.  Process context.

@@ -589,6 +589,7 @@ static void iova_mag_drain(struct siommu_iova *iova)
 
 const struct siommu_iova_ops siommu_iova_magazine_ops = {
 	.name = "magazine",
+	.mode = SIOMMU_IOVA_ALLOC,
 	.create = iova_mag_create,
 	.destroy = iova_mag_destroy,
 	.alloc = iova_mag_alloc,

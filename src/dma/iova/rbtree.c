@@ -532,6 +532,7 @@ static unsigned long iova_rb_outstanding(struct siommu_iova *iova)
 
 const struct siommu_iova_ops siommu_iova_rbtree_ops = {
 	.name = "rbtree",
+	.mode = SIOMMU_IOVA_ALLOC,
 	.create = iova_rb_create,
 	.destroy = iova_rb_destroy,
 	.alloc = iova_rb_alloc,
