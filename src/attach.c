@@ -53,16 +53,16 @@ static int switch_context(struct siommu_unit *unit, struct pci_dev *pdev,
 		u8 bus = a.sid[i] >> 8, devfn = a.sid[i] & 0xff;
 
 		vtd_context_clear(&unit->ctx, bus, devfn);
-		siommu_flush_context_device(unit, old_did, a.sid[i]);
+		siommu_inval_context_device(unit, old_did, a.sid[i]);
 	}
-	siommu_flush_iotlb_domain(unit, old_did);
+	siommu_inval_iotlb_domain(unit, old_did);
 	for (i = 0; i < a.nr; i++) {
 		int r = vtd_context_set(&unit->ctx, a.sid[i] >> 8,
 					a.sid[i] & 0xff, e);
 
 		if (r && !ret)
 			ret = r;
-		siommu_flush_context_device(unit, e->did, a.sid[i]);
+		siommu_inval_context_device(unit, e->did, a.sid[i]);
 	}
 	return ret;
 }
@@ -349,7 +349,7 @@ static int detach_locked(struct siommu *sio, struct siommu_domain *dom)
 	if (sio->device_events)
 		sio->device_events->detached(dom);
 	/* Whatever the policy still batches goes back now, not later. */
-	siommu_domain_flush(dom)->drain();
+	siommu_domain_inval_policy(dom)->drain();
 	if (release_drained(sio, dom, false)) {
 		pci_info(pdev, "handed back: DMA untranslated again\n");
 		goto out;
@@ -425,13 +425,13 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		ret = siommu_domain_set_allocator(dom, sio->allocator);
 		if (ret)
 			goto out;
-		siommu_domain_set_flush(dom, sio->flush);
+		siommu_domain_set_inval_policy(dom, sio->policy);
 	} else {
 		struct siommu_xlate *xlate = siommu_vtd_xlate_create(unit);
 
 		dom = IS_ERR(xlate) ? ERR_CAST(xlate) :
 		      siommu_domain_create(&sio->dmar, &sio->lock, xlate,
-					   pdev, sio->allocator, sio->flush);
+					   pdev, sio->allocator, sio->policy);
 		if (IS_ERR(dom)) {
 			ret = PTR_ERR(dom);
 			pci_err(pdev, "cannot set up a domain (%d)\n", ret);
@@ -470,7 +470,7 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
 		 unit->index, vtd_of(dom)->did,
 		 siommu_domain_allocator(dom)->name,
-		 siommu_domain_flush(dom)->name);
+		 siommu_domain_inval_policy(dom)->name);
 out:
 	mutex_unlock(&sio->lock);
 	pci_dev_put(pdev);
@@ -675,23 +675,24 @@ int siommu_set_allocator(struct siommu *sio,
 }
 
 /**
- * siommu_set_flush() - switch every managed device's policy, and new ones'
+ * siommu_set_inval_policy() - switch every managed device's policy, and new ones'
  * @sio: the module
  * @ops: the policy
  *
  * Return: 0.
  */
-int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops)
+int siommu_set_inval_policy(struct siommu *sio,
+			    const struct siommu_inval_policy *ops)
 {
 	struct siommu_domain *dom;
 
 	mutex_lock(&sio->lock);
 	list_for_each_entry(dom, &sio->domains, node) {
-		if (siommu_domain_flush(dom) != ops)
+		if (siommu_domain_inval_policy(dom) != ops)
 			siommu_stat_inc(SIOMMU_STAT_SWAPS);
-		siommu_domain_set_flush(dom, ops);
+		siommu_domain_set_inval_policy(dom, ops);
 	}
-	sio->flush = ops;
+	sio->policy = ops;
 	mutex_unlock(&sio->lock);
 	return 0;
 }

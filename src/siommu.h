@@ -24,7 +24,7 @@
 
 struct pci_dev;
 struct siommu_domain;
-struct siommu_flush_ops;
+struct siommu_inval_policy;
 struct siommu_iova_ops;
 
 struct siommu;
@@ -56,7 +56,7 @@ struct siommu {
 	const struct siommu_device_events *device_events;
 	/* What new attaches get; set by writing allocator/invalidation. */
 	const struct siommu_iova_ops *allocator;
-	const struct siommu_flush_ops *flush;
+	const struct siommu_inval_policy *policy;
 	struct delayed_work reap_work;	/* tears down drained allocators */
 	int hotplug_state;		/* our CPU hotplug state, 0: none */
 	struct siommu_fault_poller faults;
@@ -71,7 +71,8 @@ void siommu_detach_all(struct siommu *sio);
 void siommu_devs_free(struct siommu *sio);
 int siommu_set_allocator(struct siommu *sio,
 			 const struct siommu_iova_ops *ops);
-int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops);
+int siommu_set_inval_policy(struct siommu *sio,
+			    const struct siommu_inval_policy *ops);
 void siommu_reap_init(struct siommu *sio);
 int siommu_hotplug_init(struct siommu *sio);
 void siommu_hotplug_exit(struct siommu *sio);

@@ -133,7 +133,7 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 				   "%s dmar%u domain=%u allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld",
 				   pci_name(dom->pdev), vx->unit->index,
 				   vx->did, siommu_domain_allocator(dom)->name,
-				   siommu_domain_flush(dom)->name,
+				   siommu_domain_inval_policy(dom)->name,
 				   dev_driver_string(&dom->pdev->dev),
 				   siommu_domain_outstanding(dom),
 				   atomic_long_read(&vx->pt.nr_tables));
@@ -231,7 +231,7 @@ static ssize_t invalidation_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
 	return choice_show(policy_names, siommu_nr_inval_policies,
-			   sysfs_sio->flush->name, buf);
+			   sysfs_sio->policy->name, buf);
 }
 
 static ssize_t invalidation_store(struct kobject *kobj,
@@ -242,7 +242,8 @@ static ssize_t invalidation_store(struct kobject *kobj,
 			    siommu_nr_inval_policies, buf, count);
 
 	if (i >= 0)
-		i = siommu_set_flush(sysfs_sio, siommu_inval_policies[i]);
+		i = siommu_set_inval_policy(sysfs_sio,
+					    siommu_inval_policies[i]);
 	return i < 0 ? i : count;
 }
 
@@ -395,7 +396,7 @@ static ssize_t dev_invalidation_show(struct kobject *kobj,
 	if (n)
 		return n;
 	n = choice_show(policy_names, siommu_nr_inval_policies,
-			siommu_domain_flush(dom)->name, buf);
+			siommu_domain_inval_policy(dom)->name, buf);
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
 }
@@ -414,9 +415,9 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 	ret = device_dom_lock(kobj, &dom);
 	if (ret)
 		return ret;
-	if (siommu_domain_flush(dom) != siommu_inval_policies[i])
+	if (siommu_domain_inval_policy(dom) != siommu_inval_policies[i])
 		siommu_stat_inc(SIOMMU_STAT_SWAPS);
-	siommu_domain_set_flush(dom, siommu_inval_policies[i]);
+	siommu_domain_set_inval_policy(dom, siommu_inval_policies[i]);
 	mutex_unlock(&sysfs_sio->lock);
 	return count;
 }
@@ -611,7 +612,7 @@ static struct kobj_attribute live_magazines_attr = __ATTR_RO(live_magazines);
 static ssize_t oldest_batch_age_us_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", siommu_inval_oldest_age_us());
+	return sysfs_emit(buf, "%llu\n", siommu_inval_policies_oldest_age_us());
 }
 
 static struct kobj_attribute oldest_batch_age_us_attr =

@@ -241,7 +241,7 @@ static struct siommu_iova *slot_create(struct siommu_domain *dom,
  *	   this fails
  * @pdev: the device
  * @alloc: the allocator its mappings start with
- * @flush: the invalidation policy they start with
+ * @policy: the invalidation policy they start with
  *
  * Return: the domain, or an ERR_PTR.
  */
@@ -250,7 +250,7 @@ struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 					   struct siommu_xlate *xlate,
 					   struct pci_dev *pdev,
 					   const struct siommu_iova_ops *alloc,
-					   const struct siommu_flush_ops *flush)
+					   const struct siommu_inval_policy *policy)
 {
 	struct siommu_domain *dom;
 	struct siommu_iova *iova;
@@ -267,7 +267,7 @@ struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 	dom->lock = lock;
 	dom->xlate = xlate;
 	dom->pdev = pdev;
-	RCU_INIT_POINTER(dom->flush, flush);
+	RCU_INIT_POINTER(dom->policy, policy);
 	INIT_LIST_HEAD(&dom->node);
 
 	ret = map_rmrrs(dom, NULL);
@@ -347,9 +347,10 @@ const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom)
 	return ops;
 }
 
-const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom)
+const struct siommu_inval_policy *
+siommu_domain_inval_policy(struct siommu_domain *dom)
 {
-	return rcu_access_pointer(dom->flush);
+	return rcu_access_pointer(dom->policy);
 }
 
 /**
@@ -364,7 +365,7 @@ void siommu_domain_destroy(struct siommu_domain *dom)
 	unsigned int i;
 
 	lockdep_assert_held(dom->lock);
-	siommu_domain_flush(dom)->drain();
+	siommu_domain_inval_policy(dom)->drain();
 	left = siommu_domain_outstanding(dom);
 	if (left)
 		pci_warn(dom->pdev, "%lu DMA mapping(s) still out; released with the domain (the kmalloc allocator leaks their slab objects)\n",
@@ -469,22 +470,22 @@ void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu)
 }
 
 /**
- * siommu_domain_set_flush() - a new invalidation policy for new unmaps
+ * siommu_domain_set_inval_policy() - a new invalidation policy for new unmaps
  * @dom: the domain
  * @ops: the policy
  *
  * Whatever the old policy batched is flushed once no CPU uses it for
  * this domain any more.
  */
-void siommu_domain_set_flush(struct siommu_domain *dom,
-			     const struct siommu_flush_ops *ops)
+void siommu_domain_set_inval_policy(struct siommu_domain *dom,
+				    const struct siommu_inval_policy *ops)
 {
-	const struct siommu_flush_ops *old = siommu_domain_flush(dom);
+	const struct siommu_inval_policy *old = siommu_domain_inval_policy(dom);
 
 	lockdep_assert_held(dom->lock);
 	if (old == ops)
 		return;
-	rcu_assign_pointer(dom->flush, ops);
+	rcu_assign_pointer(dom->policy, ops);
 	synchronize_rcu();
 	old->drain();
 }
@@ -655,7 +656,7 @@ void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 {
 	struct siommu_xlate *xl = dom->xlate;
 	struct siommu_unmapped what = { };
-	const struct siommu_flush_ops *flush;
+	const struct siommu_inval_policy *policy;
 	struct siommu_xlate_leaf leaf;
 	struct siommu_iova *inst;
 
@@ -669,15 +670,15 @@ void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 			   npages << VTD_PAGE_SHIFT);
 	rcu_read_lock();
 	inst = rcu_dereference(dom->slots[leaf.tag]);
-	flush = rcu_dereference(dom->flush);
+	policy = rcu_dereference(dom->policy);
 	if (inst->mode == SIOMMU_IOVA_1TO1) {
 		/* Shared leaves: only the last reference needs invalidating. */
 		if (inst->ops->unmap(inst, xl, iova >> VTD_PAGE_SHIFT, npages))
-			flush->unmapped(xl, inst, iova >> VTD_PAGE_SHIFT,
+			policy->unmapped(xl, inst, iova >> VTD_PAGE_SHIFT,
 					npages, &what);
 	} else {
 		xl->ops->unmap(xl, iova, (u64)npages << VTD_PAGE_SHIFT, &what);
-		flush->unmapped(xl, inst, iova >> VTD_PAGE_SHIFT, npages,
+		policy->unmapped(xl, inst, iova >> VTD_PAGE_SHIFT, npages,
 				&what);
 	}
 	rcu_read_unlock();
@@ -716,10 +717,11 @@ dma_addr_t siommu_domain_map_1to1(struct siommu_domain *dom, phys_addr_t phys,
 			     limit, &inval);
 	/* A failed try dropped a page others may have had cached. */
 	if (inval) {
+		const struct siommu_inval_policy *policy;
 		struct siommu_unmapped what = { };
 
-		rcu_dereference(dom->flush)->unmapped(dom->xlate, iova, inval,
-						      npages, &what);
+		policy = rcu_dereference(dom->policy);
+		policy->unmapped(dom->xlate, iova, inval, npages, &what);
 	}
 	rcu_read_unlock();
 	if (!pfn)

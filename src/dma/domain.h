@@ -47,7 +47,7 @@ struct siommu_domain {
 	struct siommu_iova __rcu *slots[SIOMMU_IOVA_SLOTS];
 	unsigned int active;			/* slot of new mappings */
 	unsigned long retired;			/* slots waiting to drain */
-	const struct siommu_flush_ops __rcu *flush;
+	const struct siommu_inval_policy __rcu *policy;
 	/* In siommu.domains while attached, siommu.draining once detached. */
 	struct list_head node;
 	/* 1 while on siommu.draining; an int: sparse warns of READ_ONCE(bool) */
@@ -76,16 +76,17 @@ struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 					   struct siommu_xlate *xlate,
 					   struct pci_dev *pdev,
 					   const struct siommu_iova_ops *alloc,
-					   const struct siommu_flush_ops *flush);
+					   const struct siommu_inval_policy *policy);
 void siommu_domain_destroy(struct siommu_domain *dom);
 int siommu_domain_set_allocator(struct siommu_domain *dom,
 				const struct siommu_iova_ops *ops);
-void siommu_domain_set_flush(struct siommu_domain *dom,
-			     const struct siommu_flush_ops *ops);
+void siommu_domain_set_inval_policy(struct siommu_domain *dom,
+				    const struct siommu_inval_policy *ops);
 bool siommu_domain_reap(struct siommu_domain *dom);
 void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu);
 const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom);
-const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom);
+const struct siommu_inval_policy *
+siommu_domain_inval_policy(struct siommu_domain *dom);
 unsigned long siommu_domain_outstanding(struct siommu_domain *dom);
 u64 siommu_domain_revoke(struct siommu_domain *dom);
 void siommu_domain_iova_stats(struct siommu_domain *dom,

@@ -280,32 +280,32 @@ int siommu_inval_submit(struct siommu_unit *unit, struct vtd_desc desc)
 	return ret;
 }
 
-int siommu_flush_context_global(struct siommu_unit *unit)
+int siommu_inval_context_global(struct siommu_unit *unit)
 {
 	return siommu_inval_submit(unit,
 				   vtd_desc_context(VTD_GRAN_GLOBAL, 0, 0));
 }
 
-int siommu_flush_context_device(struct siommu_unit *unit, u16 did, u16 sid)
+int siommu_inval_context_device(struct siommu_unit *unit, u16 did, u16 sid)
 {
 	return siommu_inval_submit(unit,
 				   vtd_desc_context(VTD_GRAN_DEVICE, did, sid));
 }
 
-int siommu_flush_iotlb_global(struct siommu_unit *unit)
+int siommu_inval_iotlb_global(struct siommu_unit *unit)
 {
 	return siommu_inval_submit(unit, vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0,
 							0, unit->drain));
 }
 
-int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did)
+int siommu_inval_iotlb_domain(struct siommu_unit *unit, u16 did)
 {
 	return siommu_inval_submit(unit, vtd_desc_iotlb(VTD_GRAN_DOMAIN, did,
 							0, 0, unit->drain));
 }
 
 /**
- * siommu_flush_iotlb_range() - invalidate the IOTLB for an IOVA range
+ * siommu_inval_iotlb_range() - invalidate the IOTLB for an IOVA range
  * @unit: the unit
  * @did: domain id
  * @iova: first byte (page aligned)
@@ -315,18 +315,18 @@ int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did)
  * covers the range, where CAP.PSI and CAP.MAMV allow; the whole domain
  * otherwise.
  */
-int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
+int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 			     unsigned long npages)
 {
 	u64 first = iova >> VTD_PAGE_SHIFT, last = first + npages - 1;
 	unsigned int am = 0;
 
 	if (!VTD_CAP_PSI(unit->cap))
-		return siommu_flush_iotlb_domain(unit, did);
+		return siommu_inval_iotlb_domain(unit, did);
 	while ((first >> am) != (last >> am))
 		am++;
 	if (am > VTD_CAP_MAMV(unit->cap))
-		return siommu_flush_iotlb_domain(unit, did);
+		return siommu_inval_iotlb_domain(unit, did);
 	return siommu_inval_submit(unit,
 			vtd_desc_iotlb(VTD_GRAN_PAGE, did,
 				       (first >> am) << (am + VTD_PAGE_SHIFT),

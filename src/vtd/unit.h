@@ -49,8 +49,12 @@ struct siommu_unit {
 
 	/* Translation, set up by siommu_unit_enable() (takeover.c). */
 	bool translating;
-	bool identity_domain;		/* no ECAP.PT: unmanaged devices 1:1 */
-	struct vtd_pgtable identity;	/* ... through this table */
+	/*
+	 * No ECAP.PT: unmanaged devices go 1:1 through the static identity
+	 * ("si") domain, as Linux calls it, and this table (unmanaged.c).
+	 */
+	bool si_domain;
+	struct vtd_pgtable si_table;
 	unsigned int levels;		/* page-table depth of our domains */
 	u64 max_iova;			/* last IOVA our tables can hold */
 	struct vtd_context_tables ctx;

@@ -73,7 +73,7 @@ struct ring {
 
 /* One op: unmap the oldest range through the policy, map its successor. */
 static inline void step(const struct siommu_iova_ops *a,
-			const struct siommu_flush_ops *p,
+			const struct siommu_inval_policy *p,
 			struct siommu_iova *iova, struct ring *r)
 {
 	unsigned int h = r->head;
@@ -89,18 +89,18 @@ static inline void step(const struct siommu_iova_ops *a,
 /* Kept out of line: valgrind collects inside it only. */
 __attribute__((noinline))
 void bench_ops(const struct siommu_iova_ops *a,
-	       const struct siommu_flush_ops *p, struct siommu_iova *iova,
+	       const struct siommu_inval_policy *p, struct siommu_iova *iova,
 	       struct ring *r, unsigned long ops);
 __attribute__((noinline))
 void bench_ops(const struct siommu_iova_ops *a,
-	       const struct siommu_flush_ops *p, struct siommu_iova *iova,
+	       const struct siommu_inval_policy *p, struct siommu_iova *iova,
 	       struct ring *r, unsigned long ops)
 {
 	while (ops--)
 		step(a, p, iova, r);
 }
 
-static void ring_empty(const struct siommu_flush_ops *p,
+static void ring_empty(const struct siommu_inval_policy *p,
 		       struct siommu_iova *iova, struct ring *r)
 {
 	unsigned int i;
@@ -124,7 +124,7 @@ static void set_cpu(unsigned int cpu)
 
 struct worker {
 	const struct siommu_iova_ops *a;
-	const struct siommu_flush_ops *p;
+	const struct siommu_inval_policy *p;
 	struct siommu_iova *iova;
 	unsigned int cpu;
 	unsigned long ops;
@@ -175,7 +175,7 @@ static struct siommu_iova *make(const struct siommu_iova_ops *a)
 
 /* Drain the policy, then the allocator: 0, or 1 when a range is left. */
 static int finish(const struct siommu_iova_ops *a,
-		  const struct siommu_flush_ops *p, struct siommu_iova *iova)
+		  const struct siommu_inval_policy *p, struct siommu_iova *iova)
 {
 	unsigned long left;
 
@@ -191,7 +191,7 @@ static int finish(const struct siommu_iova_ops *a,
 }
 
 static int run_point(const struct siommu_iova_ops *a,
-		     const struct siommu_flush_ops *p, unsigned int threads,
+		     const struct siommu_inval_policy *p, unsigned int threads,
 		     double seconds)
 {
 	struct siommu_iova *iova = make(a);
@@ -233,7 +233,7 @@ static int run_point(const struct siommu_iova_ops *a,
 }
 
 static int run_callgrind(const struct siommu_iova_ops *a,
-			 const struct siommu_flush_ops *p, unsigned long ops)
+			 const struct siommu_inval_policy *p, unsigned long ops)
 {
 	struct siommu_iova *iova = make(a);
 	unsigned long warm = 4 * siommu_batch_size + 4 * RING;
@@ -262,7 +262,7 @@ static const struct siommu_iova_ops *find_allocator(const char *name)
 	return NULL;
 }
 
-static const struct siommu_flush_ops *find_policy(const char *name)
+static const struct siommu_inval_policy *find_policy(const char *name)
 {
 	unsigned int i;
 
@@ -286,7 +286,7 @@ int main(int argc, char **argv)
 	unsigned int counts[MAX_THREADS], nr_counts = 0, a, p, t;
 	long maxthreads = sysconf(_SC_NPROCESSORS_ONLN);
 	const struct siommu_iova_ops *cg = NULL;
-	const struct siommu_flush_ops *cg_pol = NULL;
+	const struct siommu_inval_policy *cg_pol = NULL;
 	unsigned long pairs = 1000000;
 	double seconds = 1.0;
 	int opt, status = 0;

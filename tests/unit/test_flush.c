@@ -92,7 +92,7 @@ static unsigned long map(struct checked *c, unsigned long npages)
 	return c->inner->ops->alloc(c->inner, npages, SPACE - 1);
 }
 
-static void unmap(const struct siommu_flush_ops *pol, struct checked *c,
+static void unmap(const struct siommu_inval_policy *pol, struct checked *c,
 		  unsigned long pfn, unsigned long npages)
 {
 	c->token[pfn] = 1 + stub_unit_token(c->dom->unit);
@@ -101,7 +101,7 @@ static void unmap(const struct siommu_flush_ops *pol, struct checked *c,
 }
 
 /* Map then unmap @n one-page ranges on the calling thread's CPU. */
-static void churn(const struct siommu_flush_ops *pol, struct checked *c,
+static void churn(const struct siommu_inval_policy *pol, struct checked *c,
 		  unsigned int n)
 {
 	while (n--)
@@ -146,7 +146,7 @@ static void set_batch(unsigned int n)
 
 static void test_strict(const struct siommu_iova_ops *a)
 {
-	const struct siommu_flush_ops *pol = &siommu_flush_strict_ops;
+	const struct siommu_inval_policy *pol = &siommu_inval_strict;
 	struct checked *c = checked_new(a, &dom0);
 	unsigned long r0 = stub_range_flushes(&unit0);
 	unsigned long g0 = stub_global_flushes(&unit0);
@@ -180,7 +180,7 @@ static void test_strict(const struct siommu_iova_ops *a)
 }
 
 /* Batching common to deferred and percpu, all on one CPU. */
-static void test_batching(const struct siommu_flush_ops *pol,
+static void test_batching(const struct siommu_inval_policy *pol,
 			  const struct siommu_iova_ops *a)
 {
 	struct checked *c = checked_new(a, &dom0), *c1;
@@ -290,8 +290,8 @@ static void test_batching(const struct siommu_flush_ops *pol,
 	shim_clock_advance(5 * NSEC_PER_MSEC);
 	age = pol->age_us();
 	/* The oldest over every policy: this one's or a later reading. */
-	EXPECT(siommu_inval_oldest_age_us() >= age, "%s: oldest age %llu us",
-	       pol->name, (unsigned long long)siommu_inval_oldest_age_us());
+	EXPECT(siommu_inval_policies_oldest_age_us() >= age, "%s: oldest age %llu us",
+	       pol->name, (unsigned long long)siommu_inval_policies_oldest_age_us());
 	EXPECT(age >= 5000 && age < 100000, "%s: age %llu us", pol->name,
 	       (unsigned long long)age);
 	pol->drain();
@@ -311,23 +311,23 @@ static void test_cpus(const struct siommu_iova_ops *a)
 
 	set_batch(8);
 	shim_set_cpu(1);
-	churn(&siommu_flush_deferred_ops, c, 4);
+	churn(&siommu_inval_deferred, c, 4);
 	shim_set_cpu(2);
-	churn(&siommu_flush_deferred_ops, c, 4);
+	churn(&siommu_inval_deferred, c, 4);
 	EXPECT(pending(c) == 0, "deferred: CPUs' unmaps not in one batch");
 
 	shim_set_cpu(1);
-	churn(&siommu_flush_percpu_ops, c, 7);
+	churn(&siommu_inval_percpu, c, 7);
 	shim_set_cpu(2);
-	churn(&siommu_flush_percpu_ops, c, 7);
+	churn(&siommu_inval_percpu, c, 7);
 	EXPECT(pending(c) == 14, "percpu: CPUs share a batch");
 	shim_set_cpu(1);
-	churn(&siommu_flush_percpu_ops, c, 1);
+	churn(&siommu_inval_percpu, c, 1);
 	EXPECT(pending(c) == 7, "percpu: CPU 1's batch of 8: %ld pending",
 	       pending(c));
 	/* A drain from a third CPU flushes CPU 2's batch. */
 	shim_set_cpu(3);
-	siommu_flush_percpu_ops.drain();
+	siommu_inval_percpu.drain();
 	EXPECT(pending(c) == 0, "percpu: drain left %ld", pending(c));
 
 	set_batch(SIOMMU_BATCH_DEFAULT);
@@ -345,7 +345,7 @@ static void test_cpus(const struct siommu_iova_ops *a)
 #define STRESS_OPS	15000
 
 struct stress {
-	const struct siommu_flush_ops *pol;
+	const struct siommu_inval_policy *pol;
 	struct checked *c[2];
 	int stop;
 	long bad_map;
@@ -399,7 +399,7 @@ static void *stress_softirq(void *arg)
 	return NULL;
 }
 
-static void test_stress(const struct siommu_flush_ops *pol,
+static void test_stress(const struct siommu_inval_policy *pol,
 			const struct siommu_iova_ops *a)
 {
 	struct stress s = { .pol = pol };
@@ -449,8 +449,8 @@ int main(int argc, char **argv)
 
 	for (a = 0; a < ARRAY_SIZE(allocators); a++) {
 		test_strict(allocators[a]);
-		test_batching(&siommu_flush_deferred_ops, allocators[a]);
-		test_batching(&siommu_flush_percpu_ops, allocators[a]);
+		test_batching(&siommu_inval_deferred, allocators[a]);
+		test_batching(&siommu_inval_percpu, allocators[a]);
 		test_cpus(allocators[a]);
 	}
 	for (a = 0; a < ARRAY_SIZE(allocators); a++)

@@ -3,8 +3,8 @@
  * What the batching policies (deferred, percpu) share: a batch of unmapped
  * ranges waiting for one IOTLB flush, and the tunables that bound it.
  */
-#ifndef SCALABLE_IOMMU_FLUSH_BATCH_H
-#define SCALABLE_IOMMU_FLUSH_BATCH_H
+#ifndef SCALABLE_IOMMU_DMA_INVAL_BATCH_H
+#define SCALABLE_IOMMU_DMA_INVAL_BATCH_H
 
 #include <linux/types.h>
 
@@ -42,4 +42,4 @@ void siommu_batch_flush(struct siommu_batch *b);
 u64 siommu_batch_age_us(const struct siommu_batch *b, u64 now_ns);
 unsigned long siommu_flush_timeout_jiffies(void);
 
-#endif /* SCALABLE_IOMMU_FLUSH_BATCH_H */
+#endif /* SCALABLE_IOMMU_DMA_INVAL_BATCH_H */

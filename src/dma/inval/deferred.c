@@ -71,7 +71,7 @@ static void deferred_exit(void)
 	deferred_drain();
 }
 
-const struct siommu_flush_ops siommu_flush_deferred_ops = {
+const struct siommu_inval_policy siommu_inval_deferred = {
 	.name = "deferred",
 	.exit = deferred_exit,
 	.unmapped = deferred_unmapped,

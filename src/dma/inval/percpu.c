@@ -126,7 +126,7 @@ static void percpu_exit(void)
 	batches = NULL;
 }
 
-const struct siommu_flush_ops siommu_flush_percpu_ops = {
+const struct siommu_inval_policy siommu_inval_percpu = {
 	.name = "percpu",
 	.init = percpu_init,
 	.exit = percpu_exit,

@@ -4,8 +4,8 @@
  * its translations (dma/xlate/backend.h), whose hooks invalidate, and
  * the allocator instance a range goes back to.
  */
-#ifndef SCALABLE_IOMMU_FLUSH_POLICY_H
-#define SCALABLE_IOMMU_FLUSH_POLICY_H
+#ifndef SCALABLE_IOMMU_DMA_INVAL_POLICY_H
+#define SCALABLE_IOMMU_DMA_INVAL_POLICY_H
 
 #include <linux/types.h>
 
@@ -18,7 +18,7 @@ struct siommu_xlate;
  * The module calls every policy's hooks through siommu_inval_policies[]
  * (policies.c), never a policy by name; init, exit and age_us may be NULL.
  */
-struct siommu_flush_ops {
+struct siommu_inval_policy {
 	const char *name;
 	/* At load, before any domain can use the policy.  Process context. */
 	int (*init)(void);
@@ -47,16 +47,16 @@ struct siommu_flush_ops {
 	u64 (*age_us)(void);
 };
 
-extern const struct siommu_flush_ops siommu_flush_strict_ops;
-extern const struct siommu_flush_ops siommu_flush_deferred_ops;
-extern const struct siommu_flush_ops siommu_flush_percpu_ops;
+extern const struct siommu_inval_policy siommu_inval_strict;
+extern const struct siommu_inval_policy siommu_inval_deferred;
+extern const struct siommu_inval_policy siommu_inval_percpu;
 
 /* policies.c: every policy, in the order sysfs lists them. */
-extern const struct siommu_flush_ops *const siommu_inval_policies[];
+extern const struct siommu_inval_policy *const siommu_inval_policies[];
 extern const unsigned int siommu_nr_inval_policies;
 int siommu_inval_policies_init(void);
 void siommu_inval_policies_exit(void);
 void siommu_inval_policies_drain(void);
-u64 siommu_inval_oldest_age_us(void);
+u64 siommu_inval_policies_oldest_age_us(void);
 
-#endif /* SCALABLE_IOMMU_FLUSH_POLICY_H */
+#endif /* SCALABLE_IOMMU_DMA_INVAL_POLICY_H */

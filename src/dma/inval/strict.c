@@ -29,7 +29,7 @@ static void strict_drain(void)
 {
 }
 
-const struct siommu_flush_ops siommu_flush_strict_ops = {
+const struct siommu_inval_policy siommu_inval_strict = {
 	.name = "strict",
 	.unmapped = strict_unmapped,
 	.drain = strict_drain,

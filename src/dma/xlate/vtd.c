@@ -70,7 +70,7 @@ static void vtd_sync_map(struct siommu_xlate *xl, u64 iova,
 	 * write buffers may not see the new ones yet.
 	 */
 	if (VTD_CAP_CM(vx->unit->cap))
-		siommu_flush_iotlb_range(vx->unit, vx->did, iova, npages);
+		siommu_inval_iotlb_range(vx->unit, vx->did, iova, npages);
 	else
 		siommu_unit_flush_write_buffer(vx->unit);
 }
@@ -100,15 +100,15 @@ static int vtd_inval_range(struct siommu_xlate *xl, u64 iova,
 {
 	struct siommu_vtd_xlate *vx = siommu_vtd_xlate(xl);
 
-	trace_siommu_flush(vx->unit->index, vx->did, iova, npages);
-	return siommu_flush_iotlb_range(vx->unit, vx->did, iova, npages);
+	trace_siommu_inval(vx->unit->index, vx->did, iova, npages);
+	return siommu_inval_iotlb_range(vx->unit, vx->did, iova, npages);
 }
 
 static int vtd_inval_domain(struct siommu_xlate *xl)
 {
 	struct siommu_vtd_xlate *vx = siommu_vtd_xlate(xl);
 
-	return siommu_flush_iotlb_domain(vx->unit, vx->did);
+	return siommu_inval_iotlb_domain(vx->unit, vx->did);
 }
 
 /* Every domain of the unit: the cheapest wide one, for batches. */
@@ -116,8 +116,8 @@ static int vtd_inval_all(struct siommu_xlate *xl)
 {
 	struct siommu_vtd_xlate *vx = siommu_vtd_xlate(xl);
 
-	trace_siommu_flush(vx->unit->index, 0, 0, 0);
-	return siommu_flush_iotlb_global(vx->unit);
+	trace_siommu_inval(vx->unit->index, 0, 0, 0);
+	return siommu_inval_iotlb_global(vx->unit);
 }
 
 static void vtd_destroy(struct siommu_xlate *xl)
