@@ -40,8 +40,13 @@ struct siommu_device_events {
 	void (*detached)(struct siommu_domain *dom);
 };
 
-/* The module: one instance, built at load, torn down at unload. */
+/*
+ * The module: one instance, built at load, torn down at unload.  What is
+ * set up at load is written once there, before anything reads it; the
+ * rest says what protects it (docs/layers.md, "Locks").
+ */
 struct siommu {
+	/* Written once at load. */
 	struct dmar_info dmar;
 	unsigned int nr_units;
 	struct siommu_unit *units;
@@ -50,15 +55,19 @@ struct siommu {
 	struct kobject *devices_kobj;	/* device/: one directory each */
 
 	struct mutex lock;		/* attach, detach, policy changes */
-	struct list_head domains;	/* managed devices (RCU list) */
-	struct list_head draining;	/* detached, mappings out (RCU list) */
-	struct list_head devs;		/* struct siommu_dev, until unload */
-	const struct siommu_device_events *device_events;
-	/* What new attaches get; set by writing allocator/invalidation. */
+	/* Protected by lock; RCU readers too (the CPU-hotplug callback). */
+	struct list_head domains;	/* managed devices */
+	struct list_head draining;	/* detached, mappings out */
+	struct list_head devs;		/* protected by lock: siommu_dev */
+	const struct siommu_device_events *device_events; /* written at load */
+	/*
+	 * What new attaches get; set by writing allocator/invalidation.
+	 * Written under lock; sysfs reads them without it (one pointer).
+	 */
 	const struct siommu_iova_ops *allocator;
 	const struct siommu_inval_policy *policy;
 	struct delayed_work reap_work;	/* tears down drained allocators */
-	int hotplug_state;		/* our CPU hotplug state, 0: none */
+	int hotplug_state;		/* written at load: CPU hotplug, 0: none */
 	struct siommu_fault_poller faults;
 };
 

@@ -321,6 +321,7 @@ static struct siommu_domain *device_dom(struct kobject *kobj)
 {
 	struct siommu_domain *dom;
 
+	lockdep_assert_held(&sysfs_sio->lock);
 	list_for_each_entry(dom, &sysfs_sio->domains, node)
 		if (!strcmp(pci_name(dom->pdev), kobject_name(kobj)))
 			return dom;
@@ -499,6 +500,7 @@ static int device_dir_add(struct siommu *sio, struct siommu_domain *dom)
 
 static void device_dir_remove(struct siommu_domain *dom)
 {
+	lockdep_assert_held(dom->lock);
 	if (!dom->kobj)
 		return;
 	sysfs_remove_group(dom->kobj, &device_group);

@@ -36,24 +36,38 @@
 
 struct siommu_dev;
 
+/*
+ * Each field says what protects it (docs/layers.md, "Locks"); *lock is
+ * siommu.lock, the module's.
+ */
 struct siommu_domain {
+	/* Written once at create. */
 	const struct dmar_info *dmar;		/* its RMRRs are mapped */
 	struct mutex *lock;			/* held while slots change */
 	struct siommu_xlate *xlate;		/* the translations, its own */
 	struct pci_dev *pdev;
+	/* Written once under *lock, before the domain is published. */
 	struct siommu_dev *sdev;		/* what pdev's dma_ops lead to */
 
-	/* Instances, published with RCU; see SIOMMU_IOVA_SLOTS. */
+	/* RCU; written under *lock.  See SIOMMU_IOVA_SLOTS. */
 	struct siommu_iova __rcu *slots[SIOMMU_IOVA_SLOTS];
-	unsigned int active;			/* slot of new mappings */
-	unsigned long retired;			/* slots waiting to drain */
+	/* Written under *lock (WRITE_ONCE); read lock-free: new mappings. */
+	unsigned int active;
+	unsigned long retired;		/* protected by *lock: slots draining */
+	/* RCU; written under *lock. */
 	const struct siommu_inval_policy __rcu *policy;
-	/* In siommu.domains while attached, siommu.draining once detached. */
+	/*
+	 * Protected by *lock; RCU readers walk siommu.domains.  In
+	 * siommu.domains while attached, siommu.draining once detached.
+	 */
 	struct list_head node;
-	/* 1 while on siommu.draining; an int: sparse warns of READ_ONCE(bool) */
+	/*
+	 * Written under *lock (WRITE_ONCE), read lock-free (READ_ONCE): 1
+	 * while on siommu.draining; an int: sparse warns of READ_ONCE(bool)
+	 */
 	int detached;
-	unsigned long detached_at;		/* jiffies */
-	struct kobject *kobj;			/* device/<bdf>/ in sysfs */
+	unsigned long detached_at;	/* protected by *lock; jiffies */
+	struct kobject *kobj;		/* protected by *lock: device/<bdf>/ */
 };
 
 /*
@@ -64,10 +78,11 @@ struct siommu_domain {
  * from here to the domain under RCU (dma_ops.c).
  */
 struct siommu_dev {
-	struct dma_map_ops ops;
-	struct pci_dev *pdev;
-	struct siommu_domain __rcu *dom;	/* attached or draining */
-	struct list_head node;			/* in siommu.devs */
+	struct dma_map_ops ops;			/* written once at create */
+	struct pci_dev *pdev;			/* written once at create */
+	/* RCU; written under siommu.lock: attached or draining */
+	struct siommu_domain __rcu *dom;
+	struct list_head node;	/* protected by siommu.lock: siommu.devs */
 };
 
 /* domain.c */

@@ -21,6 +21,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
+#include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -86,6 +87,7 @@ static int submit_registers(struct siommu_unit *unit, struct vtd_desc d)
 	unsigned int gran = VTD_DESC_GRAN(d.lo);
 	u64 cmd;
 
+	lockdep_assert_held(&unit->reg_lock);
 	switch (VTD_DESC_TYPE(d.lo)) {
 	case VTD_DESC_CONTEXT:
 		cmd = VTD_CCMD_ICC | (u64)gran << VTD_CCMD_CIRG_SHIFT |
@@ -140,6 +142,7 @@ static void queue_skip(struct siommu_unit *unit, unsigned int head, u32 fsts)
 {
 	struct vtd_desc bad = unit->queue[head];
 
+	lockdep_assert_held(&unit->reg_lock);
 	unit->queue[head] = vtd_desc_wait(virt_to_phys(unit->wait_status),
 					  unit->wait_seq - 1);
 	siommu_stat_inc(SIOMMU_STAT_QUEUE_ERRORS);
@@ -212,6 +215,7 @@ static int queue_put(struct siommu_unit *unit, struct vtd_desc d,
 {
 	unsigned int t = unit->queue_tail;
 
+	lockdep_assert_held(&unit->reg_lock);
 	if (unit->queue_unfinished &&
 	    (t + QUEUE_ENTRIES - queue_head(unit)) % QUEUE_ENTRIES + 2 >=
 	    QUEUE_ENTRIES) {

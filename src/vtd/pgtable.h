@@ -54,11 +54,13 @@
 #define VTD_PTE_REFS_OF(pte)	(((pte) & VTD_PTE_REFS_MASK) >> \
 				 VTD_PTE_REFS_SHIFT)
 
+/* No lock: entries change by compare-and-exchange (see the top). */
 struct vtd_pgtable {
+	/* Written once at init. */
 	u64 *root;			/* top-level table */
 	unsigned int levels;		/* 3 (39-bit) or 4 (48-bit) */
 	bool coherent;			/* ECAP.C: walks snoop the CPU caches */
-	atomic_long_t nr_tables;	/* table pages, root included */
+	atomic_long_t nr_tables;	/* atomic: table pages, root included */
 };
 
 /* Table pages of every table, live (module-wide; for leak checks). */

@@ -30,7 +30,11 @@ enum siommu_inval_path {
 	SIOMMU_INVAL_KERNEL_QUEUE,	/* interrupt remapping holds it */
 };
 
-/* One DMAR remapping hardware unit (a DRHD). */
+/*
+ * One DMAR remapping hardware unit (a DRHD).  Set up at load, before any
+ * device is translated, and torn down at unload: everything but what is
+ * tagged otherwise is written only then (docs/layers.md, "Locks").
+ */
 struct siommu_unit {
 	unsigned int index;		/* dmarN, in table order */
 	const struct dmar_drhd *drhd;
@@ -57,8 +61,12 @@ struct siommu_unit {
 	struct vtd_pgtable si_table;
 	unsigned int levels;		/* page-table depth of our domains */
 	u64 max_iova;			/* last IOVA our tables can hold */
+	/*
+	 * Managed devices' entries change under siommu.lock, the others'
+	 * and table allocation under siommu_context_lock (pci_events.c).
+	 */
 	struct vtd_context_tables ctx;
-	struct ida dids;		/* domain ids in use */
+	struct ida dids;		/* internally locked: domain ids */
 	const struct siommu_unit_devices_ops *devices;
 	void *devices_cookie;
 
@@ -73,6 +81,7 @@ struct siommu_unit {
 	 */
 	raw_spinlock_t reg_lock;
 	struct vtd_desc *queue;		/* our queue: one page */
+	/* Protected by reg_lock. */
 	unsigned int queue_tail;	/* next free slot */
 	u32 *wait_status;		/* written by wait descriptors */
 	u32 wait_seq;
@@ -81,7 +90,7 @@ struct siommu_unit {
 	u64 drain;			/* DR/DW bits for IOTLB descriptors */
 
 	/* Faults (fault.c). */
-	unsigned long faults_lost;	/* primary fault overflows */
+	unsigned long faults_lost;	/* the fault poller's: overflows */
 };
 
 int siommu_unit_map(struct siommu_unit *unit);

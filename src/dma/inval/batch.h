@@ -29,6 +29,7 @@ struct siommu_batch_entry {
 	unsigned long npages;
 };
 
+/* Protected by its owner's lock: deferred_lock, a percpu_batch's lock. */
 struct siommu_batch {
 	unsigned int n;
 	u64 first_ns;			/* when the oldest entry came */

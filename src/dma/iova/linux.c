@@ -21,7 +21,7 @@
 
 struct iova_linux {
 	struct siommu_iova base;
-	struct iova_domain iovad;
+	struct iova_domain iovad;		/* internally locked */
 	atomic_long_t outstanding;
 };
 

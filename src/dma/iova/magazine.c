@@ -78,6 +78,7 @@
  */
 #include <linux/spinlock.h>
 #include <linux/local_lock.h>
+#include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -125,6 +126,7 @@ struct iova_mag_depot {
 	 * nests inside a CPU's local_lock.
 	 */
 	spinlock_t lock;
+	/* Protected by lock. */
 	unsigned int nr_full;
 	unsigned int nr_empty;
 	struct iova_mag *full[IOVA_MAG_DEPOT];
@@ -137,8 +139,8 @@ struct iova_magazine {
 	 * An "rbtree" instance over the same space.  The unit test reads
 	 * it from here to check drains: keep it second.
 	 */
-	struct siommu_iova *backing;
-	struct iova_mag_cpu __percpu *cpus;
+	struct siommu_iova *backing;		/* written once at create */
+	struct iova_mag_cpu __percpu *cpus;	/* written once at create */
 	struct iova_mag_depot depot[IOVA_MAG_ORDERS];
 };
 
@@ -256,6 +258,7 @@ static bool iova_mag_refill(struct iova_magazine *m, struct iova_mag_cpu *c,
 	struct iova_mag *mag = c->loaded[order], *spare = NULL;
 	unsigned long flags;
 
+	lockdep_assert_held(&c->lock);
 	if (c->prev[order]->size) {
 		c->loaded[order] = c->prev[order];
 		c->prev[order] = mag;
@@ -292,6 +295,7 @@ static void iova_mag_make_room(struct iova_magazine *m,
 	unsigned long flags;
 	bool room;
 
+	lockdep_assert_held(&c->lock);
 	if (!c->prev[order]->size) {
 		c->loaded[order] = c->prev[order];
 		c->prev[order] = mag;

@@ -62,6 +62,7 @@ struct iova_rb {
 	struct siommu_iova base;
 	/* Taken with interrupts off: alloc and free run in any context. */
 	spinlock_t lock;
+	/* Protected by lock, from here on. */
 	struct rb_root root;
 	/*
 	 * Where searches under limit @top start: below @node, or from
