@@ -78,14 +78,25 @@ int siommu_attach(struct siommu *sio, const char *bdf);
 int siommu_detach(struct siommu *sio, const char *bdf);
 void siommu_detach_all(struct siommu *sio);
 void siommu_devs_free(struct siommu *sio);
+bool siommu_release_drained(struct siommu *sio, struct siommu_domain *dom,
+			    bool force);
+void siommu_detach_removed(struct siommu *sio, struct pci_dev *pdev);
+
+/* pci_addr.c */
+struct pci_dev *siommu_pci_dev_at(const char *buf, int *err);
+
+/* reaper.c */
+void siommu_reap_init(struct siommu *sio);
+
+/* cpu_hotplug.c */
+int siommu_hotplug_init(struct siommu *sio);
+void siommu_hotplug_exit(struct siommu *sio);
+
+/* swaps.c */
 int siommu_set_allocator(struct siommu *sio,
 			 const struct siommu_iova_ops *ops);
 int siommu_set_inval_policy(struct siommu *sio,
 			    const struct siommu_inval_policy *ops);
-void siommu_reap_init(struct siommu *sio);
-int siommu_hotplug_init(struct siommu *sio);
-void siommu_hotplug_exit(struct siommu *sio);
-void siommu_detach_removed(struct siommu *sio, struct pci_dev *pdev);
 
 /* pci_events.c */
 extern struct mutex siommu_context_lock;
