@@ -19,8 +19,9 @@
 
 /*
  * A domain holds up to eight allocator instances at once, the slot number
- * kept in every PTE it maps (VTD_PTE_TAG), so an unmap gives a range back
- * to the instance that made it, whatever is active by then.  Each live
+ * kept with every leaf it maps (the seam's tag), so an unmap gives a range
+ * back to the instance that made it, whatever is active by then.  Each
+ * slot has a mode, its allocator's (enum siommu_iova_mode).  Each live
  * instance owns its own stretch of the IOVA space:
  *
  *   slot 0      rbtree over the 32-bit space, for devices whose DMA mask
