@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "identity" allocator, a 1:1 mapper (SIOMMU_IOVA_1TO1): dynamic 1:1
- * mappings, after the identity
- * scheme of Peleg et al., "Utilizing the IOMMU Scalably" (USENIX ATC
- * 2015).  There is nothing to allocate: a page's IOVA is its physical
- * address plus the offset of a region chosen by the access rights, and
- * the mappings of one page share one leaf, which counts them.  Mapping
- * and unmapping are a compare-and-exchange per page on the page table,
- * with no lock and no shared cache line of ours.
+ * mappings, after the identity scheme of Peleg et al., "Utilizing the
+ * IOMMU Scalably" (USENIX ATC 2015).  There is nothing to allocate: a
+ * page's IOVA is its physical address plus the offset of a region chosen
+ * by the access rights, and the mappings of one page share one leaf,
+ * which counts them.  Mapping and unmapping are a compare-and-exchange
+ * per page on the page table, with no lock and no shared cache line of
+ * ours.
  *
  * Regions.  The instance's space [start_pfn, end_pfn] holds three copies
  * of physical space, one per access right, so a device reading a page
@@ -46,9 +46,9 @@
  * policy's, after the invalidation an unmap returning true, or a failed
  * map setting *inval_pfn, asked for; that map counts +1).  The sum is
  * the instance's count, exact when nothing runs; no CPU writes another's
- * line, unlike one atomic every CPU would bounce.  As
- * the count drops only once the policy is done with a range, the domain
- * never tears an instance down under its policy.
+ * line, unlike one atomic every CPU would bounce.  As the count drops
+ * only once the policy is done with a range, the domain never tears an
+ * instance down under its policy.
  *
  * What is not detected: there is no record per mapping, only per page.
  * An unmap of a range never mapped, whose pages others map the same way,
