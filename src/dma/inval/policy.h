@@ -14,7 +14,7 @@ struct siommu_unmapped;
 struct siommu_xlate;
 
 /*
- * An invalidation policy: what happens between clearing PTEs and reuse.
+ * An invalidation policy: what happens between clearing leaves and reuse.
  * The module calls every policy's hooks through siommu_inval_policies[]
  * (policies.c), never a policy by name; init, exit and age_us may be NULL.
  */
