@@ -18,21 +18,21 @@
  * pci_dev.  The device's dma_ops are its struct siommu_dev's, which stays
  * until unload (see dma_ops.c).
  *
- * Locking: sio->lock serialises attach, detach, swaps and the reaper, and
- * is held across driver unbind and bind.  Both lists are RCU lists, so
- * the CPU-hotplug callback walks them without sio->lock: it runs with the
- * hotplug lock held, which driver probes and a swap to "linux" take
- * under sio->lock.
+ * Locking: sio->lock serialises attach, detach, swaps (swaps.c) and the
+ * reaper (reaper.c), and is held across driver unbind and bind.  Both
+ * lists are RCU lists, so the CPU-hotplug callback (cpu_hotplug.c) walks
+ * them without sio->lock: it runs with the hotplug lock held, which
+ * driver probes and a swap to "linux" take under sio->lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/cpuhotplug.h>
 #include <linux/device.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 
 #include "compat.h"
 #include "dma/domain.h"
+#include "dma/xlate/vtd.h"
 #include "siommu.h"
 #include "base/stats.h"
 
@@ -52,18 +52,24 @@ static int switch_context(struct siommu_unit *unit, struct pci_dev *pdev,
 		u8 bus = a.sid[i] >> 8, devfn = a.sid[i] & 0xff;
 
 		vtd_context_clear(&unit->ctx, bus, devfn);
-		siommu_flush_context_device(unit, old_did, a.sid[i]);
+		siommu_inval_context_device(unit, old_did, a.sid[i]);
 	}
-	siommu_flush_iotlb_domain(unit, old_did);
+	siommu_inval_iotlb_domain(unit, old_did);
 	for (i = 0; i < a.nr; i++) {
 		int r = vtd_context_set(&unit->ctx, a.sid[i] >> 8,
 					a.sid[i] & 0xff, e);
 
 		if (r && !ret)
 			ret = r;
-		siommu_flush_context_device(unit, e->did, a.sid[i]);
+		siommu_inval_context_device(unit, e->did, a.sid[i]);
 	}
 	return ret;
+}
+
+/* The VT-d side of @dom's translations: unit, domain id, page table. */
+static struct siommu_vtd_xlate *vtd_of(struct siommu_domain *dom)
+{
+	return siommu_vtd_xlate(dom->xlate);
 }
 
 static struct siommu_domain *domain_on(struct list_head *list,
@@ -127,57 +133,6 @@ void siommu_devs_free(struct siommu *sio)
 		pci_dev_put(sdev->pdev);
 		kfree(sdev);
 	}
-}
-
-/* "0000:00:03.0": segment, bus, device and function, nothing else. */
-static int parse_bdf(const char *buf, unsigned int *seg, unsigned int *bus,
-		     unsigned int *devfn)
-{
-	static const char shape[] = "xxxx:xx:xx.x";
-	unsigned int v[4] = { 0 }, field = 0, dev;
-	size_t len = strlen(buf), i;
-
-	if (len && buf[len - 1] == '\n')
-		len--;
-	if (len != sizeof(shape) - 1)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (shape[i] != 'x') {
-			if (buf[i] != shape[i])
-				return -EINVAL;
-			field++;
-			continue;
-		}
-		if (hex_to_bin(buf[i]) < 0)
-			return -EINVAL;
-		v[field] = v[field] << 4 | hex_to_bin(buf[i]);
-	}
-	dev = v[2];
-	if (dev > 0x1f || v[3] > 7)
-		return -EINVAL;
-	*seg = v[0];
-	*bus = v[1];
-	*devfn = PCI_DEVFN(dev, v[3]);
-	return 0;
-}
-
-static struct pci_dev *lookup_bdf(const char *buf, int *err)
-{
-	unsigned int seg, bus, devfn;
-	struct pci_dev *pdev;
-
-	*err = parse_bdf(buf, &seg, &bus, &devfn);
-	if (*err) {
-		pr_err("not a PCI address: want the form 0000:00:03.0\n");
-		return NULL;
-	}
-	pdev = pci_get_domain_bus_and_slot(seg, bus, devfn);
-	if (!pdev) {
-		pr_err("no PCI device at %04x:%02x:%02x.%u\n", seg, bus,
-		       PCI_SLOT(devfn), PCI_FUNC(devfn));
-		*err = -ENODEV;
-	}
-	return pdev;
 }
 
 /*
@@ -252,21 +207,22 @@ out:
 static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 {
 	struct siommu_domain *dom = arg;
+	struct siommu_vtd_xlate *vx = vtd_of(dom);
 	struct vtd_context_entry e = {
 		.present = true,
 		.type = VTD_CTX_TT_TRANSLATED,
-		.did = dom->did,
-		.levels = dom->unit->levels,
-		.pgtable = vtd_pgtable_root_phys(&dom->pt),
+		.did = vx->did,
+		.levels = vx->unit->levels,
+		.pgtable = vtd_pgtable_root_phys(&vx->pt),
 	};
 	int ret;
 
-	ret = switch_context(dom->unit, pdev, &e, SIOMMU_UNMANAGED_DID);
+	ret = switch_context(vx->unit, pdev, &e, SIOMMU_UNMANAGED_DID);
 	if (ret) {
 		struct vtd_context_entry back;
 
-		siommu_unmanaged_entry(dom->unit, &back);
-		switch_context(dom->unit, pdev, &back, dom->did);
+		siommu_unmanaged_entry(vx->unit, &back);
+		switch_context(vx->unit, pdev, &back, vx->did);
 		return ret;
 	}
 	if (dom->detached) {
@@ -291,11 +247,12 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 {
 	struct siommu_domain *dom = arg;
+	struct siommu_vtd_xlate *vx = vtd_of(dom);
 	struct vtd_context_entry e;
 	int ret;
 
-	siommu_unmanaged_entry(dom->unit, &e);
-	ret = switch_context(dom->unit, pdev, &e, dom->did);
+	siommu_unmanaged_entry(vx->unit, &e);
+	ret = switch_context(vx->unit, pdev, &e, vx->did);
 	/* Late calls with its handles reach it; new ones go untranslated. */
 	WRITE_ONCE(dom->detached, 1);
 	dom->detached_at = jiffies;
@@ -303,12 +260,17 @@ static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 	return ret;
 }
 
-/*
- * Free a detached domain whose last mapping is back (or, with @force, at
- * unload, whatever is left), and give the device back the kernel's own
- * DMA path.  Return: true when it was freed.
+/**
+ * siommu_release_drained() - free a detached domain whose last mapping is
+ * back (or, with @force, at unload, whatever is left), and give the device
+ * back the kernel's own DMA path
+ * @sio: the module, its lock held
+ * @dom: a domain on sio->draining
+ * @force: free it with mappings out
+ *
+ * Return: true when it was freed.
  */
-static bool release_drained(struct siommu *sio, struct siommu_domain *dom,
+bool siommu_release_drained(struct siommu *sio, struct siommu_domain *dom,
 			    bool force)
 {
 	struct pci_dev *pdev = dom->pdev;
@@ -340,8 +302,8 @@ static int detach_locked(struct siommu *sio, struct siommu_domain *dom)
 	if (sio->device_events)
 		sio->device_events->detached(dom);
 	/* Whatever the policy still batches goes back now, not later. */
-	siommu_domain_flush(dom)->drain();
-	if (release_drained(sio, dom, false)) {
+	siommu_domain_inval_policy(dom)->drain();
+	if (siommu_release_drained(sio, dom, false)) {
 		pci_info(pdev, "handed back: DMA untranslated again\n");
 		goto out;
 	}
@@ -376,7 +338,7 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 	struct pci_dev *pdev;
 	int ret;
 
-	pdev = lookup_bdf(bdf, &ret);
+	pdev = siommu_pci_dev_at(bdf, &ret);
 	if (!pdev)
 		return ret;
 	mutex_lock(&sio->lock);
@@ -416,10 +378,13 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		ret = siommu_domain_set_allocator(dom, sio->allocator);
 		if (ret)
 			goto out;
-		siommu_domain_set_flush(dom, sio->flush);
+		siommu_domain_set_inval_policy(dom, sio->policy);
 	} else {
-		dom = siommu_domain_create(&sio->dmar, &sio->lock, unit, pdev,
-					   sio->allocator, sio->flush);
+		struct siommu_xlate *xlate = siommu_vtd_xlate_create(unit);
+
+		dom = IS_ERR(xlate) ? ERR_CAST(xlate) :
+		      siommu_domain_create(&sio->dmar, &sio->lock, xlate,
+					   pdev, sio->allocator, sio->policy);
 		if (IS_ERR(dom)) {
 			ret = PTR_ERR(dom);
 			pci_err(pdev, "cannot set up a domain (%d)\n", ret);
@@ -456,8 +421,9 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		pci_warn(pdev, "no device/%s/ directory in sysfs\n",
 			 pci_name(pdev));
 	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
-		 unit->index, dom->did, siommu_domain_allocator(dom)->name,
-		 siommu_domain_flush(dom)->name);
+		 unit->index, vtd_of(dom)->did,
+		 siommu_domain_allocator(dom)->name,
+		 siommu_domain_inval_policy(dom)->name);
 out:
 	mutex_unlock(&sio->lock);
 	pci_dev_put(pdev);
@@ -499,7 +465,7 @@ int siommu_detach(struct siommu *sio, const char *bdf)
 		mutex_unlock(&sio->lock);
 		return any ? ret : -ENOENT;
 	}
-	pdev = lookup_bdf(bdf, &ret);
+	pdev = siommu_pci_dev_at(bdf, &ret);
 	if (!pdev)
 		return ret;
 	mutex_lock(&sio->lock);
@@ -531,156 +497,8 @@ void siommu_detach_all(struct siommu *sio)
 	list_for_each_entry_safe(dom, tmp, &sio->domains, node)
 		detach_locked(sio, dom);
 	list_for_each_entry_safe(dom, tmp, &sio->draining, node)
-		release_drained(sio, dom, true);
+		siommu_release_drained(sio, dom, true);
 	mutex_unlock(&sio->lock);
-}
-
-/*
- * Instances a swap retired are torn down once their last range is back,
- * and detached domains once their last mapping is; until then this work
- * looks again every 100 ms.
- */
-static void reap_work(struct work_struct *work)
-{
-	struct siommu *sio = container_of(to_delayed_work(work), struct siommu,
-					  reap_work);
-	struct siommu_domain *dom, *tmp;
-	bool again = false;
-
-	mutex_lock(&sio->lock);
-	list_for_each_entry(dom, &sio->domains, node)
-		again |= siommu_domain_reap(dom);
-	list_for_each_entry_safe(dom, tmp, &sio->draining, node) {
-		struct pci_dev *pdev = dom->pdev;
-		unsigned int ms = jiffies_to_msecs(jiffies - dom->detached_at);
-
-		siommu_domain_reap(dom);
-		pci_dev_get(pdev);
-		if (release_drained(sio, dom, false))
-			pci_info(pdev, "the last DMA mapping of its old domain came back %u ms after detach; untranslated again\n",
-				 ms);
-		else
-			again = true;
-		pci_dev_put(pdev);
-	}
-	mutex_unlock(&sio->lock);
-	if (again)
-		schedule_delayed_work(&sio->reap_work, HZ / 10);
-}
-
-void siommu_reap_init(struct siommu *sio)
-{
-	INIT_DELAYED_WORK(&sio->reap_work, reap_work);
-}
-
-/*
- * CPU hotplug: allocators that cache ranges per CPU (magazine) give a
- * dead CPU's caches back.  Runs on a live CPU after the dead one stopped,
- * with the hotplug lock held: under RCU alone (see the top of the file).
- */
-static int cpu_dead(unsigned int cpu)
-{
-	struct siommu_domain *dom;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(dom, &siommu.domains, node)
-		siommu_domain_cpu_dead(dom, cpu);
-	list_for_each_entry_rcu(dom, &siommu.draining, node)
-		siommu_domain_cpu_dead(dom, cpu);
-	rcu_read_unlock();
-	return 0;
-}
-
-/**
- * siommu_hotplug_init() - be told when a CPU goes offline
- * @sio: the module
- *
- * Return: 0, or a negative errno.
- */
-int siommu_hotplug_init(struct siommu *sio)
-{
-	int ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
-					    KBUILD_MODNAME ":dead", NULL,
-					    cpu_dead);
-
-	if (ret < 0)
-		return ret;
-	sio->hotplug_state = ret;
-	return 0;
-}
-
-void siommu_hotplug_exit(struct siommu *sio)
-{
-	if (sio->hotplug_state > 0)
-		cpuhp_remove_state_nocalls(sio->hotplug_state);
-	sio->hotplug_state = 0;
-}
-
-/**
- * siommu_set_allocator() - switch every managed device, and new ones
- * @sio: the module
- * @ops: the allocator
- *
- * Return: 0, or the first device's error (devices before it switched,
- * the rest did not; the default is unchanged then).
- */
-int siommu_set_allocator(struct siommu *sio,
-			 const struct siommu_iova_ops *ops)
-{
-	struct siommu_domain *dom;
-	unsigned int i;
-	int ret = 0;
-
-	mutex_lock(&sio->lock);
-	for (i = 0; i < sio->nr_units && !ret; i++) {
-		ret = siommu_allocator_check(ops, &sio->units[i]);
-		if (ret)
-			pr_err("allocator %s cannot serve dmar%u: its ranges do not fit the unit's %u-bit address space\n",
-			       ops->name, i,
-			       VTD_PAGE_SHIFT + VTD_LEVEL_BITS *
-			       sio->units[i].levels);
-	}
-	list_for_each_entry(dom, &sio->domains, node) {
-		bool changed = siommu_domain_allocator(dom) != ops;
-
-		if (ret)
-			break;
-		ret = siommu_domain_set_allocator(dom, ops);
-		if (ret == -EBUSY)
-			pci_err(dom->pdev, "earlier allocators are still draining; try again\n");
-		else if (ret)
-			pci_err(dom->pdev, "cannot switch to allocator %s (%d)\n",
-				ops->name, ret);
-		else if (changed)
-			siommu_stat_inc(SIOMMU_STAT_SWAPS);
-	}
-	if (!ret)
-		sio->allocator = ops;
-	schedule_delayed_work(&sio->reap_work, HZ / 10);
-	mutex_unlock(&sio->lock);
-	return ret;
-}
-
-/**
- * siommu_set_flush() - switch every managed device's policy, and new ones'
- * @sio: the module
- * @ops: the policy
- *
- * Return: 0.
- */
-int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops)
-{
-	struct siommu_domain *dom;
-
-	mutex_lock(&sio->lock);
-	list_for_each_entry(dom, &sio->domains, node) {
-		if (siommu_domain_flush(dom) != ops)
-			siommu_stat_inc(SIOMMU_STAT_SWAPS);
-		siommu_domain_set_flush(dom, ops);
-	}
-	sio->flush = ops;
-	mutex_unlock(&sio->lock);
-	return 0;
 }
 
 /**

@@ -202,7 +202,7 @@ static int __init siommu_init(void)
 	INIT_LIST_HEAD(&sio->draining);
 	INIT_LIST_HEAD(&sio->devs);
 	sio->allocator = &siommu_iova_rbtree_ops;
-	sio->flush = &siommu_flush_strict_ops;
+	sio->policy = &siommu_inval_strict;
 	siommu_reap_init(sio);
 	ret = siommu_inval_policies_init();
 	if (ret)

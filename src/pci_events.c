@@ -87,8 +87,8 @@ static void device_added(struct siommu *sio, struct pci_dev *pdev)
 		 * the old state, filed under domain id 0.
 		 */
 		if (VTD_CAP_CM(unit->cap)) {
-			siommu_flush_context_device(unit, 0, a.sid[i]);
-			siommu_flush_iotlb_domain(unit, 0);
+			siommu_inval_context_device(unit, 0, a.sid[i]);
+			siommu_inval_iotlb_domain(unit, 0);
 		}
 	}
 	siommu_unit_flush_write_buffer(unit);
@@ -119,9 +119,9 @@ static void clear_unused_ids(struct siommu *sio, struct removed_device *r)
 					sid & 0xff);
 		if (did < 0)
 			continue;
-		siommu_flush_context_device(unit, did, sid);
+		siommu_inval_context_device(unit, did, sid);
 		if (did != SIOMMU_UNMANAGED_DID)
-			siommu_flush_iotlb_domain(unit, did);
+			siommu_inval_iotlb_domain(unit, did);
 	}
 	mutex_unlock(&siommu_context_lock);
 }

@@ -24,7 +24,7 @@
 
 struct pci_dev;
 struct siommu_domain;
-struct siommu_flush_ops;
+struct siommu_inval_policy;
 struct siommu_iova_ops;
 
 struct siommu;
@@ -40,8 +40,13 @@ struct siommu_device_events {
 	void (*detached)(struct siommu_domain *dom);
 };
 
-/* The module: one instance, built at load, torn down at unload. */
+/*
+ * The module: one instance, built at load, torn down at unload.  What is
+ * set up at load is written once there, before anything reads it; the
+ * rest says what protects it (docs/layers.md, "Locks").
+ */
 struct siommu {
+	/* Written once at load. */
 	struct dmar_info dmar;
 	unsigned int nr_units;
 	struct siommu_unit *units;
@@ -50,15 +55,19 @@ struct siommu {
 	struct kobject *devices_kobj;	/* device/: one directory each */
 
 	struct mutex lock;		/* attach, detach, policy changes */
-	struct list_head domains;	/* managed devices (RCU list) */
-	struct list_head draining;	/* detached, mappings out (RCU list) */
-	struct list_head devs;		/* struct siommu_dev, until unload */
-	const struct siommu_device_events *device_events;
-	/* What new attaches get; set by writing allocator/invalidation. */
+	/* Protected by lock; RCU readers too (the CPU-hotplug callback). */
+	struct list_head domains;	/* managed devices */
+	struct list_head draining;	/* detached, mappings out */
+	struct list_head devs;		/* protected by lock: siommu_dev */
+	const struct siommu_device_events *device_events; /* written at load */
+	/*
+	 * What new attaches get; set by writing allocator/invalidation.
+	 * Written under lock; sysfs reads them without it (one pointer).
+	 */
 	const struct siommu_iova_ops *allocator;
-	const struct siommu_flush_ops *flush;
+	const struct siommu_inval_policy *policy;
 	struct delayed_work reap_work;	/* tears down drained allocators */
-	int hotplug_state;		/* our CPU hotplug state, 0: none */
+	int hotplug_state;		/* written at load: CPU hotplug, 0: none */
 	struct siommu_fault_poller faults;
 };
 
@@ -69,13 +78,25 @@ int siommu_attach(struct siommu *sio, const char *bdf);
 int siommu_detach(struct siommu *sio, const char *bdf);
 void siommu_detach_all(struct siommu *sio);
 void siommu_devs_free(struct siommu *sio);
-int siommu_set_allocator(struct siommu *sio,
-			 const struct siommu_iova_ops *ops);
-int siommu_set_flush(struct siommu *sio, const struct siommu_flush_ops *ops);
+bool siommu_release_drained(struct siommu *sio, struct siommu_domain *dom,
+			    bool force);
+void siommu_detach_removed(struct siommu *sio, struct pci_dev *pdev);
+
+/* pci_addr.c */
+struct pci_dev *siommu_pci_dev_at(const char *buf, int *err);
+
+/* reaper.c */
 void siommu_reap_init(struct siommu *sio);
+
+/* cpu_hotplug.c */
 int siommu_hotplug_init(struct siommu *sio);
 void siommu_hotplug_exit(struct siommu *sio);
-void siommu_detach_removed(struct siommu *sio, struct pci_dev *pdev);
+
+/* swaps.c */
+int siommu_set_allocator(struct siommu *sio,
+			 const struct siommu_iova_ops *ops);
+int siommu_set_inval_policy(struct siommu *sio,
+			    const struct siommu_inval_policy *ops);
 
 /* pci_events.c */
 extern struct mutex siommu_context_lock;

@@ -11,6 +11,7 @@
 #include <linux/sysfs.h>
 
 #include "dma/domain.h"
+#include "dma/xlate/vtd.h"
 #include "siommu.h"
 #include "base/stats.h"
 #include "dma/inval/batch.h"
@@ -126,14 +127,16 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	mutex_lock(&sysfs_sio->lock);
 	list_for_each_entry(dom, &sysfs_sio->domains, node) {
+		struct siommu_vtd_xlate *vx = siommu_vtd_xlate(dom->xlate);
+
 		n += sysfs_emit_at(buf, n,
 				   "%s dmar%u domain=%u allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld",
-				   pci_name(dom->pdev), dom->unit->index,
-				   dom->did, siommu_domain_allocator(dom)->name,
-				   siommu_domain_flush(dom)->name,
+				   pci_name(dom->pdev), vx->unit->index,
+				   vx->did, siommu_domain_allocator(dom)->name,
+				   siommu_domain_inval_policy(dom)->name,
 				   dev_driver_string(&dom->pdev->dev),
 				   siommu_domain_outstanding(dom),
-				   atomic_long_read(&dom->pt.nr_tables));
+				   atomic_long_read(&vx->pt.nr_tables));
 		/* Its requester ids, last: pci_events.c. */
 		n += siommu_rids_describe(dom->pdev, buf, n);
 		n += sysfs_emit_at(buf, n, "\n");
@@ -158,8 +161,10 @@ static ssize_t draining_show(struct kobject *kobj,
 	list_for_each_entry(dom, &sysfs_sio->draining, node)
 		n += sysfs_emit_at(buf, n,
 				   "%s dmar%u domain=%u mappings=%lu detached_ms=%u\n",
-				   pci_name(dom->pdev), dom->unit->index,
-				   dom->did, siommu_domain_outstanding(dom),
+				   pci_name(dom->pdev),
+				   siommu_vtd_xlate(dom->xlate)->unit->index,
+				   siommu_vtd_xlate(dom->xlate)->did,
+				   siommu_domain_outstanding(dom),
 				   jiffies_to_msecs(jiffies - dom->detached_at));
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
@@ -226,7 +231,7 @@ static ssize_t invalidation_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
 	return choice_show(policy_names, siommu_nr_inval_policies,
-			   sysfs_sio->flush->name, buf);
+			   sysfs_sio->policy->name, buf);
 }
 
 static ssize_t invalidation_store(struct kobject *kobj,
@@ -237,7 +242,8 @@ static ssize_t invalidation_store(struct kobject *kobj,
 			    siommu_nr_inval_policies, buf, count);
 
 	if (i >= 0)
-		i = siommu_set_flush(sysfs_sio, siommu_inval_policies[i]);
+		i = siommu_set_inval_policy(sysfs_sio,
+					    siommu_inval_policies[i]);
 	return i < 0 ? i : count;
 }
 
@@ -315,6 +321,7 @@ static struct siommu_domain *device_dom(struct kobject *kobj)
 {
 	struct siommu_domain *dom;
 
+	lockdep_assert_held(&sysfs_sio->lock);
 	list_for_each_entry(dom, &sysfs_sio->domains, node)
 		if (!strcmp(pci_name(dom->pdev), kobject_name(kobj)))
 			return dom;
@@ -366,7 +373,7 @@ static ssize_t dev_allocator_store(struct kobject *kobj,
 	if (ret)
 		return ret;
 	changed = siommu_domain_allocator(dom) != allocators[i];
-	ret = siommu_allocator_check(allocators[i], dom->unit) ?:
+	ret = siommu_allocator_check(allocators[i], dom->xlate->max_iova) ?:
 	      siommu_domain_set_allocator(dom, allocators[i]);
 	if (ret)
 		pr_err("%s: cannot switch to that allocator (%d)\n",
@@ -390,7 +397,7 @@ static ssize_t dev_invalidation_show(struct kobject *kobj,
 	if (n)
 		return n;
 	n = choice_show(policy_names, siommu_nr_inval_policies,
-			siommu_domain_flush(dom)->name, buf);
+			siommu_domain_inval_policy(dom)->name, buf);
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
 }
@@ -409,9 +416,9 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 	ret = device_dom_lock(kobj, &dom);
 	if (ret)
 		return ret;
-	if (siommu_domain_flush(dom) != siommu_inval_policies[i])
+	if (siommu_domain_inval_policy(dom) != siommu_inval_policies[i])
 		siommu_stat_inc(SIOMMU_STAT_SWAPS);
-	siommu_domain_set_flush(dom, siommu_inval_policies[i]);
+	siommu_domain_set_inval_policy(dom, siommu_inval_policies[i]);
 	mutex_unlock(&sysfs_sio->lock);
 	return count;
 }
@@ -493,6 +500,7 @@ static int device_dir_add(struct siommu *sio, struct siommu_domain *dom)
 
 static void device_dir_remove(struct siommu_domain *dom)
 {
+	lockdep_assert_held(dom->lock);
 	if (!dom->kobj)
 		return;
 	sysfs_remove_group(dom->kobj, &device_group);
@@ -521,7 +529,7 @@ static void add_domain(struct domain_totals *t, struct siommu_domain *dom)
 {
 	t->outstanding += siommu_domain_outstanding(dom);
 	siommu_domain_iova_stats(dom, &t->iova);
-	t->tables += atomic_long_read(&dom->pt.nr_tables);
+	t->tables += atomic_long_read(&siommu_vtd_xlate(dom->xlate)->pt.nr_tables);
 }
 
 static int sum_domains(struct domain_totals *t)
@@ -606,7 +614,7 @@ static struct kobj_attribute live_magazines_attr = __ATTR_RO(live_magazines);
 static ssize_t oldest_batch_age_us_show(struct kobject *kobj,
 					struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", siommu_inval_oldest_age_us());
+	return sysfs_emit(buf, "%llu\n", siommu_inval_policies_oldest_age_us());
 }
 
 static struct kobj_attribute oldest_batch_age_us_attr =

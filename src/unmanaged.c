@@ -4,11 +4,11 @@
  * needs a context entry that lets its DMA through as before.
  *
  * Where the unit supports pass-through (ECAP.PT), that entry simply says
- * "untranslated".  Where it does not, the devices share an identity
- * domain: one page table mapping all system RAM (and the firmware's RMRRs)
- * at IOVA = physical address, read and write.  RAM the unit's address
- * width cannot reach, and RAM hot-added after load, is not in it; both are
- * reported.
+ * "untranslated".  Where it does not, the devices share the static
+ * identity domain ("si" in names, the log's "identity domain"): one page
+ * table mapping all system RAM (and the firmware's RMRRs) at IOVA =
+ * physical address, read and write.  RAM the unit's address width cannot
+ * reach, and RAM hot-added after load, is not in it; both are reported.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,18 +18,18 @@
 #include "siommu.h"
 #include "vtd/regs.h"
 
-#define IDENTITY_PROT	(VTD_PTE_READ | VTD_PTE_WRITE)
+#define SI_PROT	(VTD_PTE_READ | VTD_PTE_WRITE)
 
-struct identity_walk {
+struct si_walk {
 	struct siommu_unit *unit;
 	u64 mapped;			/* bytes */
 	u64 unreachable;		/* bytes above the unit's width */
 };
 
 /* One System RAM resource: its whole pages, 1:1. */
-static int identity_map_ram(struct resource *res, void *arg)
+static int si_map_ram(struct resource *res, void *arg)
 {
-	struct identity_walk *w = arg;
+	struct si_walk *w = arg;
 	u64 start = ALIGN(res->start, VTD_PAGE_SIZE);
 	u64 end = ALIGN_DOWN(res->end + 1, VTD_PAGE_SIZE);	/* exclusive */
 	u64 limit = w->unit->max_iova + 1;
@@ -41,24 +41,23 @@ static int identity_map_ram(struct resource *res, void *arg)
 	}
 	if (start >= end)
 		return 0;
-	ret = vtd_pgtable_map(&w->unit->identity, start, start, end - start,
-			      IDENTITY_PROT, GFP_KERNEL);
+	ret = vtd_pgtable_map(&w->unit->si_table, start, start, end - start,
+			      SI_PROT, GFP_KERNEL);
 	if (!ret)
 		w->mapped += end - start;
 	return ret;
 }
 
 /* An RMRR, page by page: it may overlap RAM already mapped. */
-static int identity_map_rmrr(struct siommu_unit *unit,
-			     const struct dmar_rmrr *r)
+static int si_map_rmrr(struct siommu_unit *unit, const struct dmar_rmrr *r)
 {
 	u64 addr;
 	int ret;
 
 	for (addr = r->base & ~(VTD_PAGE_SIZE - 1);
 	     addr <= r->end && addr <= unit->max_iova; addr += VTD_PAGE_SIZE) {
-		ret = vtd_pgtable_map(&unit->identity, addr, addr,
-				      VTD_PAGE_SIZE, IDENTITY_PROT,
+		ret = vtd_pgtable_map(&unit->si_table, addr, addr,
+				      VTD_PAGE_SIZE, SI_PROT,
 				      GFP_KERNEL);
 		if (ret && ret != -EEXIST)
 			return ret;
@@ -69,34 +68,34 @@ static int identity_map_rmrr(struct siommu_unit *unit,
 /* How a unit's unmanaged devices keep DMAing.  Return: 0, or -ENOMEM. */
 static int unmanaged_init(struct siommu *sio, struct siommu_unit *unit)
 {
-	struct identity_walk w = { .unit = unit };
+	struct si_walk w = { .unit = unit };
 	unsigned int i;
 	int ret;
 
-	unit->identity_domain = !VTD_ECAP_PT(unit->ecap);
-	if (!unit->identity_domain)
+	unit->si_domain = !VTD_ECAP_PT(unit->ecap);
+	if (!unit->si_domain)
 		return 0;
 
-	ret = vtd_pgtable_init(&unit->identity, unit->levels,
+	ret = vtd_pgtable_init(&unit->si_table, unit->levels,
 			       VTD_ECAP_C(unit->ecap));
 	if (ret)
 		return ret;
 	ret = walk_iomem_res_desc(IORES_DESC_NONE,
 				  IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0,
-				  -1, &w, identity_map_ram);
+				  -1, &w, si_map_ram);
 	for (i = 0; !ret && i < sio->dmar.nr_rmrrs; i++)
 		if (sio->dmar.rmrrs[i].segment == unit->drhd->segment)
-			ret = identity_map_rmrr(unit, &sio->dmar.rmrrs[i]);
+			ret = si_map_rmrr(unit, &sio->dmar.rmrrs[i]);
 	if (ret) {
 		pr_err("dmar%u: cannot build the identity domain (%d)\n",
 		       unit->index, ret);
-		vtd_pgtable_destroy(&unit->identity);
-		unit->identity_domain = false;
+		vtd_pgtable_destroy(&unit->si_table);
+		unit->si_domain = false;
 		return ret;
 	}
 	pr_info("dmar%u: no pass-through: unmanaged devices use an identity domain over %llu MiB of RAM (%ld table pages)\n",
 		unit->index, w.mapped >> 20,
-		atomic_long_read(&unit->identity.nr_tables));
+		atomic_long_read(&unit->si_table.nr_tables));
 	if (w.unreachable)
 		pr_warn("dmar%u: %llu MiB of RAM lie above the unit's %u-bit reach; unmanaged devices cannot DMA there\n",
 			unit->index, w.unreachable >> 20,
@@ -106,10 +105,10 @@ static int unmanaged_init(struct siommu *sio, struct siommu_unit *unit)
 
 static void unmanaged_exit(struct siommu_unit *unit)
 {
-	if (!unit->identity_domain)
+	if (!unit->si_domain)
 		return;
-	vtd_pgtable_destroy(&unit->identity);
-	unit->identity_domain = false;
+	vtd_pgtable_destroy(&unit->si_table);
+	unit->si_domain = false;
 }
 
 /**
@@ -125,9 +124,9 @@ void siommu_unmanaged_entry(const struct siommu_unit *unit,
 		.did = SIOMMU_UNMANAGED_DID,
 		.levels = unit->levels,
 	};
-	if (unit->identity_domain) {
+	if (unit->si_domain) {
 		e->type = VTD_CTX_TT_TRANSLATED;
-		e->pgtable = vtd_pgtable_root_phys(&unit->identity);
+		e->pgtable = vtd_pgtable_root_phys(&unit->si_table);
 	} else {
 		e->type = VTD_CTX_TT_PASSTHROUGH;
 	}
@@ -161,7 +160,7 @@ static int unmanaged_all(struct siommu *sio, struct siommu_unit *unit)
 		n++;
 	}
 	pr_info("dmar%u: %u device(s) %s\n", unit->index, n,
-		unit->identity_domain ? "in the identity domain" :
+		unit->si_domain ? "in the identity domain" :
 		"pass through untranslated");
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Tracepoints: scalable_iommu:{map,unmap,flush,fault}, for ftrace and
+ * Tracepoints: scalable_iommu:{map,unmap,inval,fault}, for ftrace and
  * `perf record -e 'scalable_iommu:*'`.
  */
 #undef TRACE_SYSTEM
@@ -38,7 +38,7 @@ DEFINE_EVENT(siommu_mapping, siommu_unmap,
 	     TP_PROTO(struct device *dev, u64 iova, u64 phys, size_t size),
 	     TP_ARGS(dev, iova, phys, size));
 
-TRACE_EVENT(siommu_flush,
+TRACE_EVENT(siommu_inval,
 	    TP_PROTO(unsigned int unit, u16 did, u64 iova,
 		     unsigned long npages),
 	    TP_ARGS(unit, did, iova, npages),

@@ -36,7 +36,6 @@
 #include "compat.h"
 #include "dma/domain.h"
 #include "base/stats.h"
-#include "vtd/regs.h"
 
 /* Below this, an IOVA space is too small to be worth handing out. */
 #define SIOMMU_MIN_DMA_MASK	DMA_BIT_MASK(24)
@@ -46,12 +45,12 @@ static u64 dir_prot(const struct siommu_domain *dom,
 {
 	switch (dir) {
 	case DMA_TO_DEVICE:
-		return VTD_PTE_READ;
+		return SIOMMU_PROT_READ;
 	case DMA_FROM_DEVICE:
-		return VTD_PTE_WRITE |
-		       (VTD_CAP_ZLR(dom->unit->cap) ? 0 : VTD_PTE_READ);
+		return SIOMMU_PROT_WRITE |
+		       (dom->xlate->write_reads ? SIOMMU_PROT_READ : 0);
 	case DMA_BIDIRECTIONAL:
-		return VTD_PTE_READ | VTD_PTE_WRITE;
+		return SIOMMU_PROT_RW;
 	default:
 		return 0;
 	}
@@ -90,8 +89,8 @@ static bool translating(const struct siommu_domain *dom)
 	return likely(dom && !READ_ONCE(dom->detached));
 }
 
-static dma_addr_t map_phys(struct siommu_domain *dom, phys_addr_t phys,
-			   size_t size, enum dma_data_direction dir, u64 mask)
+static dma_addr_t map_buffer(struct siommu_domain *dom, phys_addr_t phys,
+			     size_t size, enum dma_data_direction dir, u64 mask)
 {
 	u64 prot = dir_prot(dom, dir);
 
@@ -111,8 +110,8 @@ static dma_addr_t siommu_map_page(struct device *dev, struct page *page,
 	rcu_read_lock();
 	dom = domain_of(dev);
 	if (translating(dom))
-		addr = map_phys(dom, page_to_phys(page) + offset, size, dir,
-				dma_get_mask(dev));
+		addr = map_buffer(dom, page_to_phys(page) + offset, size,
+				  dir, dma_get_mask(dev));
 	else
 		addr = siommu_fwd_map_page(dom, dev, page, offset, size, dir,
 					   attrs);
@@ -154,7 +153,7 @@ static dma_addr_t siommu_map_resource(struct device *dev, phys_addr_t phys,
 	rcu_read_lock();
 	dom = domain_of(dev);
 	if (translating(dom))
-		addr = map_phys(dom, phys, size, dir, dma_get_mask(dev));
+		addr = map_buffer(dom, phys, size, dir, dma_get_mask(dev));
 	else
 		addr = siommu_fwd_map_resource(dom, dev, phys, size, dir,
 					       attrs);
@@ -198,13 +197,13 @@ static bool sg_crosses(dma_addr_t dma, unsigned int len, u64 boundary)
 
 /*
  * Each segment at the IOVA its physical address dictates, where the
- * active allocator works that way (identity); false when it does not or
+ * active slot maps 1:1 (identity); false when it does not or
  * a segment cannot be mapped so (nothing is left mapped then).  There a
  * segment crossing the device's segment boundary physically crosses it
  * at its IOVA too (regions start on 1 GiB boundaries): such a list takes
  * the remapping path, which lays segments out within the boundary.
  */
-static bool sg_map_phys(struct siommu_domain *dom, struct scatterlist *sgl,
+static bool sg_map_1to1(struct siommu_domain *dom, struct scatterlist *sgl,
 			int nents, u64 prot, u64 mask, u64 boundary)
 {
 	struct scatterlist *sg;
@@ -216,7 +215,7 @@ static bool sg_map_phys(struct siommu_domain *dom, struct scatterlist *sgl,
 		dma_addr_t iova = DMA_MAPPING_ERROR;
 
 		if (!sg_crosses(phys, sg->length, boundary))
-			iova = siommu_domain_map_phys(dom, phys - offset,
+			iova = siommu_domain_map_1to1(dom, phys - offset,
 						      sg_pages(sg), prot, mask);
 		if (iova == DMA_MAPPING_ERROR) {
 			sg_unmap_segments(dom, sgl, i);
@@ -275,7 +274,7 @@ static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
 
 	if (!prot)
 		return -EINVAL;
-	if (sg_map_phys(dom, sgl, nents, prot, dma_get_mask(dev), boundary)) {
+	if (sg_map_1to1(dom, sgl, nents, prot, dma_get_mask(dev), boundary)) {
 		siommu_stat_inc(SIOMMU_STAT_MAPS);
 		return nents;
 	}
@@ -331,7 +330,7 @@ static void domain_unmap_sg(struct siommu_domain *dom,
 	int i;
 
 	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
-	if (siommu_domain_mapped_phys(dom, sg_dma_address(sgl))) {
+	if (siommu_domain_mapped_1to1(dom, sg_dma_address(sgl))) {
 		sg_unmap_segments(dom, sgl, nents);
 		return;
 	}
@@ -391,8 +390,8 @@ static bool map_new_pages(struct device *dev, struct page *page, size_t size,
 	dom = domain_of(dev);
 	attached = translating(dom);
 	if (attached)
-		*handle = map_phys(dom, page_to_phys(page), size, dir,
-				   dev->coherent_dma_mask);
+		*handle = map_buffer(dom, page_to_phys(page), size, dir,
+				     dev->coherent_dma_mask);
 	rcu_read_unlock();
 	return attached;
 }
@@ -565,7 +564,7 @@ static size_t siommu_max_mapping_size(struct device *dev)
 	dom = domain_of(dev);
 	if (translating(dom))
 		ret = min_t(u64, SIZE_MAX,
-			    (min(dma_get_mask(dev), dom->unit->max_iova) >> 1) +
+			    (min(dma_get_mask(dev), dom->xlate->max_iova) >> 1) +
 			    1);
 	rcu_read_unlock();
 	return ret;

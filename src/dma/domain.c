@@ -3,12 +3,16 @@
  * Domains: a managed device's page table, IOVA allocator and invalidation
  * policy, and the map and unmap steps every DMA API call is built from.
  *
- * Map: allocate an IOVA range from the active allocator instance, write
- * its PTEs (lock-free, see pgtable.c) tagged with the instance's slot, and
- * with CAP.CM flush the IOTLB, as a caching-mode unit may cache
- * not-present entries.  Unmap: read the tag, clear the PTEs and hand the
- * range to the invalidation policy, which frees it to that instance only
- * once the unit has forgotten it.
+ * Every translation is written and invalidated through the domain's
+ * translations (dma/xlate/backend.h), never a page table by name.
+ *
+ * Map, in the active slot's mode: allocate an IOVA range from its
+ * instance and map its leaves, tagged with the slot (SIOMMU_IOVA_ALLOC);
+ * or let the instance map the buffer where its physical address says
+ * (SIOMMU_IOVA_1TO1).  Either way the backend then makes the new leaves
+ * visible (->sync_map).  Unmap: read the tag, clear the leaves and hand
+ * the range to the invalidation policy, which frees it to that instance
+ * only once the hardware has forgotten it.
  *
  * Live swap: a new instance is published in a free slot and made active;
  * after an RCU grace period no CPU allocates from the old one any more,
@@ -25,37 +29,34 @@
 
 #include "dma/domain.h"
 #include "dma/layout.h"
+#include "dma/xlate/backend.h"
 #include "base/trace.h"
 #include "base/stats.h"
-#include "vtd/regs.h"
 #include "vtd/topology.h"
 
 /* Interrupt messages: DMA writes here are never translated. */
 #define MSI_WINDOW_START	0xfee00000ULL
 #define MSI_WINDOW_END		0xfeefffffULL
 
-/* The fallback slot's stretch: below 4 GiB, wherever the unit reaches. */
-static void fallback_space(const struct siommu_unit *unit,
-			   struct siommu_stretch *s)
+/* The fallback slot's stretch: below 4 GiB, wherever the tables reach. */
+static void fallback_space(u64 max_iova, struct siommu_stretch *s)
 {
 	s->lo = 1;
-	s->hi = min(unit->max_iova >> VTD_PAGE_SHIFT,
-		    SIOMMU_LAYOUT_FALLBACK_HI);
+	s->hi = min(max_iova >> VTD_PAGE_SHIFT, SIOMMU_LAYOUT_FALLBACK_HI);
 }
 
 /**
- * siommu_allocator_check() - can @ops serve a domain on @unit at all?
+ * siommu_allocator_check() - can @ops serve a domain at all?
  * @ops: the allocator
- * @unit: the unit
+ * @max_iova: the last IOVA the domain's translations can hold
  *
- * Return: 0, or -ERANGE when no stretch of the unit's space can hold
- * what it needs (see src/dma/layout.c).
+ * Return: 0, or -ERANGE when no stretch of the space can hold what it
+ * needs (see src/dma/layout.c).
  */
-int siommu_allocator_check(const struct siommu_iova_ops *ops,
-			   const struct siommu_unit *unit)
+int siommu_allocator_check(const struct siommu_iova_ops *ops, u64 max_iova)
 {
 	struct siommu_layout layout = {
-		.space_pfns = (unit->max_iova >> VTD_PAGE_SHIFT) + 1,
+		.space_pfns = (max_iova >> VTD_PAGE_SHIFT) + 1,
 	};
 	struct siommu_stretch s;
 
@@ -65,7 +66,7 @@ int siommu_allocator_check(const struct siommu_iova_ops *ops,
 static int reserve_bytes(struct siommu_domain *dom, struct siommu_iova *iova,
 			 u64 start, u64 end)
 {
-	u64 last = dom->unit->max_iova;
+	u64 last = dom->xlate->max_iova;
 
 	if (start > last)
 		return 0;
@@ -116,7 +117,7 @@ static int map_rmrrs(struct siommu_domain *dom, struct siommu_iova *iova)
 			if (!siommu_scope_matches(&r->scopes[j], r->segment,
 						  dom->pdev))
 				continue;
-			if (end > dom->unit->max_iova)
+			if (end > dom->xlate->max_iova)
 				return -ERANGE;
 			if (iova) {
 				ret = reserve_bytes(dom, iova, start, end);
@@ -124,10 +125,10 @@ static int map_rmrrs(struct siommu_domain *dom, struct siommu_iova *iova)
 					return ret;
 				break;
 			}
-			ret = vtd_pgtable_map(&dom->pt, start, start,
-					      end - start + 1,
-					      VTD_PTE_READ | VTD_PTE_WRITE,
-					      GFP_KERNEL);
+			ret = dom->xlate->ops->map(dom->xlate, start, start,
+						   end - start + 1,
+						   SIOMMU_PROT_RW, 0,
+						   GFP_KERNEL);
 			if (ret && ret != -EEXIST)
 				return ret;
 			pci_info(dom->pdev, "RMRR [%#llx-%#llx] identity-mapped\n",
@@ -183,14 +184,14 @@ static int slot_place(struct siommu_domain *dom, unsigned int slot,
 	struct siommu_stretch taken[SIOMMU_IOVA_SLOTS];
 	struct siommu_stretch windows[LAYOUT_MAX_WINDOWS];
 	struct siommu_layout layout = {
-		.space_pfns = (dom->unit->max_iova >> VTD_PAGE_SHIFT) + 1,
+		.space_pfns = (dom->xlate->max_iova >> VTD_PAGE_SHIFT) + 1,
 		.taken = taken,
 		.windows = windows,
 	};
 	unsigned int i;
 
 	if (slot == SIOMMU_FALLBACK_SLOT) {
-		fallback_space(dom->unit, s);
+		fallback_space(dom->xlate->max_iova, s);
 		return ops->check_space ? ops->check_space(s->lo, s->hi) : 0;
 	}
 	for (i = 1; i < SIOMMU_IOVA_SLOTS; i++) {
@@ -220,6 +221,7 @@ static struct siommu_iova *slot_create(struct siommu_domain *dom,
 	iova = ops->create(s.lo, s.hi);
 	if (!iova)
 		return ERR_PTR(-ENOMEM);
+	iova->mode = ops->mode;
 	iova->reach_pfn = siommu_layout_reach(ops, &s);
 	ret = reserve_windows(dom, iova);
 	if (!ret)
@@ -235,21 +237,21 @@ static struct siommu_iova *slot_create(struct siommu_domain *dom,
  * siommu_domain_create() - an empty address space for a device
  * @dmar: the DMAR table, whose RMRRs the device may use
  * @lock: held by the caller, and whenever the domain's slots change
- * @unit: the unit the device is behind, translating
+ * @xlate: its translations, empty; the domain's from now on, also when
+ *	   this fails
  * @pdev: the device
  * @alloc: the allocator its mappings start with
- * @flush: the invalidation policy they start with
+ * @policy: the invalidation policy they start with
  *
  * Return: the domain, or an ERR_PTR.
  */
 struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 					   struct mutex *lock,
-					   struct siommu_unit *unit,
+					   struct siommu_xlate *xlate,
 					   struct pci_dev *pdev,
 					   const struct siommu_iova_ops *alloc,
-					   const struct siommu_flush_ops *flush)
+					   const struct siommu_inval_policy *policy)
 {
-	unsigned int max_did = (1U << (4 + 2 * VTD_CAP_ND(unit->cap))) - 1;
 	struct siommu_domain *dom;
 	struct siommu_iova *iova;
 	int ret;
@@ -257,23 +259,17 @@ struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 	/* Creation places slots against the live ones: see slot_get(). */
 	lockdep_assert_held(lock);
 	dom = kzalloc(sizeof(*dom), GFP_KERNEL);
-	if (!dom)
+	if (!dom) {
+		xlate->ops->destroy(xlate);
 		return ERR_PTR(-ENOMEM);
+	}
 	dom->dmar = dmar;
 	dom->lock = lock;
-	dom->unit = unit;
+	dom->xlate = xlate;
 	dom->pdev = pdev;
-	RCU_INIT_POINTER(dom->flush, flush);
+	RCU_INIT_POINTER(dom->policy, policy);
 	INIT_LIST_HEAD(&dom->node);
 
-	ret = ida_alloc_range(&unit->dids, SIOMMU_UNMANAGED_DID + 1,
-			      min(max_did, 0xffffU), GFP_KERNEL);
-	if (ret < 0)
-		goto free_dom;
-	dom->did = ret;
-	ret = vtd_pgtable_init(&dom->pt, unit->levels, VTD_ECAP_C(unit->ecap));
-	if (ret)
-		goto free_did;
 	ret = map_rmrrs(dom, NULL);
 	if (ret)
 		goto free_slots;
@@ -296,10 +292,7 @@ free_slots:
 	iova = slot_get(dom, SIOMMU_FALLBACK_SLOT);
 	if (iova)
 		iova->ops->destroy(iova);
-	vtd_pgtable_destroy(&dom->pt);
-free_did:
-	ida_free(&unit->dids, dom->did);
-free_dom:
+	xlate->ops->destroy(xlate);
 	kfree(dom);
 	return ERR_PTR(ret);
 }
@@ -354,9 +347,10 @@ const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom)
 	return ops;
 }
 
-const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom)
+const struct siommu_inval_policy *
+siommu_domain_inval_policy(struct siommu_domain *dom)
 {
-	return rcu_access_pointer(dom->flush);
+	return rcu_access_pointer(dom->policy);
 }
 
 /**
@@ -371,7 +365,7 @@ void siommu_domain_destroy(struct siommu_domain *dom)
 	unsigned int i;
 
 	lockdep_assert_held(dom->lock);
-	siommu_domain_flush(dom)->drain();
+	siommu_domain_inval_policy(dom)->drain();
 	left = siommu_domain_outstanding(dom);
 	if (left)
 		pci_warn(dom->pdev, "%lu DMA mapping(s) still out; released with the domain (the kmalloc allocator leaks their slab objects)\n",
@@ -382,8 +376,7 @@ void siommu_domain_destroy(struct siommu_domain *dom)
 		if (iova)
 			iova->ops->destroy(iova);
 	}
-	vtd_pgtable_destroy(&dom->pt);
-	ida_free(&dom->unit->dids, dom->did);
+	dom->xlate->ops->destroy(dom->xlate);
 	kfree(dom);
 }
 
@@ -477,22 +470,22 @@ void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu)
 }
 
 /**
- * siommu_domain_set_flush() - a new invalidation policy for new unmaps
+ * siommu_domain_set_inval_policy() - a new invalidation policy for new unmaps
  * @dom: the domain
  * @ops: the policy
  *
  * Whatever the old policy batched is flushed once no CPU uses it for
  * this domain any more.
  */
-void siommu_domain_set_flush(struct siommu_domain *dom,
-			     const struct siommu_flush_ops *ops)
+void siommu_domain_set_inval_policy(struct siommu_domain *dom,
+				    const struct siommu_inval_policy *ops)
 {
-	const struct siommu_flush_ops *old = siommu_domain_flush(dom);
+	const struct siommu_inval_policy *old = siommu_domain_inval_policy(dom);
 
 	lockdep_assert_held(dom->lock);
 	if (old == ops)
 		return;
-	rcu_assign_pointer(dom->flush, ops);
+	rcu_assign_pointer(dom->policy, ops);
 	synchronize_rcu();
 	old->drain();
 }
@@ -513,6 +506,12 @@ static unsigned long short_mask(struct siommu_domain *dom,
 	return 0;
 }
 
+/* The highest IOVA pfn a device with @dma_mask reaches in @dom. */
+static unsigned long limit_pfn(struct siommu_domain *dom, u64 dma_mask)
+{
+	return min(dma_mask, dom->xlate->max_iova) >> VTD_PAGE_SHIFT;
+}
+
 /**
  * siommu_domain_alloc_iova() - reserve IOVA space the device can reach
  * @dom: the domain
@@ -520,8 +519,8 @@ static unsigned long short_mask(struct siommu_domain *dom,
  * @dma_mask: the device's mask for this kind of mapping
  * @slot: set to the slot of the instance that served it
  *
- * The active instance first; the 32-bit fallback when it has no room
- * under the mask.
+ * The active instance first, when it allocates (SIOMMU_IOVA_ALLOC); the
+ * 32-bit fallback when it has no room under the mask, or maps 1:1.
  *
  * Return: the first byte of the range, or DMA_MAPPING_ERROR.
  */
@@ -529,18 +528,19 @@ dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
 				    unsigned long npages, u64 dma_mask,
 				    unsigned int *slot)
 {
-	unsigned long limit = min(dma_mask, dom->unit->max_iova) >>
-			      VTD_PAGE_SHIFT;
+	unsigned long limit = limit_pfn(dom, dma_mask);
 	struct siommu_iova *iova;
 	unsigned long pfn;
 
 	rcu_read_lock();
 	*slot = READ_ONCE(dom->active);
 	iova = rcu_dereference(dom->slots[*slot]);
-	if (limit >= iova->reach_pfn)
+	if (limit < iova->reach_pfn)
+		pfn = short_mask(dom, iova, dma_mask);
+	else if (iova->mode == SIOMMU_IOVA_ALLOC)
 		pfn = iova->ops->alloc(iova, npages, limit);
 	else
-		pfn = short_mask(dom, iova, dma_mask);
+		pfn = 0;	/* a 1:1 slot has no range without its pages */
 	if (!pfn) {
 		*slot = SIOMMU_FALLBACK_SLOT;
 		iova = rcu_dereference(dom->slots[*slot]);
@@ -556,7 +556,7 @@ dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
 	return (dma_addr_t)pfn << VTD_PAGE_SHIFT;
 }
 
-/* Give back a range whose PTEs were never visible to the device. */
+/* Give back a range whose leaves were never visible to the device. */
 void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
 			     unsigned long npages, unsigned int slot)
 {
@@ -568,30 +568,23 @@ void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
 	rcu_read_unlock();
 }
 
-/* After a map wrote leaf entries: what the unit needs to see them. */
+/* After a map wrote leaves: what the hardware needs to see them. */
 static void mapped(struct siommu_domain *dom, dma_addr_t iova,
 		   phys_addr_t phys, unsigned long npages)
 {
-	/*
-	 * A caching-mode unit may cache not-present entries; a unit with
-	 * write buffers may not see the new ones yet.
-	 */
-	if (VTD_CAP_CM(dom->unit->cap))
-		siommu_flush_iotlb_range(dom->unit, dom->did, iova, npages);
-	else
-		siommu_unit_flush_write_buffer(dom->unit);
+	dom->xlate->ops->sync_map(dom->xlate, iova, npages);
 	siommu_stat_add(SIOMMU_STAT_PAGES_MAPPED, npages);
 	trace_siommu_map(&dom->pdev->dev, iova, phys,
 			 npages << VTD_PAGE_SHIFT);
 }
 
 /**
- * siommu_domain_map_at() - write the PTEs of part of an allocated range
+ * siommu_domain_map_at() - map part of an allocated range
  * @dom: the domain
  * @iova: page-aligned IOVA inside a range from siommu_domain_alloc_iova()
  * @phys: page-aligned physical address
  * @size: bytes, a multiple of 4 KiB
- * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
+ * @prot: SIOMMU_PROT_READ and/or SIOMMU_PROT_WRITE
  * @slot: the slot siommu_domain_alloc_iova() named
  *
  * Return: 0, or -ENOMEM with nothing mapped.
@@ -602,8 +595,8 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
 {
 	int ret;
 
-	ret = vtd_pgtable_map(&dom->pt, iova, phys, size,
-			      prot | VTD_PTE_TAG(slot), GFP_ATOMIC);
+	ret = dom->xlate->ops->map(dom->xlate, iova, phys, size, prot, slot,
+				   GFP_ATOMIC);
 	if (ret) {
 		siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
 		return ret;
@@ -617,29 +610,32 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
  * @dom: the domain
  * @addr: a handle a DMA API call carries
  *
- * Return: true when the page of @addr has a present entry: a handle the
+ * Return: true when the page of @addr has a present leaf: a handle the
  * domain issued and has not had back.
  */
 bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr)
 {
-	return vtd_pgtable_pte(&dom->pt, addr & ~(u64)(VTD_PAGE_SIZE - 1)) &
-	       (VTD_PTE_READ | VTD_PTE_WRITE);
+	struct siommu_xlate_leaf leaf;
+
+	return dom->xlate->ops->lookup(dom->xlate,
+				       addr & ~(u64)(VTD_PAGE_SIZE - 1), &leaf);
 }
 
 /**
- * siommu_domain_mapped_phys() - was @iova mapped by siommu_domain_map_phys()?
+ * siommu_domain_mapped_1to1() - was @iova mapped by a 1:1 slot?
  * @dom: the domain
  * @iova: a mapped IOVA
  */
-bool siommu_domain_mapped_phys(struct siommu_domain *dom, dma_addr_t iova)
+bool siommu_domain_mapped_1to1(struct siommu_domain *dom, dma_addr_t iova)
 {
-	u64 pte = vtd_pgtable_pte(&dom->pt, iova);
+	struct siommu_xlate_leaf leaf;
 	struct siommu_iova *inst;
 	bool ret;
 
+	dom->xlate->ops->lookup(dom->xlate, iova, &leaf);
 	rcu_read_lock();
-	inst = rcu_dereference(dom->slots[VTD_PTE_TAG_OF(pte)]);
-	ret = inst && inst->ops->unmap_phys;
+	inst = rcu_dereference(dom->slots[leaf.tag]);
+	ret = inst && inst->mode == SIOMMU_IOVA_1TO1;
 	rcu_read_unlock();
 	return ret;
 }
@@ -647,65 +643,64 @@ bool siommu_domain_mapped_phys(struct siommu_domain *dom, dma_addr_t iova)
 /**
  * siommu_domain_unmap_pages() - clear a range and hand it to the policy
  * @dom: the domain
- * @iova: the range's first byte, as siommu_domain_alloc_iova() gave it
- * @npages: the range's size in pages, as allocated
+ * @iova: the range's first byte, as the map gave it
+ * @npages: the range's size in pages, as mapped
  *
- * The first PTE's tag says which instance the range goes back to.  A
- * range that is not mapped (a driver unmapping twice) is reported and
- * left alone: freeing it could hand out a range someone else holds.
+ * The first leaf's tag says which instance the range goes back to, and
+ * that instance's mode how it is cleared.  A range that is not mapped (a
+ * driver unmapping twice) is reported and left alone: freeing it could
+ * hand out a range someone else holds.
  */
 void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 			       unsigned long npages)
 {
-	u64 pte = vtd_pgtable_pte(&dom->pt, iova);
-	const struct siommu_flush_ops *flush;
+	struct siommu_xlate *xl = dom->xlate;
+	struct siommu_unmapped what = { };
+	const struct siommu_inval_policy *policy;
+	struct siommu_xlate_leaf leaf;
 	struct siommu_iova *inst;
 
-	if (!(pte & (VTD_PTE_READ | VTD_PTE_WRITE))) {
+	if (!xl->ops->lookup(xl, iova, &leaf)) {
 		dev_err_ratelimited(&dom->pdev->dev, "unmap of IOVA %#llx, which is not mapped; ignored\n",
 				    (u64)iova);
 		siommu_stat_inc(SIOMMU_STAT_BAD_UNMAPS);
 		return;
 	}
-	trace_siommu_unmap(&dom->pdev->dev, iova, pte & VTD_PTE_ADDR_MASK,
+	trace_siommu_unmap(&dom->pdev->dev, iova, leaf.phys,
 			   npages << VTD_PAGE_SHIFT);
 	rcu_read_lock();
-	inst = rcu_dereference(dom->slots[VTD_PTE_TAG_OF(pte)]);
-	flush = rcu_dereference(dom->flush);
-	if (inst->ops->unmap_phys) {
-		/* Shared entries: only the last reference needs invalidating. */
-		if (inst->ops->unmap_phys(inst, &dom->pt,
-					  iova >> VTD_PAGE_SHIFT, npages))
-			flush->unmapped(dom, inst, iova >> VTD_PAGE_SHIFT,
-					npages);
+	inst = rcu_dereference(dom->slots[leaf.tag]);
+	policy = rcu_dereference(dom->policy);
+	if (inst->mode == SIOMMU_IOVA_1TO1) {
+		/* Shared leaves: only the last reference needs invalidating. */
+		if (inst->ops->unmap(inst, xl, iova >> VTD_PAGE_SHIFT, npages))
+			policy->unmapped(xl, inst, iova >> VTD_PAGE_SHIFT,
+					npages, &what);
 	} else {
-		vtd_pgtable_unmap(&dom->pt, iova,
-				  (u64)npages << VTD_PAGE_SHIFT);
-		flush->unmapped(dom, inst, iova >> VTD_PAGE_SHIFT, npages);
+		xl->ops->unmap(xl, iova, (u64)npages << VTD_PAGE_SHIFT, &what);
+		policy->unmapped(xl, inst, iova >> VTD_PAGE_SHIFT, npages,
+				&what);
 	}
 	rcu_read_unlock();
 }
 
 /**
- * siommu_domain_map_phys() - map in one step, where the allocator can
+ * siommu_domain_map_1to1() - map where the physical address says, if the
+ * active slot maps 1:1
  * @dom: the domain
  * @phys: page-aligned physical address
  * @npages: pages
- * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
+ * @prot: SIOMMU_PROT_READ and/or SIOMMU_PROT_WRITE
  * @dma_mask: the device's mask for this kind of mapping
  *
- * Allocators whose IOVA follows from the physical address (identity)
- * map and count references themselves.
- *
- * Return: the IOVA of @phys; DMA_MAPPING_ERROR when the active allocator
- * does not work this way or cannot map it: take the usual path then
- * (whose fallback slot serves the device).
+ * Return: the IOVA of @phys; DMA_MAPPING_ERROR when the active slot does
+ * not map 1:1 or cannot map it: take the allocating path then (whose
+ * fallback slot serves the device).
  */
-dma_addr_t siommu_domain_map_phys(struct siommu_domain *dom, phys_addr_t phys,
+dma_addr_t siommu_domain_map_1to1(struct siommu_domain *dom, phys_addr_t phys,
 				  unsigned long npages, u64 prot, u64 dma_mask)
 {
-	unsigned long limit = min(dma_mask, dom->unit->max_iova) >>
-			      VTD_PAGE_SHIFT;
+	unsigned long limit = limit_pfn(dom, dma_mask);
 	unsigned long pfn, inval = 0;
 	struct siommu_iova *iova;
 	unsigned int slot;
@@ -714,16 +709,20 @@ dma_addr_t siommu_domain_map_phys(struct siommu_domain *dom, phys_addr_t phys,
 	slot = READ_ONCE(dom->active);
 	iova = rcu_dereference(dom->slots[slot]);
 	/* Short of its reach, the alloc path says why and falls back. */
-	if (!iova->ops->map_phys || limit < iova->reach_pfn) {
+	if (iova->mode != SIOMMU_IOVA_1TO1 || limit < iova->reach_pfn) {
 		rcu_read_unlock();
 		return DMA_MAPPING_ERROR;
 	}
-	pfn = iova->ops->map_phys(iova, &dom->pt, phys, npages,
-				  prot | VTD_PTE_TAG(slot), limit, &inval);
+	pfn = iova->ops->map(iova, dom->xlate, phys, npages, prot, slot,
+			     limit, &inval);
 	/* A failed try dropped a page others may have had cached. */
-	if (inval)
-		rcu_dereference(dom->flush)->unmapped(dom, iova, inval,
-						      npages);
+	if (inval) {
+		const struct siommu_inval_policy *policy;
+		struct siommu_unmapped what = { };
+
+		policy = rcu_dereference(dom->policy);
+		policy->unmapped(dom->xlate, iova, inval, npages, &what);
+	}
 	rcu_read_unlock();
 	if (!pfn)
 		return DMA_MAPPING_ERROR;
@@ -742,7 +741,7 @@ static unsigned long span_pages(phys_addr_t phys, size_t size)
  * @dom: the domain
  * @phys: first byte
  * @size: bytes
- * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
+ * @prot: SIOMMU_PROT_READ and/or SIOMMU_PROT_WRITE
  * @dma_mask: the device's mask for this kind of mapping
  *
  * Return: the device address of @phys, or DMA_MAPPING_ERROR.
@@ -755,7 +754,7 @@ dma_addr_t siommu_domain_map(struct siommu_domain *dom, phys_addr_t phys,
 	unsigned int slot;
 	dma_addr_t iova;
 
-	iova = siommu_domain_map_phys(dom, phys - offset, npages, prot,
+	iova = siommu_domain_map_1to1(dom, phys - offset, npages, prot,
 				      dma_mask);
 	if (iova != DMA_MAPPING_ERROR) {
 		siommu_stat_inc(SIOMMU_STAT_MAPS);
@@ -791,9 +790,9 @@ void siommu_domain_unmap(struct siommu_domain *dom, dma_addr_t addr,
  * siommu_domain_revoke() - debug: take every mapping away from the device
  * @dom: the domain
  *
- * Clears every page-table entry behind its driver's back and invalidates
- * the domain's IOTLB entries, so that from now on each DMA the device
- * makes faults: a faulting device, made to order (tests/vm/fault_storm.sh).
+ * Clears every leaf behind its driver's back and invalidates the
+ * domain's IOTLB entries, so that from now on each DMA the device makes
+ * faults: a faulting device, made to order (tests/vm/fault_storm.sh).
  * The driver's later unmaps are refused as unmaps of unmapped IOVAs
  * (bad_unmaps); the IOVAs stay allocated until the device is detached.
  *
@@ -801,9 +800,9 @@ void siommu_domain_unmap(struct siommu_domain *dom, dma_addr_t addr,
  */
 u64 siommu_domain_revoke(struct siommu_domain *dom)
 {
-	u64 cleared = vtd_pgtable_clear_all(&dom->pt);
+	u64 cleared = dom->xlate->ops->clear_all(dom->xlate);
 
-	siommu_flush_iotlb_domain(dom->unit, dom->did);
+	dom->xlate->ops->inval_domain(dom->xlate);
 	siommu_stat_inc(SIOMMU_STAT_IOTLB_FLUSHES);
 	pci_warn(dom->pdev, "debug: %llu mapped page(s) revoked; its DMA faults until detached\n",
 		 cleared);

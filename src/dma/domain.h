@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A domain: one managed device's I/O address space.  Its page table, the
- * allocator that hands out its IOVAs and the policy that invalidates them.
+ * A domain: one managed device's I/O address space.  Its translations
+ * (dma/xlate/backend.h), the allocators that hand out its IOVAs and the
+ * policy that invalidates them.
  */
 #ifndef SCALABLE_IOMMU_DOMAIN_H
 #define SCALABLE_IOMMU_DOMAIN_H
@@ -12,15 +13,15 @@
 
 #include "dma/inval/policy.h"
 #include "dma/iova/allocator.h"
+#include "dma/xlate/backend.h"
 #include "vtd/dmar.h"
-#include "vtd/inval.h"
 #include "vtd/pgtable.h"
-#include "vtd/unit.h"
 
 /*
  * A domain holds up to eight allocator instances at once, the slot number
- * kept in every PTE it maps (VTD_PTE_TAG), so an unmap gives a range back
- * to the instance that made it, whatever is active by then.  Each live
+ * kept with every leaf it maps (the seam's tag), so an unmap gives a range
+ * back to the instance that made it, whatever is active by then.  Each
+ * slot has a mode, its allocator's (enum siommu_iova_mode).  Each live
  * instance owns its own stretch of the IOVA space:
  *
  *   slot 0      rbtree over the 32-bit space, for devices whose DMA mask
@@ -36,26 +37,38 @@
 
 struct siommu_dev;
 
+/*
+ * Each field says what protects it (docs/layers.md, "Locks"); *lock is
+ * siommu.lock, the module's.
+ */
 struct siommu_domain {
+	/* Written once at create. */
 	const struct dmar_info *dmar;		/* its RMRRs are mapped */
 	struct mutex *lock;			/* held while slots change */
-	struct siommu_unit *unit;
+	struct siommu_xlate *xlate;		/* the translations, its own */
 	struct pci_dev *pdev;
+	/* Written once under *lock, before the domain is published. */
 	struct siommu_dev *sdev;		/* what pdev's dma_ops lead to */
-	u16 did;
-	struct vtd_pgtable pt;
 
-	/* Instances, published with RCU; see SIOMMU_IOVA_SLOTS. */
+	/* RCU; written under *lock.  See SIOMMU_IOVA_SLOTS. */
 	struct siommu_iova __rcu *slots[SIOMMU_IOVA_SLOTS];
-	unsigned int active;			/* slot of new mappings */
-	unsigned long retired;			/* slots waiting to drain */
-	const struct siommu_flush_ops __rcu *flush;
-	/* In siommu.domains while attached, siommu.draining once detached. */
+	/* Written under *lock (WRITE_ONCE); read lock-free: new mappings. */
+	unsigned int active;
+	unsigned long retired;		/* protected by *lock: slots draining */
+	/* RCU; written under *lock. */
+	const struct siommu_inval_policy __rcu *policy;
+	/*
+	 * Protected by *lock; RCU readers walk siommu.domains.  In
+	 * siommu.domains while attached, siommu.draining once detached.
+	 */
 	struct list_head node;
-	/* 1 while on siommu.draining; an int: sparse warns of READ_ONCE(bool) */
+	/*
+	 * Written under *lock (WRITE_ONCE), read lock-free (READ_ONCE): 1
+	 * while on siommu.draining; an int: sparse warns of READ_ONCE(bool)
+	 */
 	int detached;
-	unsigned long detached_at;		/* jiffies */
-	struct kobject *kobj;			/* device/<bdf>/ in sysfs */
+	unsigned long detached_at;	/* protected by *lock; jiffies */
+	struct kobject *kobj;		/* protected by *lock: device/<bdf>/ */
 };
 
 /*
@@ -66,34 +79,35 @@ struct siommu_domain {
  * from here to the domain under RCU (dma_ops.c).
  */
 struct siommu_dev {
-	struct dma_map_ops ops;
-	struct pci_dev *pdev;
-	struct siommu_domain __rcu *dom;	/* attached or draining */
-	struct list_head node;			/* in siommu.devs */
+	struct dma_map_ops ops;			/* written once at create */
+	struct pci_dev *pdev;			/* written once at create */
+	/* RCU; written under siommu.lock: attached or draining */
+	struct siommu_domain __rcu *dom;
+	struct list_head node;	/* protected by siommu.lock: siommu.devs */
 };
 
 /* domain.c */
 struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 					   struct mutex *lock,
-					   struct siommu_unit *unit,
+					   struct siommu_xlate *xlate,
 					   struct pci_dev *pdev,
 					   const struct siommu_iova_ops *alloc,
-					   const struct siommu_flush_ops *flush);
+					   const struct siommu_inval_policy *policy);
 void siommu_domain_destroy(struct siommu_domain *dom);
 int siommu_domain_set_allocator(struct siommu_domain *dom,
 				const struct siommu_iova_ops *ops);
-void siommu_domain_set_flush(struct siommu_domain *dom,
-			     const struct siommu_flush_ops *ops);
+void siommu_domain_set_inval_policy(struct siommu_domain *dom,
+				    const struct siommu_inval_policy *ops);
 bool siommu_domain_reap(struct siommu_domain *dom);
 void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu);
 const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom);
-const struct siommu_flush_ops *siommu_domain_flush(struct siommu_domain *dom);
+const struct siommu_inval_policy *
+siommu_domain_inval_policy(struct siommu_domain *dom);
 unsigned long siommu_domain_outstanding(struct siommu_domain *dom);
 u64 siommu_domain_revoke(struct siommu_domain *dom);
 void siommu_domain_iova_stats(struct siommu_domain *dom,
 			      struct siommu_iova_stats *st);
-int siommu_allocator_check(const struct siommu_iova_ops *ops,
-			   const struct siommu_unit *unit);
+int siommu_allocator_check(const struct siommu_iova_ops *ops, u64 max_iova);
 dma_addr_t siommu_domain_map(struct siommu_domain *dom, phys_addr_t phys,
 			     size_t size, u64 prot, u64 dma_mask);
 void siommu_domain_unmap(struct siommu_domain *dom, dma_addr_t addr,
@@ -108,9 +122,9 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
 			 unsigned int slot);
 void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 			       unsigned long npages);
-dma_addr_t siommu_domain_map_phys(struct siommu_domain *dom, phys_addr_t phys,
+dma_addr_t siommu_domain_map_1to1(struct siommu_domain *dom, phys_addr_t phys,
 				  unsigned long npages, u64 prot, u64 dma_mask);
-bool siommu_domain_mapped_phys(struct siommu_domain *dom, dma_addr_t iova);
+bool siommu_domain_mapped_1to1(struct siommu_domain *dom, dma_addr_t iova);
 
 bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr);
 

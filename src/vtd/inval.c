@@ -21,6 +21,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
+#include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -86,6 +87,7 @@ static int submit_registers(struct siommu_unit *unit, struct vtd_desc d)
 	unsigned int gran = VTD_DESC_GRAN(d.lo);
 	u64 cmd;
 
+	lockdep_assert_held(&unit->reg_lock);
 	switch (VTD_DESC_TYPE(d.lo)) {
 	case VTD_DESC_CONTEXT:
 		cmd = VTD_CCMD_ICC | (u64)gran << VTD_CCMD_CIRG_SHIFT |
@@ -140,6 +142,7 @@ static void queue_skip(struct siommu_unit *unit, unsigned int head, u32 fsts)
 {
 	struct vtd_desc bad = unit->queue[head];
 
+	lockdep_assert_held(&unit->reg_lock);
 	unit->queue[head] = vtd_desc_wait(virt_to_phys(unit->wait_status),
 					  unit->wait_seq - 1);
 	siommu_stat_inc(SIOMMU_STAT_QUEUE_ERRORS);
@@ -212,6 +215,7 @@ static int queue_put(struct siommu_unit *unit, struct vtd_desc d,
 {
 	unsigned int t = unit->queue_tail;
 
+	lockdep_assert_held(&unit->reg_lock);
 	if (unit->queue_unfinished &&
 	    (t + QUEUE_ENTRIES - queue_head(unit)) % QUEUE_ENTRIES + 2 >=
 	    QUEUE_ENTRIES) {
@@ -280,32 +284,32 @@ int siommu_inval_submit(struct siommu_unit *unit, struct vtd_desc desc)
 	return ret;
 }
 
-int siommu_flush_context_global(struct siommu_unit *unit)
+int siommu_inval_context_global(struct siommu_unit *unit)
 {
 	return siommu_inval_submit(unit,
 				   vtd_desc_context(VTD_GRAN_GLOBAL, 0, 0));
 }
 
-int siommu_flush_context_device(struct siommu_unit *unit, u16 did, u16 sid)
+int siommu_inval_context_device(struct siommu_unit *unit, u16 did, u16 sid)
 {
 	return siommu_inval_submit(unit,
 				   vtd_desc_context(VTD_GRAN_DEVICE, did, sid));
 }
 
-int siommu_flush_iotlb_global(struct siommu_unit *unit)
+int siommu_inval_iotlb_global(struct siommu_unit *unit)
 {
 	return siommu_inval_submit(unit, vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0,
 							0, unit->drain));
 }
 
-int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did)
+int siommu_inval_iotlb_domain(struct siommu_unit *unit, u16 did)
 {
 	return siommu_inval_submit(unit, vtd_desc_iotlb(VTD_GRAN_DOMAIN, did,
 							0, 0, unit->drain));
 }
 
 /**
- * siommu_flush_iotlb_range() - invalidate the IOTLB for an IOVA range
+ * siommu_inval_iotlb_range() - invalidate the IOTLB for an IOVA range
  * @unit: the unit
  * @did: domain id
  * @iova: first byte (page aligned)
@@ -315,18 +319,18 @@ int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did)
  * covers the range, where CAP.PSI and CAP.MAMV allow; the whole domain
  * otherwise.
  */
-int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
+int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 			     unsigned long npages)
 {
 	u64 first = iova >> VTD_PAGE_SHIFT, last = first + npages - 1;
 	unsigned int am = 0;
 
 	if (!VTD_CAP_PSI(unit->cap))
-		return siommu_flush_iotlb_domain(unit, did);
+		return siommu_inval_iotlb_domain(unit, did);
 	while ((first >> am) != (last >> am))
 		am++;
 	if (am > VTD_CAP_MAMV(unit->cap))
-		return siommu_flush_iotlb_domain(unit, did);
+		return siommu_inval_iotlb_domain(unit, did);
 	return siommu_inval_submit(unit,
 			vtd_desc_iotlb(VTD_GRAN_PAGE, did,
 				       (first >> am) << (am + VTD_PAGE_SHIFT),

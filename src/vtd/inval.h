@@ -45,11 +45,11 @@ struct siommu_unit;
 int siommu_inval_init(struct siommu_unit *unit);
 void siommu_inval_exit(struct siommu_unit *unit);
 int siommu_inval_submit(struct siommu_unit *unit, struct vtd_desc desc);
-int siommu_flush_context_global(struct siommu_unit *unit);
-int siommu_flush_context_device(struct siommu_unit *unit, u16 did, u16 sid);
-int siommu_flush_iotlb_global(struct siommu_unit *unit);
-int siommu_flush_iotlb_domain(struct siommu_unit *unit, u16 did);
-int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
+int siommu_inval_context_global(struct siommu_unit *unit);
+int siommu_inval_context_device(struct siommu_unit *unit, u16 did, u16 sid);
+int siommu_inval_iotlb_global(struct siommu_unit *unit);
+int siommu_inval_iotlb_domain(struct siommu_unit *unit, u16 did);
+int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 			     unsigned long npages);
 const char *siommu_inval_path_name(const struct siommu_unit *unit);
 int siommu_inval_inject_error(struct siommu_unit *unit, bool queued);

@@ -384,3 +384,150 @@ u64 vtd_pgtable_leaf_cmpxchg(struct vtd_pgtable *pt, u64 *entry, u64 old,
 		pt_flush(pt, entry, sizeof(*entry));
 	return found;
 }
+
+/*
+ * Counted leaves.  A leaf installed by vtd_pgtable_share() reads phys |
+ * prot | VTD_PTE_REFS(n), 1 <= n <= VTD_PTE_REFS_MAX: the number of live
+ * mappings through it.  Every change is a cmpxchg from the value just
+ * read, retried on a race, so counts are exact however many CPUs share
+ * one page.  A share racing with the unshare that takes a count to 0
+ * either adds to the old leaf before it is cleared (the unshare then
+ * only decrements) or installs a new one after it, which translates as
+ * the old one did: the invalidation the unshare asks for harms nothing.
+ */
+
+/*
+ * The entry of IOVA @iova, where @entry was that of the page before (or
+ * NULL): the next slot of the same leaf table, unless @iova starts one.
+ */
+static u64 *next_entry(struct vtd_pgtable *pt, u64 *entry, u64 iova,
+		       bool alloc)
+{
+	if (entry && vtd_index(iova, 1))
+		return entry + 1;
+	return vtd_pgtable_leaf_entry(pt, iova, alloc,
+				      GFP_ATOMIC | __GFP_NOWARN);
+}
+
+/* Take a reference on @entry, which is to read @want plus a count. */
+static bool share_one(struct vtd_pgtable *pt, u64 *entry, u64 want)
+{
+	u64 old = READ_ONCE(*entry), new, found;
+
+	for (;;) {
+		/* Not the same leaf, or saturated: no reference here. */
+		if (old && ((old & ~VTD_PTE_REFS_MASK) != want ||
+			    !VTD_PTE_REFS_OF(old) ||
+			    VTD_PTE_REFS_OF(old) == VTD_PTE_REFS_MAX))
+			return false;
+		new = old ? old + VTD_PTE_REFS(1) : want | VTD_PTE_REFS(1);
+		found = vtd_pgtable_leaf_cmpxchg(pt, entry, old, new);
+		if (found == old)
+			return true;
+		old = found;
+	}
+}
+
+/*
+ * Drop a reference on @entry (NULL: no table there), which is to read
+ * @want plus any tag and a count.  1: cleared; 0: decremented; -ENOENT:
+ * it holds no such reference (nothing changed).
+ */
+static int unshare_one(struct vtd_pgtable *pt, u64 *entry, u64 want)
+{
+	u64 old = entry ? READ_ONCE(*entry) : 0, new, found;
+
+	for (;;) {
+		if ((old & ~(VTD_PTE_REFS_MASK | VTD_PTE_TAG_MASK)) != want ||
+		    !VTD_PTE_REFS_OF(old))
+			return -ENOENT;
+		new = VTD_PTE_REFS_OF(old) == 1 ? 0 : old - VTD_PTE_REFS(1);
+		found = vtd_pgtable_leaf_cmpxchg(pt, entry, old, new);
+		if (found == old)
+			return !new;
+		old = found;
+	}
+}
+
+/**
+ * vtd_pgtable_unshare() - drop one reference on each of a run of leaves
+ * @pt: the table
+ * @iova: page-aligned first address
+ * @phys: page-aligned physical address the first leaf is to read
+ * @npages: pages
+ * @prot: the rights the leaves are to read (their tag is not compared)
+ *
+ * Leaves whose count reaches 0 are cleared; those that do not read
+ * @phys.. and @prot with a count are skipped.
+ *
+ * Return: 1 when a leaf was cleared (the caller invalidates), 0 when
+ * none was, -ENOENT when no leaf held such a reference.
+ */
+int vtd_pgtable_unshare(struct vtd_pgtable *pt, u64 iova, u64 phys,
+			unsigned long npages, u64 prot)
+{
+	bool held = false, cleared = false;
+	u64 *entry = NULL;
+	unsigned long i;
+	int ret;
+
+	for (i = 0; i < npages; i++, iova += VTD_PAGE_SIZE) {
+		entry = next_entry(pt, entry, iova, false);
+		ret = unshare_one(pt, entry, (phys + i * VTD_PAGE_SIZE) | prot);
+		if (ret < 0)
+			continue;
+		held = true;
+		if (ret)
+			cleared = true;
+	}
+	if (!held)
+		return -ENOENT;
+	return cleared;
+}
+
+/**
+ * vtd_pgtable_share() - take one reference on each of a run of leaves
+ * @pt: the table
+ * @iova: page-aligned first address
+ * @phys: page-aligned physical address
+ * @npages: pages
+ * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE, and software bits outside
+ *	  VTD_PTE_REFS_MASK (a tag)
+ * @cleared: set when a failure, dropping the references it took, cleared
+ *	     a leaf (another mapping may have let the IOTLB cache it)
+ *
+ * References are taken in page order, tables made as vtd_pgtable_map()
+ * makes them (GFP_ATOMIC).
+ *
+ * Return: 0; -EINVAL for a bad request; -EBUSY when a leaf holds
+ * something else or VTD_PTE_REFS_MAX references; -ENOMEM when a table
+ * page cannot be had.  On failure no reference is left taken.
+ */
+int vtd_pgtable_share(struct vtd_pgtable *pt, u64 iova, u64 phys,
+		      unsigned long npages, u64 prot, bool *cleared)
+{
+	u64 want = phys | prot, *entry = NULL;
+	unsigned long i;
+	int ret = 0;
+
+	*cleared = false;
+	if (!npages || !range_ok(pt, iova, (u64)npages << VTD_PAGE_SHIFT) ||
+	    (phys & ~VTD_PTE_ADDR_MASK) || !(prot & VTD_PTE_TABLE) ||
+	    (prot & ~(VTD_PTE_TABLE | (VTD_PTE_SW_MASK & ~VTD_PTE_REFS_MASK))))
+		return -EINVAL;
+	for (i = 0; i < npages; i++) {
+		entry = next_entry(pt, entry, iova + i * VTD_PAGE_SIZE, true);
+		if (!entry) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (!share_one(pt, entry, want + i * VTD_PAGE_SIZE)) {
+			ret = -EBUSY;
+			break;
+		}
+	}
+	if (ret && i)
+		*cleared = vtd_pgtable_unshare(pt, iova, phys, i,
+					       prot & VTD_PTE_TABLE) > 0;
+	return ret;
+}

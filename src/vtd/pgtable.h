@@ -7,9 +7,9 @@
  * table at once; the loser of a race frees its page and walks on through
  * the winner's.  Leaf entries belong to whoever owns the IOVA range (the
  * allocator hands each range to one caller), so they are plain stores --
- * except where an allocator shares leaves between callers (identity): it
- * reaches them with vtd_pgtable_leaf_entry() and changes them only with
- * vtd_pgtable_leaf_cmpxchg().
+ * except counted leaves, shared between callers (the identity mapper):
+ * vtd_pgtable_share() and vtd_pgtable_unshare() change them only by
+ * compare-and-exchange (vtd_pgtable_leaf_cmpxchg()).
  */
 #ifndef SCALABLE_IOMMU_VTD_PGTABLE_H
 #define SCALABLE_IOMMU_VTD_PGTABLE_H
@@ -43,9 +43,9 @@
 #define VTD_PTE_TAG_OF(pte)	((unsigned int)(((pte) & VTD_PTE_TAG_MASK) >> \
 						VTD_PTE_TAG_SHIFT))
 /*
- * The "identity" allocator (src/dma/iova/identity.c) keeps, in the seven
- * software bits below the tag, how many mappings share the page; a leaf
- * it installed holds 1 to VTD_PTE_REFS_MAX there, never 0.
+ * A counted leaf (vtd_pgtable_share(), for the identity mapper) keeps, in
+ * the seven software bits below the tag, how many mappings share the
+ * page: 1 to VTD_PTE_REFS_MAX, never 0.
  */
 #define VTD_PTE_REFS_SHIFT	VTD_PTE_SW_SHIFT
 #define VTD_PTE_REFS_MAX	0x7fULL
@@ -54,11 +54,13 @@
 #define VTD_PTE_REFS_OF(pte)	(((pte) & VTD_PTE_REFS_MASK) >> \
 				 VTD_PTE_REFS_SHIFT)
 
+/* No lock: entries change by compare-and-exchange (see the top). */
 struct vtd_pgtable {
+	/* Written once at init. */
 	u64 *root;			/* top-level table */
 	unsigned int levels;		/* 3 (39-bit) or 4 (48-bit) */
 	bool coherent;			/* ECAP.C: walks snoop the CPU caches */
-	atomic_long_t nr_tables;	/* table pages, root included */
+	atomic_long_t nr_tables;	/* atomic: table pages, root included */
 };
 
 /* Table pages of every table, live (module-wide; for leak checks). */
@@ -78,6 +80,10 @@ u64 *vtd_pgtable_leaf_entry(struct vtd_pgtable *pt, u64 iova, bool alloc,
 			    gfp_t gfp);
 u64 vtd_pgtable_leaf_cmpxchg(struct vtd_pgtable *pt, u64 *entry, u64 old,
 			     u64 new);
+int vtd_pgtable_share(struct vtd_pgtable *pt, u64 iova, u64 phys,
+		      unsigned long npages, u64 prot, bool *cleared);
+int vtd_pgtable_unshare(struct vtd_pgtable *pt, u64 iova, u64 phys,
+			unsigned long npages, u64 prot);
 
 static inline u64 vtd_pgtable_max_iova(const struct vtd_pgtable *pt)
 {

@@ -59,7 +59,7 @@ int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at)
 			   unit->translating ? siommu_inval_path_name(unit) :
 				"none",
 			   !unit->translating ? "untranslated" :
-				unit->identity_domain ? "identity" :
+				unit->si_domain ? "identity" :
 				"passthrough",
 			   unit_owner(gsts, VTD_GSTS_IRES),
 			   unit->inval_path == SIOMMU_INVAL_OWN_QUEUE ? "ours" :
@@ -127,9 +127,9 @@ int siommu_unit_enable(struct siommu_unit *unit,
 	siommu_fault_mask(unit);
 	ret = siommu_unit_set_root(unit, vtd_context_root_phys(&unit->ctx));
 	if (!ret)
-		ret = siommu_flush_context_global(unit);
+		ret = siommu_inval_context_global(unit);
 	if (!ret)
-		ret = siommu_flush_iotlb_global(unit);
+		ret = siommu_inval_iotlb_global(unit);
 	if (!ret)
 		ret = siommu_unit_flush_write_buffer(unit);
 	if (!ret)
@@ -174,8 +174,8 @@ void siommu_unit_disable(struct siommu_unit *unit)
 	unit->translating = false;
 	siommu_unit_set_root(unit, unit->rtaddr_at_load);
 	/* Nothing cached from our tables may outlive them. */
-	siommu_flush_context_global(unit);
-	siommu_flush_iotlb_global(unit);
+	siommu_inval_context_global(unit);
+	siommu_inval_iotlb_global(unit);
 	siommu_inval_exit(unit);
 	siommu_fault_restore(unit);
 	unit->devices->depopulate(unit->devices_cookie, unit);

@@ -30,7 +30,11 @@ enum siommu_inval_path {
 	SIOMMU_INVAL_KERNEL_QUEUE,	/* interrupt remapping holds it */
 };
 
-/* One DMAR remapping hardware unit (a DRHD). */
+/*
+ * One DMAR remapping hardware unit (a DRHD).  Set up at load, before any
+ * device is translated, and torn down at unload: everything but what is
+ * tagged otherwise is written only then (docs/layers.md, "Locks").
+ */
 struct siommu_unit {
 	unsigned int index;		/* dmarN, in table order */
 	const struct dmar_drhd *drhd;
@@ -49,12 +53,20 @@ struct siommu_unit {
 
 	/* Translation, set up by siommu_unit_enable() (takeover.c). */
 	bool translating;
-	bool identity_domain;		/* no ECAP.PT: unmanaged devices 1:1 */
-	struct vtd_pgtable identity;	/* ... through this table */
+	/*
+	 * No ECAP.PT: unmanaged devices go 1:1 through the static identity
+	 * ("si") domain, as Linux calls it, and this table (unmanaged.c).
+	 */
+	bool si_domain;
+	struct vtd_pgtable si_table;
 	unsigned int levels;		/* page-table depth of our domains */
 	u64 max_iova;			/* last IOVA our tables can hold */
+	/*
+	 * Managed devices' entries change under siommu.lock, the others'
+	 * and table allocation under siommu_context_lock (pci_events.c).
+	 */
 	struct vtd_context_tables ctx;
-	struct ida dids;		/* domain ids in use */
+	struct ida dids;		/* internally locked: domain ids */
 	const struct siommu_unit_devices_ops *devices;
 	void *devices_cookie;
 
@@ -69,6 +81,7 @@ struct siommu_unit {
 	 */
 	raw_spinlock_t reg_lock;
 	struct vtd_desc *queue;		/* our queue: one page */
+	/* Protected by reg_lock. */
 	unsigned int queue_tail;	/* next free slot */
 	u32 *wait_status;		/* written by wait descriptors */
 	u32 wait_seq;
@@ -77,7 +90,7 @@ struct siommu_unit {
 	u64 drain;			/* DR/DW bits for IOTLB descriptors */
 
 	/* Faults (fault.c). */
-	unsigned long faults_lost;	/* primary fault overflows */
+	unsigned long faults_lost;	/* the fault poller's: overflows */
 };
 
 int siommu_unit_map(struct siommu_unit *unit);

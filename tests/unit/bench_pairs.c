@@ -63,7 +63,7 @@ static const struct siommu_iova_ops *const allocators[] = {
 #define MAX_THREADS	SHIM_NR_CPUS
 
 static struct siommu_unit unit;
-static struct siommu_domain dom = { .unit = &unit, .did = 1 };
+static struct siommu_domain dom = STUB_DOMAIN(&unit, 1);
 static unsigned long fails;
 
 struct ring {
@@ -73,13 +73,13 @@ struct ring {
 
 /* One op: unmap the oldest range through the policy, map its successor. */
 static inline void step(const struct siommu_iova_ops *a,
-			const struct siommu_flush_ops *p,
+			const struct siommu_inval_policy *p,
 			struct siommu_iova *iova, struct ring *r)
 {
 	unsigned int h = r->head;
 
 	if (r->pfn[h])
-		p->unmapped(&dom, iova, r->pfn[h], 1);
+		p->unmapped(&dom.xl, iova, r->pfn[h], 1, &stub_unmapped);
 	r->pfn[h] = a->alloc(iova, 1, ULONG_MAX);
 	if (!r->pfn[h])
 		__atomic_fetch_add(&fails, 1, __ATOMIC_RELAXED);
@@ -89,25 +89,26 @@ static inline void step(const struct siommu_iova_ops *a,
 /* Kept out of line: valgrind collects inside it only. */
 __attribute__((noinline))
 void bench_ops(const struct siommu_iova_ops *a,
-	       const struct siommu_flush_ops *p, struct siommu_iova *iova,
+	       const struct siommu_inval_policy *p, struct siommu_iova *iova,
 	       struct ring *r, unsigned long ops);
 __attribute__((noinline))
 void bench_ops(const struct siommu_iova_ops *a,
-	       const struct siommu_flush_ops *p, struct siommu_iova *iova,
+	       const struct siommu_inval_policy *p, struct siommu_iova *iova,
 	       struct ring *r, unsigned long ops)
 {
 	while (ops--)
 		step(a, p, iova, r);
 }
 
-static void ring_empty(const struct siommu_flush_ops *p,
+static void ring_empty(const struct siommu_inval_policy *p,
 		       struct siommu_iova *iova, struct ring *r)
 {
 	unsigned int i;
 
 	for (i = 0; i < RING; i++)
 		if (r->pfn[i])
-			p->unmapped(&dom, iova, r->pfn[i], 1);
+			p->unmapped(&dom.xl, iova, r->pfn[i], 1,
+				    &stub_unmapped);
 }
 
 static void set_cpu(unsigned int cpu)
@@ -123,7 +124,7 @@ static void set_cpu(unsigned int cpu)
 
 struct worker {
 	const struct siommu_iova_ops *a;
-	const struct siommu_flush_ops *p;
+	const struct siommu_inval_policy *p;
 	struct siommu_iova *iova;
 	unsigned int cpu;
 	unsigned long ops;
@@ -174,7 +175,7 @@ static struct siommu_iova *make(const struct siommu_iova_ops *a)
 
 /* Drain the policy, then the allocator: 0, or 1 when a range is left. */
 static int finish(const struct siommu_iova_ops *a,
-		  const struct siommu_flush_ops *p, struct siommu_iova *iova)
+		  const struct siommu_inval_policy *p, struct siommu_iova *iova)
 {
 	unsigned long left;
 
@@ -190,7 +191,7 @@ static int finish(const struct siommu_iova_ops *a,
 }
 
 static int run_point(const struct siommu_iova_ops *a,
-		     const struct siommu_flush_ops *p, unsigned int threads,
+		     const struct siommu_inval_policy *p, unsigned int threads,
 		     double seconds)
 {
 	struct siommu_iova *iova = make(a);
@@ -232,7 +233,7 @@ static int run_point(const struct siommu_iova_ops *a,
 }
 
 static int run_callgrind(const struct siommu_iova_ops *a,
-			 const struct siommu_flush_ops *p, unsigned long ops)
+			 const struct siommu_inval_policy *p, unsigned long ops)
 {
 	struct siommu_iova *iova = make(a);
 	unsigned long warm = 4 * siommu_batch_size + 4 * RING;
@@ -261,7 +262,7 @@ static const struct siommu_iova_ops *find_allocator(const char *name)
 	return NULL;
 }
 
-static const struct siommu_flush_ops *find_policy(const char *name)
+static const struct siommu_inval_policy *find_policy(const char *name)
 {
 	unsigned int i;
 
@@ -285,7 +286,7 @@ int main(int argc, char **argv)
 	unsigned int counts[MAX_THREADS], nr_counts = 0, a, p, t;
 	long maxthreads = sysconf(_SC_NPROCESSORS_ONLN);
 	const struct siommu_iova_ops *cg = NULL;
-	const struct siommu_flush_ops *cg_pol = NULL;
+	const struct siommu_inval_policy *cg_pol = NULL;
 	unsigned long pairs = 1000000;
 	double seconds = 1.0;
 	int opt, status = 0;

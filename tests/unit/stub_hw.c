@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hardware side of the invalidation policies for the harness and the
- * benchmark: siommu_flush_iotlb_global/_range() over a fake unit
+ * benchmark: siommu_inval_iotlb_global/_range() over a fake unit
  * (flush_shim/stub_hw.h), the per-CPU statistics and the flush
  * tracepoint.  An invalidation costs stub_flush_spin iterations of an
  * empty loop under the unit's lock: a fixed amount of work (so callgrind
@@ -68,7 +68,7 @@ static u64 begin(struct siommu_unit *unit)
 	return nr;
 }
 
-int siommu_flush_iotlb_global(struct siommu_unit *unit)
+int siommu_inval_iotlb_global(struct siommu_unit *unit)
 {
 	unsigned long flags;
 	int ret = 0;
@@ -86,7 +86,7 @@ int siommu_flush_iotlb_global(struct siommu_unit *unit)
 	return ret;
 }
 
-int siommu_flush_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
+int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 			     unsigned long npages)
 {
 	unsigned long flags;
@@ -129,7 +129,7 @@ unsigned long stub_range_flushes(struct siommu_unit *unit)
 	return n;
 }
 
-void trace_siommu_flush(unsigned int unit, u16 did, u64 iova,
+void trace_siommu_inval(unsigned int unit, u16 did, u64 iova,
 			unsigned long npages)
 {
 	__atomic_fetch_add(&trace_flushes, 1, __ATOMIC_RELAXED);
@@ -139,3 +139,30 @@ unsigned long stub_trace_flushes(void)
 {
 	return __atomic_load_n(&trace_flushes, __ATOMIC_RELAXED);
 }
+
+/* The translation seam's invalidations, as the module's vtd.c does them. */
+static int stub_inval_range(struct siommu_xlate *xl, u64 iova,
+			    unsigned long npages,
+			    const struct siommu_unmapped *what)
+{
+	struct siommu_domain *dom = container_of(xl, struct siommu_domain, xl);
+
+	trace_siommu_inval(dom->unit->index, dom->did, iova, npages);
+	return siommu_inval_iotlb_range(dom->unit, dom->did, iova, npages);
+}
+
+static int stub_inval_all(struct siommu_xlate *xl)
+{
+	struct siommu_domain *dom = container_of(xl, struct siommu_domain, xl);
+
+	trace_siommu_inval(dom->unit->index, 0, 0, 0);
+	return siommu_inval_iotlb_global(dom->unit);
+}
+
+const struct siommu_xlate_ops stub_xlate_ops = {
+	.name = "stub",
+	.inval_range = stub_inval_range,
+	.inval_all = stub_inval_all,
+};
+
+const struct siommu_unmapped stub_unmapped;

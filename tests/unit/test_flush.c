@@ -98,16 +98,16 @@ static unsigned long map(struct checked *c, unsigned long npages)
 	return c->inner->ops->alloc(c->inner, npages, SPACE - 1);
 }
 
-static void unmap(const struct siommu_flush_ops *pol, struct checked *c,
+static void unmap(const struct siommu_inval_policy *pol, struct checked *c,
 		  unsigned long pfn, unsigned long npages)
 {
 	c->token[pfn] = 1 + stub_unit_token(c->dom->unit);
 	__atomic_fetch_add(&c->unmapped, 1, __ATOMIC_RELAXED);
-	pol->unmapped(c->dom, &c->base, pfn, npages);
+	pol->unmapped(&c->dom->xl, &c->base, pfn, npages, &stub_unmapped);
 }
 
 /* Map then unmap @n one-page ranges on the calling thread's CPU. */
-static void churn(const struct siommu_flush_ops *pol, struct checked *c,
+static void churn(const struct siommu_inval_policy *pol, struct checked *c,
 		  unsigned int n)
 {
 	while (n--)
@@ -153,8 +153,8 @@ static const struct alloc_variant allocators[] = {
 };
 
 static struct siommu_unit unit0, unit1;
-static struct siommu_domain dom0 = { .unit = &unit0, .did = 3 };
-static struct siommu_domain dom1 = { .unit = &unit1, .did = 4 };
+static struct siommu_domain dom0 = STUB_DOMAIN(&unit0, 3);
+static struct siommu_domain dom1 = STUB_DOMAIN(&unit1, 4);
 
 static void set_batch(unsigned int n)
 {
@@ -163,7 +163,7 @@ static void set_batch(unsigned int n)
 
 static void test_strict(const struct alloc_variant *a)
 {
-	const struct siommu_flush_ops *pol = &siommu_flush_strict_ops;
+	const struct siommu_inval_policy *pol = &siommu_inval_strict;
 	struct checked *c = checked_new(a->ops, &dom0);
 	unsigned long r0 = stub_range_flushes(&unit0);
 	unsigned long g0 = stub_global_flushes(&unit0);
@@ -188,7 +188,7 @@ static void test_strict(const struct alloc_variant *a)
 }
 
 /* Batching common to deferred and percpu, all on one CPU. */
-static void test_batching(const struct siommu_flush_ops *pol,
+static void test_batching(const struct siommu_inval_policy *pol,
 			  const struct siommu_iova_ops *a)
 {
 	struct checked *c = checked_new(a, &dom0), *c1;
@@ -298,23 +298,23 @@ static void test_cpus(const struct alloc_variant *a)
 
 	set_batch(8);
 	shim_set_cpu(1);
-	churn(&siommu_flush_deferred_ops, c, 4);
+	churn(&siommu_inval_deferred, c, 4);
 	shim_set_cpu(2);
-	churn(&siommu_flush_deferred_ops, c, 4);
+	churn(&siommu_inval_deferred, c, 4);
 	EXPECT(pending(c) == 0, "deferred: CPUs' unmaps not in one batch");
 
 	shim_set_cpu(1);
-	churn(&siommu_flush_percpu_ops, c, 7);
+	churn(&siommu_inval_percpu, c, 7);
 	shim_set_cpu(2);
-	churn(&siommu_flush_percpu_ops, c, 7);
+	churn(&siommu_inval_percpu, c, 7);
 	EXPECT(pending(c) == 14, "percpu: CPUs share a batch");
 	shim_set_cpu(1);
-	churn(&siommu_flush_percpu_ops, c, 1);
+	churn(&siommu_inval_percpu, c, 1);
 	EXPECT(pending(c) == 7, "percpu: CPU 1's batch of 8: %ld pending",
 	       pending(c));
 	/* A drain from a third CPU flushes CPU 2's batch. */
 	shim_set_cpu(3);
-	siommu_flush_percpu_ops.drain();
+	siommu_inval_percpu.drain();
 	EXPECT(pending(c) == 0, "percpu: drain left %ld", pending(c));
 
 	set_batch(SIOMMU_BATCH_DEFAULT);
@@ -326,7 +326,7 @@ static void test_cpus(const struct alloc_variant *a)
 
 struct policy_variant {
 	char name[32];			/* "policy.allocator" */
-	const struct siommu_flush_ops *pol;
+	const struct siommu_inval_policy *pol;
 	const struct siommu_iova_ops *alloc;
 };
 
@@ -426,9 +426,9 @@ static void test_age(const struct policy_variant *v)
 	} else {
 		age = v->pol->age_us();
 		/* The oldest over every policy: this one's or a later one. */
-		EXPECT(siommu_inval_oldest_age_us() >= age,
+		EXPECT(siommu_inval_policies_oldest_age_us() >= age,
 		       "%s: oldest age %llu us", v->name,
-		       (unsigned long long)siommu_inval_oldest_age_us());
+		       (unsigned long long)siommu_inval_policies_oldest_age_us());
 		EXPECT(pending(c) ? age >= 5000 && age < 100000 : age == 0,
 		       "%s: age %llu us, %ld pending", v->name,
 		       (unsigned long long)age, pending(c));
@@ -453,7 +453,7 @@ static void test_age(const struct policy_variant *v)
 #define STRESS_OPS	15000
 
 struct stress {
-	const struct siommu_flush_ops *pol;
+	const struct siommu_inval_policy *pol;
 	struct checked *c[2];
 	int stop;
 	long bad_map;
@@ -509,7 +509,7 @@ static void *stress_softirq(void *arg)
 
 static void test_stress(const struct policy_variant *v)
 {
-	const struct siommu_flush_ops *pol = v->pol;
+	const struct siommu_inval_policy *pol = v->pol;
 	const struct siommu_iova_ops *a = v->alloc;
 	struct stress s = { .pol = pol };
 	struct worker w[NR_WORKERS];
@@ -541,12 +541,12 @@ static void test_stress(const struct policy_variant *v)
 
 static void test_batching_deferred(const struct alloc_variant *a)
 {
-	test_batching(&siommu_flush_deferred_ops, a->ops);
+	test_batching(&siommu_inval_deferred, a->ops);
 }
 
 static void test_batching_percpu(const struct alloc_variant *a)
 {
-	test_batching(&siommu_flush_percpu_ops, a->ops);
+	test_batching(&siommu_inval_percpu, a->ops);
 }
 
 /* What one policy does in its own way, over each allocator. */

@@ -4,9 +4,9 @@
  * run over every allocator that hands out ranges -- rbtree, kmalloc and
  * magazine, compiled unchanged over the shim -- as "<allocator>.<case>".
  * What one allocator does beyond the contract is tested in its own
- * test_iova_<name>.c.  identity is no variant here: it maps rather than
- * allocates (its alloc never serves, map_phys does, and its free ends an
- * unmap), so test_iova_identity.c tests its contract.
+ * test_iova_<name>.c.  identity is no variant here: it is a 1:1 mapper
+ * (SIOMMU_IOVA_1TO1: no alloc, its map and unmap do the work), so
+ * test_iova_identity.c tests its contract.
  *
  * A variant tells the cases what they may count on beyond the contract
  * (an exact allocator's failure means no room, a cache hands back the

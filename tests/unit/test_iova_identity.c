@@ -14,10 +14,12 @@
 
 #include "harness.h"
 #include "shim.h"
+#include <linux/container_of.h>
 #include <linux/gfp.h>
 
 #include "dma/iova/allocator.h"
 #include "dma/iova/direct_map.h"
+#include "dma/xlate/backend.h"
 #include "vtd/pgtable.h"
 
 #define PG		VTD_PAGE_SIZE
@@ -38,13 +40,49 @@ static const struct siommu_iova_ops *ops = &siommu_iova_identity_ops;
 
 struct fixture {
 	struct vtd_pgtable pt;
+	struct siommu_xlate xl;		/* the counted leaves of pt */
 	struct siommu_iova *iova;
 };
+
+/* The translation seam's counted leaves over pt, as src/dma/xlate/vtd.c. */
+static int fx_share(struct siommu_xlate *xl, u64 iova, u64 phys,
+		    unsigned long npages, u64 prot, unsigned int tag,
+		    bool *cleared)
+{
+	struct fixture *f = container_of(xl, struct fixture, xl);
+
+	return vtd_pgtable_share(&f->pt, iova, phys, npages,
+				 prot | VTD_PTE_TAG(tag), cleared);
+}
+
+static int fx_unshare(struct siommu_xlate *xl, u64 iova, u64 phys,
+		      unsigned long npages, u64 prot)
+{
+	struct fixture *f = container_of(xl, struct fixture, xl);
+
+	return vtd_pgtable_unshare(&f->pt, iova, phys, npages, prot);
+}
+
+static const struct siommu_xlate_ops fx_xlate_ops = {
+	.name = "test",
+	.share = fx_share,
+	.unshare = fx_unshare,
+};
+
+/* The ops table's map, with the tag in @prot's VTD_PTE_TAG bits. */
+static unsigned long map_tagged(struct fixture *f, u64 phys, unsigned long n,
+				u64 prot, unsigned long limit,
+				unsigned long *inval)
+{
+	return ops->map(f->iova, &f->xl, phys, n, prot & ~VTD_PTE_TAG_MASK,
+			VTD_PTE_TAG_OF(prot), limit, inval);
+}
 
 static void setup(struct fixture *f, bool coherent)
 {
 	shim_set_cpu(0);
 	vtd_pgtable_init(&f->pt, 4, coherent);
+	f->xl = (struct siommu_xlate){ .ops = &fx_xlate_ops };
 	f->iova = ops->create(LO, HI);
 	if (!f->iova)
 		abort();
@@ -64,7 +102,7 @@ static unsigned long map(struct fixture *f, u64 phys, unsigned long n,
 			 u64 prot)
 {
 	unsigned long inval = 1;
-	unsigned long pfn = ops->map_phys(f->iova, &f->pt, phys, n, prot,
+	unsigned long pfn = map_tagged(f, phys, n, prot,
 					  NOLIMIT, &inval);
 
 	EXPECT(inval == 0, "inval_pfn %#lx after map of %#llx", inval,
@@ -74,7 +112,7 @@ static unsigned long map(struct fixture *f, u64 phys, unsigned long n,
 
 static bool unmap(struct fixture *f, unsigned long pfn, unsigned long n)
 {
-	return ops->unmap_phys(f->iova, &f->pt, pfn, n);
+	return ops->unmap(f->iova, &f->xl, pfn, n);
 }
 
 static u64 pte_of(struct fixture *f, unsigned long pfn)
@@ -245,7 +283,7 @@ static void test_saturation(void)
 	EXPECT(refs(&f, p - 1) == 1, "rolled back to 1: %u", refs(&f, p - 1));
 	/* Its first page fresh: the roll-back clears it, and says so. */
 	inval = 0;
-	EXPECT(ops->map_phys(f.iova, &f.pt, phys - 2 * PG, 3, R | TAG,
+	EXPECT(map_tagged(&f, phys - 2 * PG, 3, R | TAG,
 			     NOLIMIT, &inval) == 0, "fresh first page");
 	EXPECT(pte_of(&f, p - 2) == 0 && refs(&f, p - 1) == 1,
 	       "cleared, neighbour kept");
@@ -296,11 +334,11 @@ static void test_refusals(void)
 
 	/* The device's limit, the direct map's end, bad requests. */
 	inval = 7;
-	EXPECT(ops->map_phys(f.iova, &f.pt, 0x3000, 2, RW | TAG, REG_RW + 3,
+	EXPECT(map_tagged(&f, 0x3000, 2, RW | TAG, REG_RW + 3,
 			     &inval) == 0 && inval == 0, "last page over limit");
-	EXPECT(ops->map_phys(f.iova, &f.pt, 0x3000, 1, RW | TAG, REG_RW + 3,
+	EXPECT(map_tagged(&f, 0x3000, 1, RW | TAG, REG_RW + 3,
 			     &inval) == REG_RW + 3, "exactly at the limit");
-	EXPECT(ops->map_phys(f.iova, &f.pt, 0x3000, 1, R | TAG, 0xffffffffUL,
+	EXPECT(map_tagged(&f, 0x3000, 1, R | TAG, 0xffffffffUL,
 			     &inval) == 0, "32-bit device: fallback");
 	EXPECT(map(&f, (u64)PHYS_PAGES * PG, 1, R | TAG) == 0,
 	       "beyond the direct map");
@@ -375,7 +413,7 @@ static void test_rollback(void)
 	setup(&f, true);
 	/* root exists; L3, L2 and the first leaf are allocs 0-2. */
 	shim_fail_alloc_after = 3;
-	EXPECT(ops->map_phys(f.iova, &f.pt, phys, 4, W | TAG, NOLIMIT,
+	EXPECT(map_tagged(&f, phys, 4, W | TAG, NOLIMIT,
 			     &inval) == 0, "second leaf fails");
 	shim_fail_alloc_after = -1;
 	EXPECT(pte_of(&f, p) == 0 && pte_of(&f, p + 1) == 0, "rolled back");
@@ -386,7 +424,7 @@ static void test_rollback(void)
 	/* The first page held by someone else: rolled back to its count. */
 	EXPECT(map(&f, phys, 1, W | TAG) == p, "someone's page");
 	shim_fail_alloc_after = 0;
-	EXPECT(ops->map_phys(f.iova, &f.pt, phys, 4, W | TAG, NOLIMIT,
+	EXPECT(map_tagged(&f, phys, 4, W | TAG, NOLIMIT,
 			     &inval) == 0, "fails again");
 	shim_fail_alloc_after = -1;
 	EXPECT(refs(&f, p) == 1 && pte_of(&f, p + 1) == 0, "back to 1, 0");
@@ -397,7 +435,7 @@ static void test_rollback(void)
 	/* Nothing cleared when every page taken was shared. */
 	EXPECT(map(&f, phys + PG, 1, W | TAG) == p + 1, "second page too");
 	shim_fail_alloc_after = 0;
-	EXPECT(ops->map_phys(f.iova, &f.pt, phys, 4, W | TAG, NOLIMIT,
+	EXPECT(map_tagged(&f, phys, 4, W | TAG, NOLIMIT,
 			     &inval) == 0 && inval == 0, "no invalidation");
 	shim_fail_alloc_after = -1;
 	EXPECT(refs(&f, p) == 1 && refs(&f, p + 1) == 1, "counts restored");
@@ -468,7 +506,7 @@ static void worker_unmap(struct worker *w, unsigned int k)
 {
 	struct held *h = &w->held[k];
 
-	if (ops->unmap_phys(w->f->iova, &w->f->pt, h->pfn, h->n)) {
+	if (ops->unmap(w->f->iova, &w->f->xl, h->pfn, h->n)) {
 		w->cleared++;
 		/* What the policy would do after its invalidation. */
 		if (ops->free(w->f->iova, h->pfn, h->n))
@@ -494,7 +532,7 @@ static void *worker_run(void *arg)
 			unsigned long first = (r >> 5) % (NPAGES - n + 1);
 			unsigned long inval = 1, pfn;
 
-			pfn = ops->map_phys(w->f->iova, &w->f->pt,
+			pfn = map_tagged(w->f,
 					    (PBASE + first) * PG, n,
 					    worker_rights[region] | TAG,
 					    NOLIMIT, &inval);

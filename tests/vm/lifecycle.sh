@@ -25,7 +25,7 @@ echo 1 >$T/events/scalable_iommu/enable
 echo >$T/trace
 dd if=/dev/nvme0n1 of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null
 echo 0 >$T/events/scalable_iommu/enable
-for ev in siommu_map siommu_unmap siommu_flush; do
+for ev in siommu_map siommu_unmap siommu_inval; do
 	n=$(grep -c " $ev: dev=$nvme\| $ev: dmar" $T/trace)
 	check "life.trace.$ev" "$n $ev events" test "$n" -gt 0
 done

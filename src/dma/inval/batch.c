@@ -1,38 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Batches of unmapped ranges: one IOTLB flush per unit for the whole
- * batch, then every range goes back to the allocator instance that made
- * it.  Until then the ranges stay allocated, so no one can map them again
- * while the unit may still hold stale translations for them.
+ * Batches of unmapped ranges: one wide invalidation per scope (a unit:
+ * struct siommu_xlate's scope) for the whole batch, then every range goes
+ * back to the allocator instance that made it.  Until then the ranges
+ * stay allocated, so no one can map them again while the unit may still
+ * hold stale translations for them.  A wide invalidation also drops the
+ * paging-structure caches, so whether an unmap freed table pages does
+ * not matter here.
  */
 #include <linux/bitmap.h>
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 
 #include "dma/inval/batch.h"
-#include "dma/domain.h"
-#include "base/trace.h"
+#include "dma/iova/allocator.h"
+#include "dma/xlate/backend.h"
 #include "base/stats.h"
 
 unsigned int siommu_batch_size = SIOMMU_BATCH_DEFAULT;
 unsigned int siommu_flush_timeout_us = SIOMMU_FLUSH_TIMEOUT_DEFAULT_US;
 
-void siommu_batch_add(struct siommu_batch *b, struct siommu_unit *unit,
+void siommu_batch_add(struct siommu_batch *b, struct siommu_xlate *xl,
 		      struct siommu_iova *iova, unsigned long pfn,
 		      unsigned long npages)
 {
 	if (!b->n)
 		b->first_ns = ktime_get_ns();
 	b->e[b->n++] = (struct siommu_batch_entry) {
-		.unit = unit, .iova = iova, .pfn = pfn, .npages = npages,
+		.xl = xl, .iova = iova, .pfn = pfn, .npages = npages,
 	};
 }
 
 /*
- * One global IOTLB invalidation per unit the batch touches, then the
- * frees.  A unit whose invalidation fails keeps its ranges allocated
- * for good: reusing them could let a device reach memory through a
- * stale translation.
+ * One wide invalidation per scope the batch touches, then the frees.  A
+ * scope whose invalidation fails keeps its ranges allocated for good:
+ * reusing them could let a device reach memory through a stale
+ * translation.
  */
 void siommu_batch_flush(struct siommu_batch *b)
 {
@@ -41,19 +44,18 @@ void siommu_batch_flush(struct siommu_batch *b)
 	if (!b->n)
 		return;
 	for (i = 0; i < b->n; i++) {
-		struct siommu_unit *unit = b->e[i].unit;
+		struct siommu_xlate *xl = b->e[i].xl;
 		bool done = false;
 		int ret;
 
 		for (j = 0; j < i && !done; j++)
-			done = b->e[j].unit == unit;
+			done = b->e[j].xl->scope == xl->scope;
 		if (done)
 			continue;
 		siommu_stat_inc(SIOMMU_STAT_IOTLB_FLUSHES);
-		trace_siommu_flush(unit->index, 0, 0, 0);
-		ret = siommu_flush_iotlb_global(unit);
+		ret = xl->ops->inval_all(xl);
 		for (j = i; ret && j < b->n; j++)
-			if (b->e[j].unit == unit)
+			if (b->e[j].xl->scope == xl->scope)
 				b->e[j].iova = NULL;
 	}
 	for (i = 0; i < b->n; i++)

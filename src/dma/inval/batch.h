@@ -3,13 +3,13 @@
  * What the batching policies (deferred, percpu) share: a batch of unmapped
  * ranges waiting for one IOTLB flush, and the tunables that bound it.
  */
-#ifndef SCALABLE_IOMMU_FLUSH_BATCH_H
-#define SCALABLE_IOMMU_FLUSH_BATCH_H
+#ifndef SCALABLE_IOMMU_DMA_INVAL_BATCH_H
+#define SCALABLE_IOMMU_DMA_INVAL_BATCH_H
 
 #include <linux/types.h>
 
 struct siommu_iova;
-struct siommu_unit;
+struct siommu_xlate;
 
 /* batch_size is settable in [1, SIOMMU_BATCH_MAX]; 250 as in Linux. */
 #define SIOMMU_BATCH_MAX		512
@@ -23,23 +23,24 @@ extern unsigned int siommu_batch_size;
 extern unsigned int siommu_flush_timeout_us;
 
 struct siommu_batch_entry {
-	struct siommu_unit *unit;
+	struct siommu_xlate *xl;
 	struct siommu_iova *iova;
 	unsigned long pfn;
 	unsigned long npages;
 };
 
+/* Protected by its owner's lock: deferred_lock, a percpu_batch's lock. */
 struct siommu_batch {
 	unsigned int n;
 	u64 first_ns;			/* when the oldest entry came */
 	struct siommu_batch_entry e[SIOMMU_BATCH_MAX];
 };
 
-void siommu_batch_add(struct siommu_batch *b, struct siommu_unit *unit,
+void siommu_batch_add(struct siommu_batch *b, struct siommu_xlate *xl,
 		      struct siommu_iova *iova, unsigned long pfn,
 		      unsigned long npages);
 void siommu_batch_flush(struct siommu_batch *b);
 u64 siommu_batch_age_us(const struct siommu_batch *b, u64 now_ns);
 unsigned long siommu_flush_timeout_jiffies(void);
 
-#endif /* SCALABLE_IOMMU_FLUSH_BATCH_H */
+#endif /* SCALABLE_IOMMU_DMA_INVAL_BATCH_H */

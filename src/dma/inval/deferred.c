@@ -6,12 +6,13 @@
  * freed) when it holds batch_size entries or its oldest entry is
  * flush_timeout_us old.  The lock is the bottleneck the paper measured.
  */
+#include <linux/compiler.h>
 #include <linux/ktime.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 
 #include "dma/inval/batch.h"
-#include "dma/domain.h"
+#include "dma/inval/policy.h"
 
 static DEFINE_SPINLOCK(deferred_lock);
 static struct siommu_batch deferred_batch;
@@ -27,14 +28,15 @@ static void deferred_timeout(struct timer_list *t)
 
 static DEFINE_TIMER(deferred_timer, deferred_timeout);
 
-static void deferred_unmapped(struct siommu_domain *dom,
+static void deferred_unmapped(struct siommu_xlate *xl,
 			      struct siommu_iova *iova, unsigned long pfn,
-			      unsigned long npages)
+			      unsigned long npages,
+			      const struct siommu_unmapped *what)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&deferred_lock, flags);
-	siommu_batch_add(&deferred_batch, dom->unit, iova, pfn, npages);
+	siommu_batch_add(&deferred_batch, xl, iova, pfn, npages);
 	if (deferred_batch.n >= READ_ONCE(siommu_batch_size))
 		siommu_batch_flush(&deferred_batch);
 	else if (deferred_batch.n == 1)
@@ -69,7 +71,7 @@ static void deferred_exit(void)
 	deferred_drain();
 }
 
-const struct siommu_flush_ops siommu_flush_deferred_ops = {
+const struct siommu_inval_policy siommu_inval_deferred = {
 	.name = "deferred",
 	.exit = deferred_exit,
 	.unmapped = deferred_unmapped,

@@ -22,13 +22,15 @@
  * A CPU going offline leaves its batch behind: its timer migrates to a
  * live CPU and flushes it there, and a drain flushes every CPU's batch.
  */
+#include <linux/compiler.h>
+#include <linux/errno.h>
 #include <linux/ktime.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 
 #include "dma/inval/batch.h"
-#include "dma/domain.h"
+#include "dma/inval/policy.h"
 
 struct percpu_batch {
 	/* Taken by the owning CPU, its timer, and drains from elsewhere. */
@@ -53,16 +55,17 @@ static void percpu_timeout(struct timer_list *t)
 	percpu_flush_one(container_of(t, struct percpu_batch, timer));
 }
 
-static void percpu_unmapped(struct siommu_domain *dom,
+static void percpu_unmapped(struct siommu_xlate *xl,
 			    struct siommu_iova *iova, unsigned long pfn,
-			    unsigned long npages)
+			    unsigned long npages,
+			    const struct siommu_unmapped *what)
 {
 	struct percpu_batch *pb;
 	unsigned long flags;
 
 	pb = raw_cpu_ptr(batches);
 	spin_lock_irqsave(&pb->lock, flags);
-	siommu_batch_add(&pb->batch, dom->unit, iova, pfn, npages);
+	siommu_batch_add(&pb->batch, xl, iova, pfn, npages);
 	if (pb->batch.n >= READ_ONCE(siommu_batch_size))
 		siommu_batch_flush(&pb->batch);
 	else if (pb->batch.n == 1)
@@ -123,7 +126,7 @@ static void percpu_exit(void)
 	batches = NULL;
 }
 
-const struct siommu_flush_ops siommu_flush_percpu_ops = {
+const struct siommu_inval_policy siommu_inval_percpu = {
 	.name = "percpu",
 	.init = percpu_init,
 	.exit = percpu_exit,

@@ -12,10 +12,10 @@
 
 #include "dma/inval/policy.h"
 
-const struct siommu_flush_ops *const siommu_inval_policies[] = {
-	&siommu_flush_strict_ops,
-	&siommu_flush_deferred_ops,
-	&siommu_flush_percpu_ops,
+const struct siommu_inval_policy *const siommu_inval_policies[] = {
+	&siommu_inval_strict,
+	&siommu_inval_deferred,
+	&siommu_inval_percpu,
 };
 
 const unsigned int siommu_nr_inval_policies = ARRAY_SIZE(siommu_inval_policies);
@@ -27,7 +27,7 @@ int siommu_inval_policies_init(void)
 	int ret;
 
 	for (i = 0; i < siommu_nr_inval_policies; i++) {
-		const struct siommu_flush_ops *p = siommu_inval_policies[i];
+		const struct siommu_inval_policy *p = siommu_inval_policies[i];
 
 		if (!p->init)
 			continue;
@@ -59,7 +59,7 @@ void siommu_inval_policies_drain(void)
 		siommu_inval_policies[i]->drain();
 }
 
-u64 siommu_inval_oldest_age_us(void)
+u64 siommu_inval_policies_oldest_age_us(void)
 {
 	u64 age = 0;
 	unsigned int i;

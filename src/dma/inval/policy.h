@@ -1,23 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The invalidation policies' contract, apart from the rest of domain.h so
- * that the userspace harness can build the policies over a stand-in
- * domain (tests/unit/flush_shim/dma/domain.h) with this same declaration.
+ * The invalidation policies' contract.  A policy sees a domain only as
+ * its translations (dma/xlate/backend.h), whose hooks invalidate, and
+ * the allocator instance a range goes back to.
  */
-#ifndef SCALABLE_IOMMU_FLUSH_POLICY_H
-#define SCALABLE_IOMMU_FLUSH_POLICY_H
+#ifndef SCALABLE_IOMMU_DMA_INVAL_POLICY_H
+#define SCALABLE_IOMMU_DMA_INVAL_POLICY_H
 
 #include <linux/types.h>
 
-struct siommu_domain;
 struct siommu_iova;
+struct siommu_unmapped;
+struct siommu_xlate;
 
 /*
- * An invalidation policy: what happens between clearing PTEs and reuse.
+ * An invalidation policy: what happens between clearing leaves and reuse.
  * The module calls every policy's hooks through siommu_inval_policies[]
  * (policies.c), never a policy by name; init, exit and age_us may be NULL.
  */
-struct siommu_flush_ops {
+struct siommu_inval_policy {
 	const char *name;
 	/* At load, before any domain can use the policy.  Process context. */
 	int (*init)(void);
@@ -28,12 +29,15 @@ struct siommu_flush_ops {
 	 */
 	void (*exit)(void);
 	/*
-	 * The PTEs of [pfn, pfn + npages) are clear.  Make the unit forget
-	 * them, then (and only then) give the range back to @iova.  Called
-	 * in any context, inside an RCU read-side section.
+	 * The leaves of [pfn, pfn + npages) in @xl are clear (@what: how,
+	 * from the unmap).  Make the hardware forget them, then (and only
+	 * then) give the range back to @iova.  Called in any context,
+	 * inside an RCU read-side section; @xl lives until the domain's
+	 * policy is drained.
 	 */
-	void (*unmapped)(struct siommu_domain *dom, struct siommu_iova *iova,
-			 unsigned long pfn, unsigned long npages);
+	void (*unmapped)(struct siommu_xlate *xl, struct siommu_iova *iova,
+			 unsigned long pfn, unsigned long npages,
+			 const struct siommu_unmapped *what);
 	/*
 	 * Finish everything pending, for every domain: before a swap takes
 	 * this policy away, detach, unload.  Process context.
@@ -43,16 +47,16 @@ struct siommu_flush_ops {
 	u64 (*age_us)(void);
 };
 
-extern const struct siommu_flush_ops siommu_flush_strict_ops;
-extern const struct siommu_flush_ops siommu_flush_deferred_ops;
-extern const struct siommu_flush_ops siommu_flush_percpu_ops;
+extern const struct siommu_inval_policy siommu_inval_strict;
+extern const struct siommu_inval_policy siommu_inval_deferred;
+extern const struct siommu_inval_policy siommu_inval_percpu;
 
 /* policies.c: every policy, in the order sysfs lists them. */
-extern const struct siommu_flush_ops *const siommu_inval_policies[];
+extern const struct siommu_inval_policy *const siommu_inval_policies[];
 extern const unsigned int siommu_nr_inval_policies;
 int siommu_inval_policies_init(void);
 void siommu_inval_policies_exit(void);
 void siommu_inval_policies_drain(void);
-u64 siommu_inval_oldest_age_us(void);
+u64 siommu_inval_policies_oldest_age_us(void);
 
-#endif /* SCALABLE_IOMMU_FLUSH_POLICY_H */
+#endif /* SCALABLE_IOMMU_DMA_INVAL_POLICY_H */

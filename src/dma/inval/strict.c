@@ -4,20 +4,22 @@
  * range and waits for the unit before the range can be reused, so a
  * device never reaches memory through a mapping its driver has dropped.
  */
-#include "dma/domain.h"
-#include "base/trace.h"
+#include "dma/inval/policy.h"
+#include "dma/iova/allocator.h"
+#include "dma/xlate/backend.h"
 #include "base/stats.h"
+#include "vtd/pgtable.h"
 
-static void strict_unmapped(struct siommu_domain *dom,
+static void strict_unmapped(struct siommu_xlate *xl,
 			    struct siommu_iova *iova, unsigned long pfn,
-			    unsigned long npages)
+			    unsigned long npages,
+			    const struct siommu_unmapped *what)
 {
 	u64 addr = (u64)pfn << VTD_PAGE_SHIFT;
 
 	siommu_stat_inc(SIOMMU_STAT_IOTLB_FLUSHES);
-	trace_siommu_flush(dom->unit->index, dom->did, addr, npages);
 	/* A range the unit may still cache is never reused: leak it. */
-	if (siommu_flush_iotlb_range(dom->unit, dom->did, addr, npages))
+	if (xl->ops->inval_range(xl, addr, npages, what))
 		return;
 	iova->ops->free(iova, pfn, npages);
 }
@@ -27,7 +29,7 @@ static void strict_drain(void)
 {
 }
 
-const struct siommu_flush_ops siommu_flush_strict_ops = {
+const struct siommu_inval_policy siommu_inval_strict = {
 	.name = "strict",
 	.unmapped = strict_unmapped,
 	.drain = strict_drain,

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 struct siommu_iova;
-struct vtd_pgtable;
+struct siommu_xlate;
 
 /* What an allocator with a cache tells stats/ (summed over instances). */
 struct siommu_iova_stats {
@@ -27,8 +27,32 @@ struct siommu_iova_stats {
 	unsigned long depot_exchanges;	/* magazines swapped with the depot */
 };
 
+/*
+ * How a slot turns a buffer into an IOVA, fixed when the domain sets the
+ * slot (struct siommu_iova's mode).
+ */
+enum siommu_iova_mode {
+	/*
+	 * ->alloc hands out a range; the domain maps each page of it with
+	 * a leaf of its own (rbtree, magazine, kmalloc, linux).
+	 */
+	SIOMMU_IOVA_ALLOC,
+	/*
+	 * The IOVA follows from the physical address and all mappings of
+	 * a page share one counted leaf: ->map and ->unmap do it all
+	 * (identity).  Paths that need a range without pages (coherent
+	 * buffers, scatterlists laid out in one range) take the fallback
+	 * slot instead.
+	 */
+	SIOMMU_IOVA_1TO1,
+};
+
 struct siommu_iova_ops {
 	const char *name;
+	enum siommu_iova_mode mode;
+
+	/* Required of every allocator. */
+
 	/*
 	 * An instance serving pfns in [start_pfn, end_pfn] (start_pfn >= 1).
 	 * Returns NULL on allocation failure.
@@ -38,19 +62,9 @@ struct siommu_iova_ops {
 	/* Frees the instance and whatever it still caches. */
 	void (*destroy)(struct siommu_iova *iova);
 	/*
-	 * A range of @npages pfns, every one <= @limit_pfn (the device's DMA
-	 * mask), its first pfn a multiple of roundup_pow_of_two(@npages):
-	 * scatterlists laid out in one range count on that to keep segments
-	 * inside the device's segment boundary.  Callable from any context,
-	 * including hard interrupts.  Returns the first pfn, or 0 when no
-	 * range fits.
-	 */
-	unsigned long (*alloc)(struct siommu_iova *iova, unsigned long npages,
-			       unsigned long limit_pfn);
-	/*
-	 * Give back a range exactly as alloc returned it.  Returns 0, or
-	 * -EINVAL when no such range is outstanding (double free, wrong
-	 * size): the allocator is left unchanged.
+	 * Give back a range exactly as alloc (or map) returned it.
+	 * Returns 0, or -EINVAL when no such range is outstanding (double
+	 * free, wrong size): the allocator is left unchanged.
 	 */
 	int (*free)(struct siommu_iova *iova, unsigned long pfn,
 		    unsigned long npages);
@@ -64,7 +78,58 @@ struct siommu_iova_ops {
 	/* Ranges handed out and not yet freed (reservations excluded). */
 	unsigned long (*outstanding)(struct siommu_iova *iova);
 
-	/* Optional hooks: NULL means "nothing to do" / "always fine". */
+	/* Required in SIOMMU_IOVA_ALLOC mode, and only there. */
+
+	/*
+	 * A range of @npages pfns, every one <= @limit_pfn (the device's DMA
+	 * mask), its first pfn a multiple of roundup_pow_of_two(@npages):
+	 * scatterlists laid out in one range count on that to keep segments
+	 * inside the device's segment boundary.  Callable from any context,
+	 * including hard interrupts.  Returns the first pfn, or 0 when no
+	 * range fits.
+	 */
+	unsigned long (*alloc)(struct siommu_iova *iova, unsigned long npages,
+			       unsigned long limit_pfn);
+
+	/* Required in SIOMMU_IOVA_1TO1 mode, and only there. */
+
+	/*
+	 * Map the @npages pages from @phys (page aligned) in @xl with @prot
+	 * (SIOMMU_PROT_*) and @tag, through its counted leaves (->share):
+	 * one reference on each page's leaf, shared with mappings of the
+	 * page made the same way.  Any context, any number of CPUs at
+	 * once.  Returns the first IOVA pfn (the range is contiguous and
+	 * ends at or below @limit_pfn), or 0 when it cannot (a page
+	 * reserved, above @limit_pfn or beyond the direct map; a leaf
+	 * saturated; a table page not to be had): then it holds nothing
+	 * and the caller maps through the fallback slot.  *@inval_pfn is
+	 * set to 0, except when a failure part-way dropped the last
+	 * reference of a page another mapping may have let the IOTLB cache
+	 * meanwhile: then it is the range's first pfn, and the caller hands
+	 * [*@inval_pfn, +@npages) to its invalidation policy as an unmap
+	 * (whose ->free ends it).
+	 */
+	unsigned long (*map)(struct siommu_iova *iova, struct siommu_xlate *xl,
+			     u64 phys, unsigned long npages, u64 prot,
+			     unsigned int tag, unsigned long limit_pfn,
+			     unsigned long *inval_pfn);
+	/*
+	 * Undo one map of [@pfn, @pfn + @npages): drop a reference per
+	 * page, clearing the leaves whose count reaches 0.  Returns true
+	 * when any leaf was cleared: the caller invalidates the IOTLB for
+	 * the range (through its policy, which calls ->free after) before
+	 * the memory can be trusted again.  False: nothing was cleared,
+	 * nothing is to be invalidated or freed, the unmap is complete.
+	 *
+	 * outstanding counts map successes not yet undone, where an unmap
+	 * that returned true (and a map that set *@inval_pfn) is undone
+	 * only by the ->free that follows, so an instance is never torn
+	 * down while its policy still holds it.
+	 */
+	bool (*unmap)(struct siommu_iova *iova, struct siommu_xlate *xl,
+		      unsigned long pfn, unsigned long npages);
+
+	/* Optional: NULL means "nothing to do" / "always fine". */
 
 	/*
 	 * Can an instance serve the space [start_pfn, end_pfn] at all?
@@ -85,62 +150,21 @@ struct siommu_iova_ops {
 	void (*drain)(struct siommu_iova *iova);
 	/* Add this instance's counts to @st; a passing sum.  Any context. */
 	void (*stats)(struct siommu_iova *iova, struct siommu_iova_stats *st);
-
-	/*
-	 * Optional, both or neither: an allocator whose IOVA follows from
-	 * the physical address (identity) maps and unmaps in one step, as
-	 * it writes shared, reference-counted leaf entries itself.  Its
-	 * alloc always returns 0, so every path that needs alloc (coherent
-	 * buffers, scatterlists merged into one range) falls back.
-	 *
-	 * map_phys: map the @npages pages from @phys (page aligned) into
-	 * @pt with @prot: VTD_PTE_READ and/or VTD_PTE_WRITE, plus the
-	 * slot's VTD_PTE_TAG; nothing else.  Takes one reference on each
-	 * page's entry; pages already mapped the same way are shared.  Any
-	 * context, any number of CPUs at once.  Returns the first IOVA pfn
-	 * (the range is contiguous and ends at or below @limit_pfn), or 0
-	 * when it cannot (a page reserved, above @limit_pfn or beyond the
-	 * direct map; a page's count saturated; a table page not to be
-	 * had): then it holds nothing and the caller falls back to another
-	 * allocator.  *@inval_pfn is set to 0, except when a failure
-	 * part-way dropped the last reference of a page that another
-	 * mapping may have let the IOTLB cache meanwhile: then it is the
-	 * range's first pfn, and the caller hands [*@inval_pfn, +@npages)
-	 * to its invalidation policy as an unmap (whose ->free ends it).
-	 *
-	 * unmap_phys: undo one map_phys of [@pfn, @pfn + @npages): drop a
-	 * reference per page, clearing the entries whose count reaches 0.
-	 * Returns true when any entry was cleared: the caller invalidates
-	 * the IOTLB for the range (through its policy, which calls ->free
-	 * after) before the memory can be trusted again.  False: nothing
-	 * was cleared, nothing is to be invalidated or freed, the unmap is
-	 * complete.
-	 *
-	 * outstanding counts map_phys successes not yet undone, where an
-	 * unmap_phys that returned true (and a map_phys that set
-	 * *@inval_pfn) is undone only by the ->free that follows, so an
-	 * instance is never torn down while its policy still holds it.
-	 */
-	unsigned long (*map_phys)(struct siommu_iova *iova,
-				  struct vtd_pgtable *pt, u64 phys,
-				  unsigned long npages, u64 prot,
-				  unsigned long limit_pfn,
-				  unsigned long *inval_pfn);
-	bool (*unmap_phys)(struct siommu_iova *iova, struct vtd_pgtable *pt,
-			   unsigned long pfn, unsigned long npages);
 };
 
 /* Every instance starts with this header. */
 struct siommu_iova {
-	const struct siommu_iova_ops *ops;
-	unsigned long start_pfn;
-	unsigned long end_pfn;
+	const struct siommu_iova_ops *ops;	/* written once at create */
+	unsigned long start_pfn;		/* written once at create */
+	unsigned long end_pfn;			/* written once at create */
 	/*
-	 * Set by the domain (src/dma/layout.c): the lowest limit_pfn under which
-	 * the instance serves at all; and whether a device whose mask is
-	 * below it was told so (bit 0).
+	 * Set by the domain before it publishes the instance in a slot
+	 * (src/dma/layout.c): the slot's mode, from ops->mode; the lowest
+	 * limit_pfn under which the instance serves at all.
 	 */
+	enum siommu_iova_mode mode;
 	unsigned long reach_pfn;
+	/* Bit 0: a device whose mask is below reach_pfn was told (atomic). */
 	unsigned long told_short_mask;
 };
 

@@ -349,6 +349,7 @@ static unsigned long iova_km_outstanding(struct siommu_iova *iova)
 
 const struct siommu_iova_ops siommu_iova_kmalloc_ops = {
 	.name = "kmalloc",
+	.mode = SIOMMU_IOVA_ALLOC,
 	.create = iova_km_create,
 	.destroy = iova_km_destroy,
 	.alloc = iova_km_alloc,

@@ -21,7 +21,7 @@
 
 struct iova_linux {
 	struct siommu_iova base;
-	struct iova_domain iovad;
+	struct iova_domain iovad;		/* internally locked */
 	atomic_long_t outstanding;
 };
 
@@ -114,6 +114,7 @@ static unsigned long linux_outstanding(struct siommu_iova *iova)
 
 const struct siommu_iova_ops siommu_iova_linux_ops = {
 	.name = "linux",
+	.mode = SIOMMU_IOVA_ALLOC,
 	.create = linux_create,
 	.destroy = linux_destroy,
 	.alloc = linux_alloc,

@@ -78,6 +78,7 @@
  */
 #include <linux/spinlock.h>
 #include <linux/local_lock.h>
+#include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -125,6 +126,7 @@ struct iova_mag_depot {
 	 * nests inside a CPU's local_lock.
 	 */
 	spinlock_t lock;
+	/* Protected by lock. */
 	unsigned int nr_full;
 	unsigned int nr_empty;
 	struct iova_mag *full[IOVA_MAG_DEPOT];
@@ -134,8 +136,8 @@ struct iova_mag_depot {
 struct iova_magazine {
 	struct siommu_iova base;
 	/* An "rbtree" instance over the same space. */
-	struct siommu_iova *backing;
-	struct iova_mag_cpu __percpu *cpus;
+	struct siommu_iova *backing;		/* written once at create */
+	struct iova_mag_cpu __percpu *cpus;	/* written once at create */
 	struct iova_mag_depot depot[IOVA_MAG_ORDERS];
 };
 
@@ -253,6 +255,7 @@ static bool iova_mag_refill(struct iova_magazine *m, struct iova_mag_cpu *c,
 	struct iova_mag *mag = c->loaded[order], *spare = NULL;
 	unsigned long flags;
 
+	lockdep_assert_held(&c->lock);
 	if (c->prev[order]->size) {
 		c->loaded[order] = c->prev[order];
 		c->prev[order] = mag;
@@ -289,6 +292,7 @@ static void iova_mag_make_room(struct iova_magazine *m,
 	unsigned long flags;
 	bool room;
 
+	lockdep_assert_held(&c->lock);
 	if (!c->prev[order]->size) {
 		c->loaded[order] = c->prev[order];
 		c->prev[order] = mag;
@@ -597,6 +601,7 @@ unsigned long siommu_iova_magazine_backing_out(struct siommu_iova *iova)
 
 const struct siommu_iova_ops siommu_iova_magazine_ops = {
 	.name = "magazine",
+	.mode = SIOMMU_IOVA_ALLOC,
 	.create = iova_mag_create,
 	.destroy = iova_mag_destroy,
 	.alloc = iova_mag_alloc,

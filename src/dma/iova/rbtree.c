@@ -62,6 +62,7 @@ struct iova_rb {
 	struct siommu_iova base;
 	/* Taken with interrupts off: alloc and free run in any context. */
 	spinlock_t lock;
+	/* Protected by lock, from here on. */
 	struct rb_root root;
 	/*
 	 * Where searches under limit @top start: below @node, or from
@@ -532,6 +533,7 @@ static unsigned long iova_rb_outstanding(struct siommu_iova *iova)
 
 const struct siommu_iova_ops siommu_iova_rbtree_ops = {
 	.name = "rbtree",
+	.mode = SIOMMU_IOVA_ALLOC,
 	.create = iova_rb_create,
 	.destroy = iova_rb_destroy,
 	.alloc = iova_rb_alloc,

@@ -38,6 +38,6 @@ bool stub_covered(struct siommu_unit *unit, u64 token, u16 did,
 		  unsigned long pfn, unsigned long npages);
 unsigned long stub_global_flushes(struct siommu_unit *unit);
 unsigned long stub_range_flushes(struct siommu_unit *unit);
-/* trace_siommu_flush() calls, all units. */
+/* trace_siommu_inval() calls, all units. */
 unsigned long stub_trace_flushes(void);
 #endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The translation seam: how the DMA layer writes a domain's translations
+ * and makes the hardware forget them, whatever holds them.  One backend
+ * per file beside this one (vtd.c: our own VT-d page tables); the domain,
+ * its mappers and the invalidation policies reach translations only
+ * through these hooks, in the manner of io-pgtable's ops and the IOMMU
+ * API's iotlb_gather.
+ *
+ * Addresses are bytes, pages VTD_PAGE_SIZE.  @prot is SIOMMU_PROT_READ
+ * and/or SIOMMU_PROT_WRITE; @tag (0-7) is kept with each leaf and read
+ * back, so an unmap knows which allocator slot made the mapping.
+ */
+#ifndef SCALABLE_IOMMU_DMA_XLATE_BACKEND_H
+#define SCALABLE_IOMMU_DMA_XLATE_BACKEND_H
+
+#include <linux/bits.h>
+#include <linux/gfp.h>
+#include <linux/types.h>
+
+#define SIOMMU_PROT_READ	BIT_ULL(0)
+#define SIOMMU_PROT_WRITE	BIT_ULL(1)
+#define SIOMMU_PROT_RW		(SIOMMU_PROT_READ | SIOMMU_PROT_WRITE)
+
+struct siommu_xlate_ops;
+
+/*
+ * One domain's translations: the backend's cookie, which starts with this
+ * header.  What an invalidation policy holds of a domain.  Every field is
+ * written once, when the backend creates it.
+ */
+struct siommu_xlate {
+	const struct siommu_xlate_ops *ops;
+	/* The last IOVA the translations can hold. */
+	u64 max_iova;
+	/* A write grant lets the device read too (VT-d without CAP.ZLR). */
+	bool write_reads;
+	/*
+	 * What ->inval_all() covers: translations with the same scope are
+	 * all forgotten by one call on any of them (a batch issues one).
+	 */
+	const void *scope;
+};
+
+/* What one leaf holds, as ->lookup() reads it. */
+struct siommu_xlate_leaf {
+	u64 phys;			/* page address */
+	u64 prot;			/* 0: not mapped */
+	unsigned int tag;
+};
+
+/*
+ * What an unmap did, for the invalidation after it (as the IOMMU API's
+ * iommu_iotlb_gather): whether table pages went too, so that the
+ * paging-structure caches must be invalidated and not only the leaves.
+ */
+struct siommu_unmapped {
+	bool tables_freed;
+};
+
+struct siommu_xlate_ops {
+	const char *name;
+	/* Free everything; nothing walks the translations any more. */
+	void (*destroy)(struct siommu_xlate *xl);
+
+	/*
+	 * Map [@iova, @iova + @size) to @phys, all pages unmapped before.
+	 * Any context, CPUs mapping disjoint ranges at once.  Returns 0;
+	 * -ENOMEM (nothing left mapped); -EEXIST, -EINVAL (caller bugs).
+	 */
+	int (*map)(struct siommu_xlate *xl, u64 iova, u64 phys, u64 size,
+		   u64 prot, unsigned int tag, gfp_t gfp);
+	/*
+	 * Clear [@iova, @iova + @size); fill @what in.  Returns the bytes
+	 * that were mapped.  The hardware may still cache them: the caller
+	 * invalidates before the range is reused.
+	 */
+	u64 (*unmap)(struct siommu_xlate *xl, u64 iova, u64 size,
+		     struct siommu_unmapped *what);
+	/* The leaf of @iova's page; false (and @leaf zero) when none. */
+	bool (*lookup)(struct siommu_xlate *xl, u64 iova,
+		       struct siommu_xlate_leaf *leaf);
+	/* Clear every leaf (tables stay); the number of pages cleared. */
+	u64 (*clear_all)(struct siommu_xlate *xl);
+	/*
+	 * After a map: whatever the hardware needs to see the new leaves
+	 * (a unit caching not-present entries, write buffers).
+	 */
+	void (*sync_map)(struct siommu_xlate *xl, u64 iova,
+			 unsigned long npages);
+
+	/*
+	 * Counted leaves, shared by every mapping of a page (the identity
+	 * mapper, src/dma/iova/identity.c).  share: take a reference on the
+	 * leaf of each of @npages pages from @iova, installing @phys..,
+	 * @prot, @tag with a count of 1 where it is clear, adding one where
+	 * it already holds exactly that.  Any context, any CPUs at once.
+	 * Returns 0; -EBUSY when a leaf holds something else or its count
+	 * is saturated, -ENOMEM for a missing table page: the references
+	 * taken are dropped, and *@cleared says whether that cleared a leaf
+	 * another mapping may have let the hardware cache.
+	 */
+	int (*share)(struct siommu_xlate *xl, u64 iova, u64 phys,
+		     unsigned long npages, u64 prot, unsigned int tag,
+		     bool *cleared);
+	/*
+	 * Drop one reference on each leaf that reads @phys.. and @prot
+	 * (any tag), clearing those whose count reaches 0.  Returns 1 when
+	 * one was cleared, 0 when none was, -ENOENT when no leaf held such
+	 * a reference (nothing changed).
+	 */
+	int (*unshare)(struct siommu_xlate *xl, u64 iova, u64 phys,
+		       unsigned long npages, u64 prot);
+
+	/*
+	 * Make the hardware forget translations, waiting until it has:
+	 * the range's (@what from the unmap that cleared it), the whole
+	 * domain's, or those of everything in xl->scope.  Any context.
+	 * Returns 0, or an error when the hardware did not confirm: then
+	 * the range may still be cached and must not be reused.
+	 */
+	int (*inval_range)(struct siommu_xlate *xl, u64 iova,
+			   unsigned long npages,
+			   const struct siommu_unmapped *what);
+	int (*inval_domain)(struct siommu_xlate *xl);
+	int (*inval_all)(struct siommu_xlate *xl);
+};
+
+#endif /* SCALABLE_IOMMU_DMA_XLATE_BACKEND_H */
