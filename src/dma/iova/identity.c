@@ -1,59 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "identity" allocator, a 1:1 mapper (SIOMMU_IOVA_1TO1): dynamic 1:1
- * mappings, after the identity scheme of Peleg et al., "Utilizing the
- * IOMMU Scalably" (USENIX ATC 2015).  There is nothing to allocate: a
- * page's IOVA is its physical address plus the offset of a region chosen
- * by the access rights, and the mappings of one page share one leaf,
- * which counts them.  Mapping and unmapping are a compare-and-exchange
- * per page on the page table, with no lock and no shared cache line of
- * ours.
+ * mappings (Peleg et al., USENIX ATC 2015).  A page's IOVA is its
+ * physical address plus the base of one of three regions, read-only,
+ * write-only and read-write; all mappings of a page share one leaf that
+ * counts them (the seam's ->share and ->unshare), so map and unmap are a
+ * compare-and-exchange per page, with no lock of ours.
  *
- * Regions.  The instance's space [start_pfn, end_pfn] holds three copies
- * of physical space, one per access right, so a device reading a page
- * mapped for DMA_TO_DEVICE never gains write to it because the same page
- * is also mapped writable for someone else:
+ * Contract (beyond dma/iova/allocator.h): map refuses, for the fallback
+ * slot to serve, pages beyond the direct map, pages or IOVAs in a
+ * reservation, and pages whose count is saturated; a multi-page map
+ * holds all its pages or none, and says through *inval_pfn when undoing
+ * it needs an invalidation; outstanding() drops only when the policy
+ * frees, so the domain never tears an instance down under its policy.
+ * Not detected: an unmap of a range never mapped whose pages others map
+ * the same way drops their references.
  *
- *   region 0  read-only   base       .. base + stride - 1
- *   region 1  write-only  base + stride ..
- *   region 2  read-write  base + 2 * stride .. base + 3 * stride - 1
- *
- * where stride is the direct map's size in pages (the end of RAM, read at
- * create) rounded up to IDENT_ALIGN, and base is start_pfn rounded up to
- * IDENT_ALIGN.  IOVA pfn = region base + physical pfn, so an IOVA range
- * is aligned as its physical range is (up to 1 GiB), and a page-selective
- * invalidation with an address mask covers it no worse.  check_space()
- * says -ERANGE when the three copies do not fit.  Pages beyond the direct
- * map (memory hot-added later, device memory) are refused: fallback.
- *
- * Counts.  All mappings of a page share its leaf, which counts them
- * (the seam's counted leaves, ->share and ->unshare: for our tables
- * vtd_pgtable_share() says how, without a lock).  A page whose count is
- * saturated takes no more: map fails and the caller maps it through the
- * fallback slot, with an IOVA and a leaf of its own.  A mapping of
- * several pages that cannot have them all holds none; if giving back
- * those it took cleared a leaf another mapping may have let the IOTLB
- * cache meanwhile, map tells the caller to invalidate the range
- * (*inval_pfn, see src/dma/iova/allocator.h).
- *
- * Reservations.  A reserved range (the MSI window, host bridge windows,
- * RMRRs) is not to be used as an IOVA, and its pages, device memory or
- * firmware's, are not to be mapped: map refuses a range whose
- * physical pfns or IOVA pfns meet one.
- *
- * Outstanding.  A per-CPU count: +1 for each map success on that CPU,
- * -1 for each unmap that clears nothing, and -1 for each free (the
- * policy's, after the invalidation an unmap returning true, or a failed
- * map setting *inval_pfn, asked for; that map counts +1).  The sum is
- * the instance's count, exact when nothing runs; no CPU writes another's
- * line, unlike one atomic every CPU would bounce.  As the count drops
- * only once the policy is done with a range, the domain never tears an
- * instance down under its policy.
- *
- * What is not detected: there is no record per mapping, only per page.
- * An unmap of a range never mapped, whose pages others map the same way,
- * drops their references, and their leaves may be cleared early.  An
- * unmap of pages with no leaf of ours warns and is otherwise ignored.
+ * The regions, the counts and the per-CPU outstanding count in full:
+ * docs/allocators.md, "identity".
  */
 #define pr_fmt(fmt) "scalable_iommu: " fmt
 

@@ -1,60 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "kmalloc" IOVA allocator: the slab allocator used as an integer
- * allocator, after IOVA-kmalloc in Peleg et al., "Utilizing the IOMMU
- * Scalably" (USENIX ATC 2015).
+ * The "kmalloc" IOVA allocator: the slab allocator as an integer
+ * allocator (IOVA-kmalloc, Peleg et al., USENIX ATC 2015).  A range of n
+ * pages is a kmalloc() object of roundup_pow_of_two(n) bytes, and its
+ * offset from the direct map's base is the first pfn: disjoint objects,
+ * disjoint ranges, and the slab's per-CPU freelists in place of a lock.
  *
- * A range of n pages is a kmalloc() object of n bytes (rounded up, see
- * below); the object's offset from the direct map's base is the range's
- * first pfn.  Live objects are disjoint byte ranges, so their pfn ranges
- * are disjoint too, and the slab's per-CPU freelists make allocation and
- * free scale with no lock of ours.  The object's memory is never read or
- * written, except as the link of a quarantined object (below).
+ * Contract (beyond dma/iova/allocator.h): ranges are aligned to their
+ * rounded size; the space must reach the end of the direct map
+ * (check_space() says -ERANGE otherwise), and a device whose limit lies
+ * below it sees failures the domain's fallback slot serves; reserved
+ * pfns and pfns below start_pfn are never handed out (their objects are
+ * quarantined until destroy); a double free is not detected (SLUB's
+ * debug checks may); destroy leaks what is still out, with a warning.
  *
- * Alignment.  The request is roundup_pow_of_two(n) bytes, at least the
- * size of a pointer.  kmalloc() aligns an object of a power-of-two size to
- * that size, with or without slab debugging, and so does the page
- * allocator behind large kmalloc(); x86-64's smallest cache is kmalloc-8.
- * So a range starts on a multiple of roundup_pow_of_two(n), as with the
- * rbtree allocator, and one page-selective invalidation with an address
- * mask covers it.  Without the rounding, kmalloc-96 and kmalloc-192 would
- * give 32- and 64-byte alignment only.  The rounding costs no IOVA space
- * (the space is the direct map, whatever is asked) and at most twice the
- * bytes, which are a 4096th of the mapping's size.
- *
- * The space.  Every pfn produced is below the size of the direct map (the
- * end of RAM, holes included), so an instance needs a space reaching that
- * far: check_space() says -ERANGE otherwise.  A 48-bit unit (2^36 pfns)
- * thus serves up to 64 GiB of physical address space.
- *
- * Limits.  A range reaching above the device's limit or the space's end
- * is kfree()d and alloc returns 0: the slab does not take requests for
- * low addresses.  A device whose DMA mask is below the direct map's size
- * will see failures (always, for a 32-bit mask: the first MiB of RAM is
- * never slab memory on x86); falling back to another allocator, over
- * pfns this one cannot produce, is the domain's job, not this file's.
- *
- * Reservations and start_pfn.  Reserved pfns (the MSI window, bridge
- * windows, RMRRs) are kept in a small sorted array.  An object whose
- * range would overlap one, or start below start_pfn, goes on a quarantine
- * list instead: it stays allocated until the instance is destroyed, so
- * the slab cannot hand those bytes out again, and kmalloc() is asked
- * again, up to IOVA_KM_TRIES times per alloc.  Quarantined memory is
- * bounded by the reserved pfns that fall inside RAM (read as bytes) plus
- * one object's overhang each: nothing for the windows below 4 GiB, whose
- * pfns are byte offsets inside the first MiB.
- *
- * Double frees cannot be detected: there is no record of what is out,
- * only a count.  free refuses what no alloc can have returned (outside
- * the space, misaligned for the size, in a reservation, or with nothing
- * outstanding); anything else is kfree()d.  A double free is a double
- * kfree(): SLUB's debug checks (slub_debug=F) report it, the freelist
- * hardening catches only an immediate repeat, and otherwise the slab may
- * hand the object out twice, i.e. two devices' buffers at one IOVA.  A
- * wrong size of the same alignment frees the whole object, harmlessly.
- *
- * Destroy.  Ranges still outstanding are not known individually, so
- * their objects are leaked (with a warning): a few bytes per range.
+ * Why, and what each of those costs: docs/allocators.md, "kmalloc".
  */
 #define pr_fmt(fmt) "scalable_iommu: " fmt
 

@@ -1,72 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "magazine" IOVA allocator: per-CPU caches of freed ranges in front
- * of an "rbtree" instance, after Bonwick and Adams' magazines (USENIX ATC
- * 2001) as Peleg et al. applied them to IOVAs ("Utilizing the IOMMU
- * Scalably", USENIX ATC 2015).
+ * of an "rbtree" instance (Bonwick and Adams' magazines, as Peleg et al.
+ * applied them to IOVAs, USENIX ATC 2015).  Requests of up to
+ * IOVA_MAG_MAX_PAGES pages are rounded up to a power-of-two class; each
+ * CPU holds a loaded and a previous magazine per class under its
+ * local_lock, and a locked depot per class sits behind them.
  *
- * Size classes.  A request of up to IOVA_MAG_MAX_PAGES pages is rounded up
- * to a power of two, 1 << order pages, and the backing allocator is asked
- * for that many: every range in a class has the same size and alignment,
- * so any cached one serves any request of the class.  free() rounds the
- * caller's size the same way, so it finds the class alloc used.  Larger
- * requests go straight to the backing allocator, sizes as asked.
+ * Contract (beyond dma/iova/allocator.h): alloc and free in any context,
+ * hard interrupts included (on PREEMPT_RT, task context: the local_lock
+ * and the depot's lock sleep there); free never fails for want of
+ * memory; up to 2 * IOVA_MAG_SIZE ranges per class per CPU may be out of
+ * another CPU's reach until drain() or cpu_dead().  drain() and destroy()
+ * run only while no alloc or free runs on the instance; cpu_dead() may
+ * run beside them.  free() catches misaligned and out-of-space ranges and
+ * the immediate double free, not every double free.
  *
- * Per CPU and per class there is a "loaded" and a "previous" magazine,
- * each a stack of up to IOVA_MAG_SIZE pfns.  alloc pops from the loaded
- * one; free pushes onto it.  When the loaded one runs empty (alloc) or
- * full (free), the previous one takes its place if it can serve, else the
- * loaded one is exchanged at the depot: an empty one for a full one, or a
- * full one for an empty one.  A CPU thus reaches the depot at most once
- * per IOVA_MAG_SIZE operations of a class, and the common case touches
- * only the CPU's own data, under the CPU's local_lock and no other lock.
- *
- * The local_lock.  Without PREEMPT_RT, local_lock_irqsave() is
- * local_irq_save() (alloc and free run in any context, hard interrupts
- * included), as cheap as before and checked by lockdep.  On PREEMPT_RT it
- * is a per-CPU sleeping lock taken with migration disabled and interrupts
- * on: inside it the depot's spinlock_t (a sleeping lock there), the
- * backing allocator's and kmalloc() may be used, none of which is allowed
- * with hard interrupts off on RT ("BUG: sleeping function called from
- * invalid context").  Every path that writes a CPU's part takes its lock,
- * so a task preempted inside the section cannot be raced by another task
- * on the same CPU.  On RT, DMA API callers run in task context (interrupt
- * handlers are threaded), so a sleeping lock is what they may take.
- *
- * The depot keeps, per class, up to IOVA_MAG_DEPOT full magazines and as
- * many spare empty ones, under a spinlock.  A full magazine the depot has
- * no room for is spilled: its ranges go back to the backing allocator.
- * An empty one is made with GFP_ATOMIC only when the depot has none spare;
- * if that fails the loaded magazine is spilled instead, so free never
- * fails for want of memory.
- *
- * Limits.  A cached range is handed out only when it lies at or below the
- * caller's limit_pfn.  Only the loaded magazine's top is looked at
- * (constant time); when it lies above, the backing allocator is asked.
- *
- * Exhaustion.  When the backing allocator has no room, the calling CPU's
- * magazines and the whole depot are spilled and the request is tried once
- * more.  Ranges in other CPUs' loaded and previous magazines stay where
- * they are: no other CPU may touch them while their owner runs (a
- * local_lock excludes only tasks on its own CPU).  At most
- * 2 * IOVA_MAG_SIZE ranges per class per CPU are out of reach that way;
- * their owner reuses them on its next allocations, cpu_dead() returns
- * them when the CPU goes away, drain() returns everything.
- *
- * What free() catches.  Exactly, for sizes above the classes (the
- * backing allocator checks them).  For class sizes, in constant time: a
- * range outside the space or not aligned to its class, and the free of
- * the range this CPU cached last in the class (the usual double unmap).
- * Not caught on free: a double free of a range cached elsewhere, a range
- * never allocated, a size rounding to the same class as the one asked.
- * Such a range may be handed out again while in use; when it reaches the
- * backing allocator (spill, drain) the backing allocator refuses the
- * second copy, with a warning.
- *
- * drain() and destroy() run only while no alloc or free runs on the
- * instance (a swap drains an instance after its last range came back).
- * cpu_dead() may run while other CPUs allocate: it touches only the dead
- * CPU's magazines, the depot (locked) and the backing allocator (locked).
+ * Why, and what it cannot detect: docs/allocators.md, "magazine".
  */
 #include <linux/atomic.h>
 #include <linux/bug.h>
