@@ -3,11 +3,11 @@
 # Issue-14 spike: build spike_kiommu.ko for the rig's kernel (or the one
 # SIOMMU_KERNEL_VERSION/SIOMMU_KDIR name) and run kiommu_spike.sh in a VM
 # booted with the stock command line.  Extra vm-run options pass through,
-# e.g. spike/run.sh --device nvme --log /tmp/spike.log
-# SPIKE_SCENARIO=fault_spike.sh spike/run.sh --device edu: the fault test.
+# e.g. docs/spikes/kernel-backend/run.sh --device nvme --log /tmp/spike.log
+# SPIKE_SCENARIO=fault_spike.sh docs/spikes/kernel-backend/run.sh --device edu: the fault test.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../tools/lib.sh"
+. "$here/../../../tools/lib.sh"
 kver=$(kernel_version)
 kdir=${SIOMMU_KDIR:-/lib/modules/$kver/build}
 out=$SIOMMU_CACHE/spike-$kver

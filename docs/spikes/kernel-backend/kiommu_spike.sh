@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest scenario for the issue-14 spike (spike/spike_kiommu.ko, put at
+# Guest scenario for the issue-14 spike (docs/spikes/kernel-backend/spike_kiommu.ko, put at
 # /spike_kiommu.ko by vm-run --file): on a boot where the kernel's own
 # IOMMU driver translates, move the NVMe disk into an unmanaged domain of
 # that driver with our own dma_map_ops, do real I/O through it, and put
-# everything back.  Run from spike/run.sh.
+# everything back.  Run from docs/spikes/kernel-backend/run.sh.
 . "$(dirname "$0")/lib.sh"
 
 SPIKE=/spike_kiommu.ko
