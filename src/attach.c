@@ -32,6 +32,7 @@
 
 #include "compat.h"
 #include "dma/domain.h"
+#include "dma/xlate/kernel.h"
 #include "dma/xlate/vtd.h"
 #include "siommu.h"
 #include "base/stats.h"
@@ -136,6 +137,12 @@ void siommu_devs_free(struct siommu *sio)
 }
 
 /*
+ * What a change may return to with_driver_unbound(): done, but leave the
+ * device without a driver (a handing-back domain still translates it).
+ */
+#define STAY_UNBOUND	1
+
+/*
  * What a device's driver_override says while it changes hands: no driver
  * has this name, so none can probe it in between (see below).
  */
@@ -184,6 +191,12 @@ static int with_driver_unbound(struct pci_dev *pdev,
 			device_release_driver(dev);
 		ret = change(sio, pdev, arg);
 	}
+	if (ret == STAY_UNBOUND) {
+		ret = 0;
+		if (pinned)
+			module_put(drv->owner);
+		pinned = false;
+	}
 	/* Empty clears it, as writing "" to driver_override does. */
 	siommu_driver_override_set(pdev, override ?: "");
 	if (pinned) {
@@ -204,9 +217,8 @@ out:
  * Point the device at @dom: a new domain, or a draining one taken back
  * (its saved ops and module reference are those of its first attach).
  */
-static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
+static int switch_to_domain(struct pci_dev *pdev, struct siommu_domain *dom)
 {
-	struct siommu_domain *dom = arg;
 	struct siommu_vtd_xlate *vx = vtd_of(dom);
 	struct vtd_context_entry e = {
 		.present = true,
@@ -223,7 +235,23 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 
 		siommu_unmanaged_entry(vx->unit, &back);
 		switch_context(vx->unit, pdev, &back, vx->did);
-		return ret;
+	}
+	return ret;
+}
+
+static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
+{
+	struct siommu_domain *dom = arg;
+	int ret;
+
+	/*
+	 * On the kernel's driver the domain was attached when it was made
+	 * (do_attach_new()), and a handing-back one never left the device.
+	 */
+	if (!siommu_xlate_is_kernel(dom->xlate)) {
+		ret = switch_to_domain(pdev, dom);
+		if (ret)
+			return ret;
 	}
 	if (dom->detached) {
 		domain_move(dom, &sio->domains);
@@ -241,7 +269,50 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 		__module_get(THIS_MODULE);
 	}
 	set_dma_ops(&pdev->dev, &dom->sdev->ops);
+	/* 6.12: or its calls would go to iommu-dma whatever the dma_ops. */
+	siommu_dev_set_iommu_dma(&pdev->dev, false);
 	return 0;
+}
+
+/* A new domain for @pdev, its references taken; an ERR_PTR. */
+static struct siommu_domain *domain_new(struct siommu *sio,
+					struct pci_dev *pdev,
+					struct siommu_xlate *xlate)
+{
+	struct siommu_domain *dom;
+
+	if (IS_ERR(xlate))
+		return ERR_CAST(xlate);
+	/* Its failure destroys @xlate too. */
+	dom = siommu_domain_create(&sio->dmar, &sio->lock, xlate, pdev,
+				   sio->allocator, sio->policy);
+	if (IS_ERR(dom))
+		return dom;
+	dom->sdev = sdev_get(sio, pdev);
+	if (!dom->sdev) {
+		siommu_domain_destroy(dom);
+		return ERR_PTR(-ENOMEM);
+	}
+	pci_dev_get(pdev);	/* the domain's reference */
+	return dom;
+}
+
+/*
+ * The kernel backend makes the domain here, with the driver unbound:
+ * the kernel's driver attaches it now, and only then says how wide its
+ * address space is (6.1's VT-d driver).  *@arg: the domain, once made.
+ */
+static int do_attach_new(struct siommu *sio, struct pci_dev *pdev, void *arg)
+{
+	struct siommu_domain *dom, **domp = arg;
+
+	dom = domain_new(sio, pdev, siommu_kernel_xlate_attach(&pdev->dev));
+	if (IS_ERR(dom)) {
+		pci_err(pdev, "cannot set up a domain (%ld)\n", PTR_ERR(dom));
+		return PTR_ERR(dom);
+	}
+	*domp = dom;
+	return do_attach(sio, pdev, dom);
 }
 
 static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
@@ -254,10 +325,38 @@ static int do_detach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 	siommu_unmanaged_entry(vx->unit, &e);
 	ret = switch_context(vx->unit, pdev, &e, vx->did);
 	/* Late calls with its handles reach it; new ones go untranslated. */
-	WRITE_ONCE(dom->detached, 1);
+	WRITE_ONCE(dom->detached, SIOMMU_DETACHED);
 	dom->detached_at = jiffies;
 	domain_move(dom, &sio->draining);
 	return ret;
+}
+
+/*
+ * The kernel backend: a device is in one domain at a time, and a handle
+ * of ours that came back through the kernel's own path would be unmapped
+ * from the wrong domain.  So the device goes back only once its last
+ * mapping is: at once when none is out, else the domain keeps translating
+ * it, with no driver bound, until the reaper finds the rest back.
+ */
+static int do_detach_kernel(struct siommu *sio, struct pci_dev *pdev,
+			    void *arg)
+{
+	struct siommu_domain *dom = arg;
+
+	WRITE_ONCE(dom->detached, SIOMMU_HANDING_BACK);
+	dom->detached_at = jiffies;
+	domain_move(dom, &sio->draining);
+	if (sio->device_events)
+		sio->device_events->detached(dom);
+	siommu_domain_inval_policy(dom)->drain();
+	if (siommu_release_drained(sio, dom, false)) {
+		pci_info(pdev, "handed back to the kernel's IOMMU driver\n");
+		return 0;
+	}
+	pci_warn(pdev, "%lu DMA mapping(s) still out: it stays in its old domain, with no driver, until the last is back (see draining)\n",
+		 siommu_domain_outstanding(dom));
+	schedule_delayed_work(&sio->reap_work, HZ / 10);
+	return STAY_UNBOUND;
 }
 
 /**
@@ -274,11 +373,30 @@ bool siommu_release_drained(struct siommu *sio, struct siommu_domain *dom,
 			    bool force)
 {
 	struct pci_dev *pdev = dom->pdev;
+	bool kernel = siommu_xlate_is_kernel(dom->xlate);
 
 	lockdep_assert_held(&sio->lock);
 	if (!force && siommu_domain_outstanding(dom))
 		return false;
-	set_dma_ops(&pdev->dev, NULL);
+	if (kernel) {
+		/*
+		 * Only with no driver bound, which could otherwise be
+		 * mapping through us right now; the device lock keeps one
+		 * from binding while the device changes hands.
+		 */
+		device_lock(&pdev->dev);
+		if (pdev->dev.driver && !force) {
+			device_unlock(&pdev->dev);
+			return false;
+		}
+		if (pdev->dev.driver)
+			pci_warn(pdev, "handed back under its driver %s: DMA it maps through us now faults\n",
+				 pdev->dev.driver->name);
+		siommu_kernel_xlate_detach(dom->xlate);
+		device_unlock(&pdev->dev);
+	} else {
+		set_dma_ops(&pdev->dev, NULL);
+	}
 	RCU_INIT_POINTER(dom->sdev->dom, NULL);
 	list_del_rcu(&dom->node);
 	/* Calls that found the domain have left it. */
@@ -296,6 +414,11 @@ static int detach_locked(struct siommu *sio, struct siommu_domain *dom)
 	int ret;
 
 	lockdep_assert_held(&sio->lock);
+	if (siommu_xlate_is_kernel(dom->xlate)) {
+		/* All of it with the driver unbound; @dom may be gone after. */
+		ret = with_driver_unbound(pdev, do_detach_kernel, sio, dom);
+		goto out;
+	}
 	ret = with_driver_unbound(pdev, do_detach, sio, dom);
 	if (!dom->detached)
 		goto out;	/* nothing changed */
@@ -334,7 +457,7 @@ out:
 int siommu_attach(struct siommu *sio, const char *bdf)
 {
 	struct siommu_domain *dom;
-	struct siommu_unit *unit;
+	struct siommu_unit *unit = NULL;
 	struct pci_dev *pdev;
 	int ret;
 
@@ -346,6 +469,13 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		pci_err(pdev, "already attached to " KBUILD_MODNAME "\n");
 		ret = -EEXIST;
 		goto out;
+	}
+	dom = domain_on(&sio->draining, pdev);
+	if (sio->backend == SIOMMU_BACKEND_KERNEL) {
+		ret = dom ? 0 : siommu_kernel_xlate_check(&pdev->dev);
+		if (ret)
+			goto out;
+		goto checked;
 	}
 	unit = siommu_unit_of(sio->units, sio->nr_units, pdev);
 	if (!unit || !unit->translating) {
@@ -368,7 +498,7 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
-	dom = domain_on(&sio->draining, pdev);
+checked:
 	if (dom) {
 		/*
 		 * Detached with mappings still out: take the same domain
@@ -379,26 +509,21 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 		if (ret)
 			goto out;
 		siommu_domain_set_inval_policy(dom, sio->policy);
+	} else if (sio->backend == SIOMMU_BACKEND_KERNEL) {
+		ret = with_driver_unbound(pdev, do_attach_new, sio, &dom);
+		if (!dom)
+			goto out;	/* nothing changed */
+		goto bound;
 	} else {
-		struct siommu_xlate *xlate = siommu_vtd_xlate_create(unit);
-
-		dom = IS_ERR(xlate) ? ERR_CAST(xlate) :
-		      siommu_domain_create(&sio->dmar, &sio->lock, xlate,
-					   pdev, sio->allocator, sio->policy);
+		dom = domain_new(sio, pdev, siommu_vtd_xlate_create(unit));
 		if (IS_ERR(dom)) {
 			ret = PTR_ERR(dom);
 			pci_err(pdev, "cannot set up a domain (%d)\n", ret);
 			goto out;
 		}
-		dom->sdev = sdev_get(sio, pdev);
-		if (!dom->sdev) {
-			siommu_domain_destroy(dom);
-			ret = -ENOMEM;
-			goto out;
-		}
-		pci_dev_get(pdev);	/* the domain's reference */
 	}
 	ret = with_driver_unbound(pdev, do_attach, sio, dom);
+bound:
 	if (ret && list_empty(&dom->node)) {
 		/* A new domain that never got the device: nothing changed. */
 		siommu_domain_destroy(dom);
@@ -420,10 +545,16 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 	if (sio->device_events && sio->device_events->attached(sio, dom))
 		pci_warn(pdev, "no device/%s/ directory in sysfs\n",
 			 pci_name(pdev));
-	pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
-		 unit->index, vtd_of(dom)->did,
-		 siommu_domain_allocator(dom)->name,
-		 siommu_domain_inval_policy(dom)->name);
+	if (siommu_xlate_is_kernel(dom->xlate))
+		pci_info(pdev, "attached: a domain of the kernel's IOMMU driver (group %u), allocator %s, invalidation %s\n",
+			 siommu_kernel_xlate_group(dom->xlate),
+			 siommu_domain_allocator(dom)->name,
+			 siommu_domain_inval_policy(dom)->name);
+	else
+		pci_info(pdev, "attached: dmar%u domain %u, allocator %s, invalidation %s\n",
+			 vtd_of(dom)->unit->index, vtd_of(dom)->did,
+			 siommu_domain_allocator(dom)->name,
+			 siommu_domain_inval_policy(dom)->name);
 out:
 	mutex_unlock(&sio->lock);
 	pci_dev_put(pdev);

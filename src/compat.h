@@ -52,6 +52,7 @@
 
 #ifdef __KERNEL__
 #include <linux/device.h>
+#include <linux/iommu.h>
 #include <linux/dma-mapping.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -125,6 +126,46 @@ static inline int siommu_dma_set_max_seg_size(struct device *dev,
 	return 0;
 #else
 	return dma_set_max_seg_size(dev, size);
+#endif
+}
+
+/* Set or clear dev->dma_iommu (see siommu_dev_uses_iommu_dma()). */
+static inline void siommu_dev_set_iommu_dma(struct device *dev, bool on)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && defined(CONFIG_IOMMU_DMA)
+	dev->dma_iommu = on;
+#endif
+}
+
+/*
+ * An unmanaged domain of the kernel's IOMMU driver for @dev, or an
+ * ERR_PTR.  6.11 made the domain per device and made it say why not.
+ */
+static inline struct iommu_domain *siommu_iommu_domain_alloc(struct device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	return iommu_paging_domain_alloc(dev);
+#else
+	struct iommu_domain *d = iommu_domain_alloc(dev->bus);
+
+	return d ?: ERR_PTR(-ENOMEM);
+#endif
+}
+
+/*
+ * iommu_map() from any context: 6.3 gave it a gfp argument; before, it
+ * might sleep and iommu_map_atomic() was the one for atomic callers.
+ */
+static inline int siommu_iommu_map(struct iommu_domain *domain,
+				   unsigned long iova, phys_addr_t paddr,
+				   size_t size, int prot, gfp_t gfp)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	return iommu_map(domain, iova, paddr, size, prot, gfp);
+#else
+	if (gfpflags_allow_blocking(gfp))
+		return iommu_map(domain, iova, paddr, size, prot);
+	return iommu_map_atomic(domain, iova, paddr, size, prot);
 #endif
 }
 #endif /* __KERNEL__ */

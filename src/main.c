@@ -2,9 +2,13 @@
 /*
  * scalable_iommu: scalable DMA remapping on Intel VT-d for stock kernels.
  *
- * Module lifecycle: find the VT-d units the firmware describes, refuse to
- * start where the kernel (or anyone) already translates DMA through them,
- * and leave every register as found on unload.
+ * Module lifecycle.  Where the kernel's own IOMMU driver translates DMA
+ * (a stock kernel's default, VT-d or AMD-Vi), run over it: attached
+ * devices get domains of its driver and our allocators and policies
+ * (dma/xlate/kernel.c).  Elsewhere find the VT-d units the firmware
+ * describes, refuse to start where anyone else already translates DMA
+ * through them, drive them ourselves, and leave every register as found
+ * on unload.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +19,7 @@
 
 #include "dma/domain.h"
 #include "dma/inval/policy.h"
+#include "dma/xlate/kernel.h"
 #include "siommu.h"
 #include "vtd/regs.h"
 
@@ -178,25 +183,55 @@ static int siommu_attach_param(struct siommu *sio)
 	return ret;
 }
 
-static int __init siommu_init(void)
+/* Which IOMMU the kernel drives, from the ACPI table that describes it. */
+static const char *kernel_iommu_name(void)
 {
-	struct siommu *sio = &siommu;
+	struct acpi_table_header *table;
+
+	if (ACPI_SUCCESS(acpi_get_table(ACPI_SIG_DMAR, 0, &table))) {
+		acpi_put_table(table);
+		return "VT-d";
+	}
+	if (ACPI_SUCCESS(acpi_get_table(ACPI_SIG_IVRS, 0, &table))) {
+		acpi_put_table(table);
+		return "AMD-Vi";
+	}
+	return "IOMMU";
+}
+
+/* Our own VT-d units: found, checked, mapped; not yet translating. */
+static int siommu_vtd_init(struct siommu *sio)
+{
 	int ret;
 
-	if (kernel_dma_remapping_active()) {
-		/*
-		 * Debian's stock kernels turn it on by default, so this is
-		 * what a fresh install meets first: name the fix.
-		 */
-		pr_err("the kernel's own DMA remapping is active (intel_iommu=on, or the kernel's default); add intel_iommu=off to the kernel command line and reboot (tools/boot-setup.sh install does it for GRUB)\n");
-		return -EBUSY;
-	}
 	ret = siommu_read_dmar(sio);
 	if (ret)
 		return ret;
 	ret = siommu_units_init(sio);
 	if (ret)
-		goto free_dmar;
+		dmar_info_free(&sio->dmar);
+	return ret;
+}
+
+static int __init siommu_init(void)
+{
+	struct siommu *sio = &siommu;
+	int ret;
+
+	if (kernel_dma_remapping_active() || siommu_kernel_translates()) {
+		/*
+		 * Debian's stock kernels turn it on by default: what a
+		 * fresh install meets first.
+		 */
+		sio->backend = SIOMMU_BACKEND_KERNEL;
+		sio->kernel_iommu = kernel_iommu_name();
+		pr_info("the kernel's own IOMMU driver translates DMA: devices attached get domains of its driver, with our IOVA allocators and invalidation policies (for our own VT-d page tables boot with intel_iommu=off)\n");
+	} else {
+		sio->backend = SIOMMU_BACKEND_VTD;
+		ret = siommu_vtd_init(sio);
+		if (ret)
+			return ret;
+	}
 	mutex_init(&sio->lock);
 	INIT_LIST_HEAD(&sio->domains);
 	INIT_LIST_HEAD(&sio->draining);
@@ -214,20 +249,25 @@ static int __init siommu_init(void)
 	ret = siommu_pci_events_init(sio);
 	if (ret)
 		goto exit_hotplug;
-	/* A device hot-added meanwhile waits for its entries (pci_events.c). */
-	mutex_lock(&siommu_context_lock);
-	ret = siommu_units_enable(sio);
-	mutex_unlock(&siommu_context_lock);
-	if (ret)
-		goto exit_pci_events;
-	siommu_fault_start(&sio->faults, sio->units, sio->nr_units);
+	if (sio->backend == SIOMMU_BACKEND_VTD) {
+		/* A device hot-added meanwhile waits (pci_events.c). */
+		mutex_lock(&siommu_context_lock);
+		ret = siommu_units_enable(sio);
+		mutex_unlock(&siommu_context_lock);
+		if (ret)
+			goto exit_pci_events;
+		siommu_fault_start(&sio->faults, sio->units, sio->nr_units);
+	}
 	ret = siommu_sysfs_init(sio);
 	if (ret)
 		goto disable;
 	ret = siommu_attach_param(sio);
 	if (ret)
 		goto detach;
-	pr_info("ready: %u unit(s) translating\n", sio->nr_units);
+	if (sio->backend == SIOMMU_BACKEND_VTD)
+		pr_info("ready: %u unit(s) translating\n", sio->nr_units);
+	else
+		pr_info("ready, over the kernel's IOMMU driver\n");
 	return 0;
 
 detach:
@@ -249,7 +289,6 @@ exit_policies:
 	siommu_inval_policies_exit();
 release_units:
 	siommu_units_release(sio);
-free_dmar:
 	dmar_info_free(&sio->dmar);
 	return ret;
 }
@@ -273,14 +312,17 @@ static void __exit siommu_exit(void)
 		clean &= siommu_unit_registers_unchanged(&sio->units[i]);
 	siommu_units_release(sio);
 	dmar_info_free(&sio->dmar);
-	pr_info("unloaded; %s\n", clean ? "every unit left as found" :
-		"a unit's registers changed while loaded (see above)");
+	if (sio->backend == SIOMMU_BACKEND_KERNEL)
+		pr_info("unloaded; every device back with the kernel's IOMMU driver\n");
+	else
+		pr_info("unloaded; %s\n", clean ? "every unit left as found" :
+			"a unit's registers changed while loaded (see above)");
 }
 
 module_init(siommu_init);
 module_exit(siommu_exit);
 
-MODULE_DESCRIPTION("Scalable DMA remapping for Intel VT-d");
+MODULE_DESCRIPTION("Scalable DMA remapping for Intel VT-d, and over the kernel's IOMMU drivers");
 MODULE_AUTHOR("The scalable_iommu authors");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(SIOMMU_VERSION);

@@ -136,7 +136,8 @@ static void removed_work_fn(struct work_struct *work)
 	spin_unlock(&removed_lock);
 	list_for_each_entry_safe(r, tmp, &todo, node) {
 		siommu_detach_removed(&siommu, r->pdev);
-		clear_unused_ids(&siommu, r);
+		if (r->unit)
+			clear_unused_ids(&siommu, r);
 		pci_dev_put(r->pdev);
 		kfree(r);
 	}
@@ -151,7 +152,9 @@ static void device_removed(struct siommu *sio, struct pci_dev *pdev)
 						   pdev);
 	struct removed_device *r;
 
-	if (!unit || !unit->translating)
+	/* On the kernel backend only an attached device needs us. */
+	if ((!unit || !unit->translating) &&
+	    sio->backend != SIOMMU_BACKEND_KERNEL)
 		return;
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r) {
@@ -162,7 +165,8 @@ static void device_removed(struct siommu *sio, struct pci_dev *pdev)
 	r->pdev = pci_dev_get(pdev);
 	r->unit = unit;
 	/* Now, while the bridges above it are still where they were. */
-	siommu_device_aliases(pdev, &r->aliases);
+	if (unit)
+		siommu_device_aliases(pdev, &r->aliases);
 	spin_lock(&removed_lock);
 	list_add_tail(&r->node, &removed_list);
 	spin_unlock(&removed_lock);

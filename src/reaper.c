@@ -32,13 +32,22 @@ static void reap_work(struct work_struct *work)
 		struct pci_dev *pdev = dom->pdev;
 		unsigned int ms = jiffies_to_msecs(jiffies - dom->detached_at);
 
+		bool unbound = dom->detached == SIOMMU_HANDING_BACK;
+
 		siommu_domain_reap(dom);
 		pci_dev_get(pdev);
-		if (siommu_release_drained(sio, dom, false))
+		if (!siommu_release_drained(sio, dom, false)) {
+			again = true;
+		} else if (!unbound) {
 			pci_info(pdev, "the last DMA mapping of its old domain came back %u ms after detach; untranslated again\n",
 				 ms);
-		else
-			again = true;
+		} else {
+			pci_info(pdev, "the last DMA mapping of its old domain came back %u ms after detach; handed back to the kernel's IOMMU driver\n",
+				 ms);
+			/* It waited without a driver (attach.c): probe one. */
+			if (device_attach(&pdev->dev) < 0)
+				pci_err(pdev, "no driver bound after hand-back\n");
+		}
 		pci_dev_put(pdev);
 	}
 	mutex_unlock(&sio->lock);

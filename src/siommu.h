@@ -41,14 +41,27 @@ struct siommu_device_events {
 };
 
 /*
+ * Who holds the page tables and the hardware queues, decided at load:
+ * our own VT-d tables on units the kernel left alone (intel_iommu=off),
+ * or the kernel's own IOMMU driver, VT-d or AMD-Vi, where it translates
+ * (a stock kernel's default; dma/xlate/kernel.c).
+ */
+enum siommu_backend {
+	SIOMMU_BACKEND_VTD,
+	SIOMMU_BACKEND_KERNEL,
+};
+
+/*
  * The module: one instance, built at load, torn down at unload.  What is
  * set up at load is written once there, before anything reads it; the
  * rest says what protects it (docs/layers.md, "Locks").
  */
 struct siommu {
 	/* Written once at load. */
-	struct dmar_info dmar;
-	unsigned int nr_units;
+	enum siommu_backend backend;
+	const char *kernel_iommu;	/* kernel backend: "VT-d", "AMD-Vi" */
+	struct dmar_info dmar;		/* empty on the kernel backend */
+	unsigned int nr_units;		/* 0 on the kernel backend */
 	struct siommu_unit *units;
 	struct kobject *kobj;
 	struct kobject *stats_kobj;
@@ -93,6 +106,8 @@ int siommu_hotplug_init(struct siommu *sio);
 void siommu_hotplug_exit(struct siommu *sio);
 
 /* swaps.c */
+int siommu_allocator_allowed(struct siommu *sio,
+			     const struct siommu_iova_ops *ops);
 int siommu_set_allocator(struct siommu *sio,
 			 const struct siommu_iova_ops *ops);
 int siommu_set_inval_policy(struct siommu *sio,

@@ -13,6 +13,24 @@
 #include "base/stats.h"
 
 /**
+ * siommu_allocator_allowed() - can @ops run on this backend at all?
+ * @sio: the module
+ * @ops: an allocator
+ *
+ * Return: 0, or -EOPNOTSUPP with the reason logged.
+ */
+int siommu_allocator_allowed(struct siommu *sio,
+			     const struct siommu_iova_ops *ops)
+{
+	if (sio->backend != SIOMMU_BACKEND_KERNEL ||
+	    ops->mode != SIOMMU_IOVA_1TO1)
+		return 0;
+	pr_err("allocator %s keeps its reference counts in spare bits of our own page-table entries; the kernel's IOMMU driver owns the tables here (boot with intel_iommu=off for our own)\n",
+	       ops->name);
+	return -EOPNOTSUPP;
+}
+
+/**
  * siommu_set_allocator() - switch every managed device, and new ones
  * @sio: the module
  * @ops: the allocator
@@ -27,6 +45,9 @@ int siommu_set_allocator(struct siommu *sio,
 	unsigned int i;
 	int ret = 0;
 
+	ret = siommu_allocator_allowed(sio, ops);
+	if (ret)
+		return ret;
 	mutex_lock(&sio->lock);
 	for (i = 0; i < sio->nr_units && !ret; i++) {
 		ret = siommu_allocator_check(ops, sio->units[i].max_iova);

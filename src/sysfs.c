@@ -11,7 +11,6 @@
 #include <linux/sysfs.h>
 
 #include "dma/domain.h"
-#include "dma/xlate/vtd.h"
 #include "siommu.h"
 #include "base/stats.h"
 #include "dma/inval/batch.h"
@@ -36,12 +35,26 @@ static ssize_t units_show(struct kobject *kobj, struct kobj_attribute *attr,
 	unsigned int i;
 	int n = 0;
 
+	if (sysfs_sio->backend == SIOMMU_BACKEND_KERNEL)
+		return sysfs_emit(buf, "kernel %s: the kernel's driver has units, tables, queues\n",
+				  sysfs_sio->kernel_iommu);
 	for (i = 0; i < sysfs_sio->nr_units; i++)
 		n += siommu_unit_describe(&sysfs_sio->units[i], buf, n);
 	return n;
 }
 
 static struct kobj_attribute units_attr = __ATTR_RO(units);
+
+/* Who holds the page tables: "vtd" (ours) or "kernel" (see siommu.h). */
+static ssize_t backend_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  sysfs_sio->backend == SIOMMU_BACKEND_KERNEL ?
+			  "kernel" : "vtd");
+}
+
+static struct kobj_attribute backend_attr = __ATTR_RO(backend);
 
 /* Debug: "dmarN" or "dmarN queued", see siommu_inval_inject_error(). */
 static ssize_t inject_queue_error_store(struct kobject *kobj,
@@ -127,16 +140,17 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	mutex_lock(&sysfs_sio->lock);
 	list_for_each_entry(dom, &sysfs_sio->domains, node) {
-		struct siommu_vtd_xlate *vx = siommu_vtd_xlate(dom->xlate);
+		struct siommu_xlate *xl = dom->xlate;
 
+		n += sysfs_emit_at(buf, n, "%s ", pci_name(dom->pdev));
+		n += xl->ops->describe(xl, buf, n);
 		n += sysfs_emit_at(buf, n,
-				   "%s dmar%u domain=%u allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld",
-				   pci_name(dom->pdev), vx->unit->index,
-				   vx->did, siommu_domain_allocator(dom)->name,
+				   " allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld",
+				   siommu_domain_allocator(dom)->name,
 				   siommu_domain_inval_policy(dom)->name,
 				   dev_driver_string(&dom->pdev->dev),
 				   siommu_domain_outstanding(dom),
-				   atomic_long_read(&vx->pt.nr_tables));
+				   xl->ops->table_pages(xl));
 		/* Its requester ids, last: pci_events.c. */
 		n += siommu_rids_describe(dom->pdev, buf, n);
 		n += sysfs_emit_at(buf, n, "\n");
@@ -158,14 +172,15 @@ static ssize_t draining_show(struct kobject *kobj,
 	int n = 0;
 
 	mutex_lock(&sysfs_sio->lock);
-	list_for_each_entry(dom, &sysfs_sio->draining, node)
-		n += sysfs_emit_at(buf, n,
-				   "%s dmar%u domain=%u mappings=%lu detached_ms=%u\n",
-				   pci_name(dom->pdev),
-				   siommu_vtd_xlate(dom->xlate)->unit->index,
-				   siommu_vtd_xlate(dom->xlate)->did,
+	list_for_each_entry(dom, &sysfs_sio->draining, node) {
+		n += sysfs_emit_at(buf, n, "%s ", pci_name(dom->pdev));
+		n += dom->xlate->ops->describe(dom->xlate, buf, n);
+		n += sysfs_emit_at(buf, n, " mappings=%lu detached_ms=%u%s\n",
 				   siommu_domain_outstanding(dom),
-				   jiffies_to_msecs(jiffies - dom->detached_at));
+				   jiffies_to_msecs(jiffies - dom->detached_at),
+				   dom->detached == SIOMMU_HANDING_BACK ?
+				   " translated" : "");
+	}
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
 }
@@ -373,7 +388,8 @@ static ssize_t dev_allocator_store(struct kobject *kobj,
 	if (ret)
 		return ret;
 	changed = siommu_domain_allocator(dom) != allocators[i];
-	ret = siommu_allocator_check(allocators[i], dom->xlate->max_iova) ?:
+	ret = siommu_allocator_allowed(sysfs_sio, allocators[i]) ?:
+	      siommu_allocator_check(allocators[i], dom->xlate->max_iova) ?:
 	      siommu_domain_set_allocator(dom, allocators[i]);
 	if (ret)
 		pr_err("%s: cannot switch to that allocator (%d)\n",
@@ -529,7 +545,7 @@ static void add_domain(struct domain_totals *t, struct siommu_domain *dom)
 {
 	t->outstanding += siommu_domain_outstanding(dom);
 	siommu_domain_iova_stats(dom, &t->iova);
-	t->tables += atomic_long_read(&siommu_vtd_xlate(dom->xlate)->pt.nr_tables);
+	t->tables += dom->xlate->ops->table_pages(dom->xlate);
 }
 
 static int sum_domains(struct domain_totals *t)
@@ -637,6 +653,7 @@ static const struct attribute_group computed_stat_group = {
 };
 
 static struct attribute *siommu_attrs[] = {
+	&backend_attr.attr,
 	&units_attr.attr,
 	&rmrrs_attr.attr,
 	&attach_attr.attr,

@@ -9,6 +9,9 @@
 #if !defined(SCALABLE_IOMMU_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define SCALABLE_IOMMU_TRACE_H
 
+/* siommu_inval's unit on the kernel backend: did is its IOMMU group. */
+#define SIOMMU_TRACE_GROUP	(~0U)
+
 #include <linux/device.h>
 #include <linux/tracepoint.h>
 
@@ -50,7 +53,11 @@ TRACE_EVENT(siommu_inval,
 			   __entry->did = did;
 			   __entry->iova = iova;
 			   __entry->npages = npages;),
-	    TP_printk("dmar%u did=%u iova=%#llx pages=%lu", __entry->unit,
+	    /* On the kernel's driver (unit SIOMMU_TRACE_GROUP): "groupN". */
+	    TP_printk("%s%u did=%u iova=%#llx pages=%lu",
+		      __entry->unit == SIOMMU_TRACE_GROUP ? "group" : "dmar",
+		      __entry->unit == SIOMMU_TRACE_GROUP ? __entry->did :
+							    __entry->unit,
 		      __entry->did, __entry->iova, __entry->npages));
 
 /* @write is a u8, not a bool: sparse objects to sizeof(bool). */

@@ -86,7 +86,7 @@ static bool dma_ops_ours(struct device *dev)
 
 static bool translating(const struct siommu_domain *dom)
 {
-	return likely(dom && !READ_ONCE(dom->detached));
+	return likely(dom && READ_ONCE(dom->detached) != SIOMMU_DETACHED);
 }
 
 static dma_addr_t map_buffer(struct siommu_domain *dom, phys_addr_t phys,

@@ -88,6 +88,9 @@ static int reserve_windows(struct siommu_domain *dom, struct siommu_iova *iova)
 	int ret;
 
 	ret = reserve_bytes(dom, iova, MSI_WINDOW_START, MSI_WINDOW_END);
+	for (i = 0; !ret && i < dom->xlate->nr_resv; i++)
+		ret = reserve_bytes(dom, iova, dom->xlate->resv[i].start,
+				    dom->xlate->resv[i].end);
 	while (!ret && !pci_is_root_bus(root))
 		root = root->parent;
 	pci_bus_for_each_resource(root, res, i) {
@@ -151,6 +154,10 @@ static unsigned int layout_windows(struct siommu_domain *dom,
 
 	w[n].lo = MSI_WINDOW_START >> VTD_PAGE_SHIFT;
 	w[n++].hi = MSI_WINDOW_END >> VTD_PAGE_SHIFT;
+	for (i = 0; i < dom->xlate->nr_resv && n < LAYOUT_MAX_WINDOWS; i++) {
+		w[n].lo = dom->xlate->resv[i].start >> VTD_PAGE_SHIFT;
+		w[n++].hi = dom->xlate->resv[i].end >> VTD_PAGE_SHIFT;
+	}
 	while (!pci_is_root_bus(root))
 		root = root->parent;
 	pci_bus_for_each_resource(root, res, i) {
@@ -215,6 +222,9 @@ static struct siommu_iova *slot_create(struct siommu_domain *dom,
 	struct siommu_iova *iova;
 	int ret;
 
+	/* A 1:1 mapper counts its leaves in the translations' own bits. */
+	if (ops->mode == SIOMMU_IOVA_1TO1 && !dom->xlate->ops->share)
+		return ERR_PTR(-EOPNOTSUPP);
 	ret = slot_place(dom, slot, ops, &s);
 	if (ret)
 		return ERR_PTR(ret);
@@ -389,7 +399,8 @@ void siommu_domain_destroy(struct siommu_domain *dom)
  * torn down once they are all unmapped (siommu_domain_reap()).
  *
  * Return: 0; -EBUSY when every slot still holds an instance draining;
- * -ERANGE or -ENOMEM when the new instance cannot be made.
+ * -ERANGE or -ENOMEM when the new instance cannot be made; -EOPNOTSUPP for
+ * a 1:1 allocator on translations that cannot count shared leaves.
  */
 int siommu_domain_set_allocator(struct siommu_domain *dom,
 				const struct siommu_iova_ops *ops)

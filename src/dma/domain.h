@@ -37,6 +37,16 @@
 
 struct siommu_dev;
 
+/* A domain's dom->detached. */
+#define SIOMMU_ATTACHED		0
+/* Untranslated again; late calls reach the domain (forward.c). */
+#define SIOMMU_DETACHED		1
+/*
+ * Detached, but still translating the device until its last mapping is
+ * back (the kernel backend: one domain at a time per device).
+ */
+#define SIOMMU_HANDING_BACK	2
+
 /*
  * Each field says what protects it (docs/layers.md, "Locks"); *lock is
  * siommu.lock, the module's.
@@ -63,8 +73,9 @@ struct siommu_domain {
 	 */
 	struct list_head node;
 	/*
-	 * Written under *lock (WRITE_ONCE), read lock-free (READ_ONCE): 1
-	 * while on siommu.draining; an int: sparse warns of READ_ONCE(bool)
+	 * Written under *lock (WRITE_ONCE), read lock-free (READ_ONCE):
+	 * SIOMMU_ATTACHED, or one of the two states on siommu.draining.
+	 * An int: sparse warns of READ_ONCE(bool).
 	 */
 	int detached;
 	unsigned long detached_at;	/* protected by *lock; jiffies */

@@ -24,6 +24,12 @@
 
 struct siommu_xlate_ops;
 
+/* Bytes [start, end] no IOVA may take (an interrupt window, say). */
+struct siommu_xlate_resv {
+	u64 start;
+	u64 end;
+};
+
 /*
  * One domain's translations: the backend's cookie, which starts with this
  * header.  What an invalidation policy holds of a domain.  Every field is
@@ -40,6 +46,9 @@ struct siommu_xlate {
 	 * all forgotten by one call on any of them (a batch issues one).
 	 */
 	const void *scope;
+	/* Besides the ones every domain keeps out (dma/domain.c). */
+	const struct siommu_xlate_resv *resv;
+	unsigned int nr_resv;
 };
 
 /* What one leaf holds, as ->lookup() reads it. */
@@ -62,6 +71,13 @@ struct siommu_xlate_ops {
 	const char *name;
 	/* Free everything; nothing walks the translations any more. */
 	void (*destroy)(struct siommu_xlate *xl);
+	/*
+	 * For reports: where the translations live ("dmar0 domain=3"),
+	 * emitted at @at of a sysfs page; the bytes written.
+	 */
+	int (*describe)(struct siommu_xlate *xl, char *buf, int at);
+	/* Page-table pages of ours they hold now. */
+	long (*table_pages)(struct siommu_xlate *xl);
 
 	/*
 	 * Map [@iova, @iova + @size) to @phys, all pages unmapped before.
@@ -90,6 +106,7 @@ struct siommu_xlate_ops {
 			 unsigned long npages);
 
 	/*
+	 * Optional (NULL: the identity mapper cannot run on this backend).
 	 * Counted leaves, shared by every mapping of a page (the identity
 	 * mapper, src/dma/iova/identity.c).  share: take a reference on the
 	 * leaf of each of @npages pages from @iova, installing @phys..,

@@ -13,6 +13,7 @@
 #include <linux/idr.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 
 #include "dma/xlate/vtd.h"
 #include "base/trace.h"
@@ -120,6 +121,19 @@ static int vtd_inval_all(struct siommu_xlate *xl)
 	return siommu_inval_iotlb_global(vx->unit);
 }
 
+static int vtd_describe(struct siommu_xlate *xl, char *buf, int at)
+{
+	struct siommu_vtd_xlate *vx = siommu_vtd_xlate(xl);
+
+	return sysfs_emit_at(buf, at, "dmar%u domain=%u", vx->unit->index,
+			     vx->did);
+}
+
+static long vtd_table_pages(struct siommu_xlate *xl)
+{
+	return atomic_long_read(&pt_of(xl)->nr_tables);
+}
+
 static void vtd_destroy(struct siommu_xlate *xl)
 {
 	struct siommu_vtd_xlate *vx = siommu_vtd_xlate(xl);
@@ -132,6 +146,8 @@ static void vtd_destroy(struct siommu_xlate *xl)
 const struct siommu_xlate_ops siommu_vtd_xlate_ops = {
 	.name = "vtd",
 	.destroy = vtd_destroy,
+	.describe = vtd_describe,
+	.table_pages = vtd_table_pages,
 	.map = vtd_map,
 	.unmap = vtd_unmap,
 	.lookup = vtd_lookup,
