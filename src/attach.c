@@ -189,6 +189,7 @@ static int with_driver_unbound(struct pci_dev *pdev,
 	} else {
 		if (drv)
 			device_release_driver(dev);
+		sio->changing_had_driver = drv;
 		ret = change(sio, pdev, arg);
 	}
 	if (ret == STAY_UNBOUND) {
@@ -345,6 +346,7 @@ static int do_detach_kernel(struct siommu *sio, struct pci_dev *pdev,
 
 	WRITE_ONCE(dom->detached, SIOMMU_HANDING_BACK);
 	dom->detached_at = jiffies;
+	dom->rebind = sio->changing_had_driver;
 	domain_move(dom, &sio->draining);
 	if (sio->device_events)
 		sio->device_events->detached(dom);
@@ -459,6 +461,7 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 	struct siommu_domain *dom;
 	struct siommu_unit *unit = NULL;
 	struct pci_dev *pdev;
+	bool probe = false;
 	int ret;
 
 	pdev = siommu_pci_dev_at(bdf, &ret);
@@ -500,6 +503,8 @@ int siommu_attach(struct siommu *sio, const char *bdf)
 	}
 checked:
 	if (dom) {
+		/* Handing back with its driver waiting: it binds again. */
+		probe = dom->detached == SIOMMU_HANDING_BACK && dom->rebind;
 		/*
 		 * Detached with mappings still out: take the same domain
 		 * back, whose allocators still hold the late handles' IOVAs,
@@ -541,6 +546,8 @@ bound:
 			pci_err(pdev, "no driver bound after hand-back\n");
 		goto out;
 	}
+	if (probe && device_attach(&pdev->dev) < 0)
+		pci_err(pdev, "no driver bound after attach\n");
 	/* Without its per-device files the device still works: say so. */
 	if (sio->device_events && sio->device_events->attached(sio, dom))
 		pci_warn(pdev, "no device/%s/ directory in sysfs\n",

@@ -33,6 +33,7 @@ static void reap_work(struct work_struct *work)
 		unsigned int ms = jiffies_to_msecs(jiffies - dom->detached_at);
 
 		bool unbound = dom->detached == SIOMMU_HANDING_BACK;
+		bool rebind = unbound && dom->rebind;
 
 		siommu_domain_reap(dom);
 		pci_dev_get(pdev);
@@ -44,8 +45,8 @@ static void reap_work(struct work_struct *work)
 		} else {
 			pci_info(pdev, "the last DMA mapping of its old domain came back %u ms after detach; handed back to the kernel's IOMMU driver\n",
 				 ms);
-			/* It waited without a driver (attach.c): probe one. */
-			if (device_attach(&pdev->dev) < 0)
+			/* Its driver waited (attach.c): probe it now. */
+			if (rebind && device_attach(&pdev->dev) < 0)
 				pci_err(pdev, "no driver bound after hand-back\n");
 		}
 		pci_dev_put(pdev);

@@ -68,6 +68,11 @@ struct siommu {
 	struct kobject *devices_kobj;	/* device/: one directory each */
 
 	struct mutex lock;		/* attach, detach, policy changes */
+	/*
+	 * Protected by lock: whether the device changing hands had a
+	 * driver (attach.c's with_driver_unbound(), for its change).
+	 */
+	bool changing_had_driver;
 	/* Protected by lock; RCU readers too (the CPU-hotplug callback). */
 	struct list_head domains;	/* managed devices */
 	struct list_head draining;	/* detached, mappings out */

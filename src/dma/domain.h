@@ -79,6 +79,8 @@ struct siommu_domain {
 	 */
 	int detached;
 	unsigned long detached_at;	/* protected by *lock; jiffies */
+	/* Protected by *lock: SIOMMU_HANDING_BACK had a driver to bind. */
+	bool rebind;
 	struct kobject *kobj;		/* protected by *lock: device/<bdf>/ */
 };
 

@@ -112,6 +112,19 @@ monitor() { echo "@@MONITOR $*"; }
 # A counter from stats/ (not "stat": that would hide the command).
 siommu_stat() { cat "$SIOMMU_SYSFS/stats/$1"; }
 
+# Who holds the page tables: vtd (ours) or kernel (the kernel's driver).
+siommu_backend() { cat $SIOMMU_SYSFS/backend; }
+
+# kernel_fault_logged <bdf> <read|write> <page>: on the kernel backend,
+# has the kernel's VT-d driver logged, since log_mark, a DMA-remapping
+# fault of that device at that page?  Its driver tells no one else (the
+# domain's fault handler is never called), so its log line is the witness.
+# It logs at most 10 faults in 5 s (printk ratelimit).
+kernel_fault_logged() {
+	_rw=$(echo "$2" | sed 's/^r/R/; s/^w/W/')
+	log_since | grep -q "DMA $_rw.*Request device \[${1#0000:}\] fault addr $3 "
+}
+
 # The PCI address of the first device bound to (or matching) a driver.
 pci_of_driver() {
 	for d in /sys/bus/pci/drivers/"$1"/0000:*; do

@@ -17,6 +17,12 @@ grep -q '^scalable_iommu ' /proc/modules || load_module
 faults0=$(siommu_stat faults)
 allocators=$(tr -d '[]' <$SIOMMU_SYSFS/allocator)
 policies=$(tr -d '[]' <$SIOMMU_SYSFS/invalidation)
+# On the kernel backend identity is refused (kernel_backend.sh says why).
+if [ "$(siommu_backend)" = kernel ]; then
+	expect_eq swap.identity-refused "Operation not supported" \
+		"$(sysfs_write $SIOMMU_SYSFS/allocator identity)"
+	allocators=$(echo $allocators | tr ' ' '\n' | grep -v '^identity$' | tr '\n' ' ')
+fi
 value swap.allocators "$allocators"
 value swap.policies "$policies"
 
