@@ -60,7 +60,7 @@ static int siommu_read_dmar(struct siommu *sio)
 
 	status = acpi_get_table(ACPI_SIG_DMAR, 0, &table);
 	if (ACPI_FAILURE(status)) {
-		pr_err("no ACPI DMAR table: this machine has no VT-d unit, or firmware disabled it\n");
+		pr_err("no ACPI DMAR table, and no IOMMU driver of the kernel translates: this machine has no VT-d unit (or firmware disabled it) and no other IOMMU the kernel drives\n");
 		return -ENODEV;
 	}
 	ret = dmar_parse((const u8 *)table, table->length, &sio->dmar);

@@ -1,10 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Boot setup for scalable_iommu: the kernel's own DMA remapping must be off
-# (intel_iommu=off) for the module to take the VT-d units over, and Debian's
-# stock kernels turn it on by default (CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF
-# in Debian 12's 6.1 and Debian 13's 6.12).  Interrupt remapping is not
-# affected: the kernel keeps it, and the module works alongside it.
+# Boot setup for scalable_iommu, optional: on a stock boot, where the
+# kernel's own DMA remapping is on (Debian 12's 6.1 and Debian 13's 6.12
+# turn it on by default: CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF), the
+# module runs over the kernel's IOMMU driver (its page tables, our IOVA
+# allocators and invalidation policies).  To take the VT-d units over
+# with its own page tables (reclamation, superpages, the identity
+# allocator), it needs the kernel's DMA remapping off: intel_iommu=off.
+# Interrupt remapping is not affected: the kernel keeps it, and the
+# module works alongside it.
 #
 # usage: tools/boot-setup.sh [--dry-run] [--root DIR] [--no-update] COMMAND
 #   install      add a GRUB drop-in, /etc/default/grub.d/scalable-iommu.cfg,
@@ -229,7 +233,8 @@ do_status() {
 	fi
 }
 
-# For DKMS's post-install: quiet unless kernel $1 would refuse the module.
+# For DKMS's post-install: quiet unless kernel $1 would boot with its own
+# DMA remapping on (the module then runs over the kernel's driver).
 do_hint() {
 	local kver=$1 value why self
 	[ -f "$grub_default" ] || return 0
@@ -247,9 +252,11 @@ do_hint() {
 	cat <<EOF
 
 scalable_iommu: kernel $kver will boot with its own DMA remapping on
-($why), and the module refuses to load then.
-To hand DMA remapping to scalable_iommu (interrupt remapping stays with
-the kernel), add intel_iommu=off to the kernel's command line:
+($why): the module will run over the kernel's IOMMU driver there (our
+IOVA allocators and invalidation policies on the kernel's page tables;
+no identity allocator).  To hand DMA remapping to scalable_iommu's own
+VT-d page tables instead (interrupt remapping stays with the kernel),
+add intel_iommu=off to the kernel's command line:
     sudo $self install
 (a GRUB drop-in and update-grub; --dry-run shows what it changes), then
 reboot.
