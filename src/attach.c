@@ -26,6 +26,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/async.h>
 #include <linux/device.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -189,6 +190,13 @@ static int with_driver_unbound(struct pci_dev *pdev,
 	} else {
 		if (drv)
 			device_release_driver(dev);
+		/*
+		 * A driver may give DMA buffers back from asynchronous work
+		 * its remove does not wait for (NVMe's probe drops the
+		 * controller's last reference so): let it finish on the
+		 * path that issued them.
+		 */
+		async_synchronize_full();
 		sio->changing_had_driver = drv;
 		ret = change(sio, pdev, arg);
 	}
@@ -258,6 +266,13 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 		domain_move(dom, &sio->domains);
 		WRITE_ONCE(dom->detached, 0);
 	} else {
+		/* The kernel backend's first attach: what the device had. */
+		if (siommu_xlate_is_kernel(dom->xlate) && !dom->sdev->prev_path &&
+		    !siommu_dma_ops_ours(get_dma_ops(&pdev->dev))) {
+			dom->sdev->prev_ops = get_dma_ops(&pdev->dev);
+			dom->sdev->prev_path = dom->sdev->prev_ops ||
+				siommu_dev_uses_iommu_dma(&pdev->dev);
+		}
 		rcu_assign_pointer(dom->sdev->dom, dom);
 		list_add_rcu(&dom->node, &sio->domains);
 		/*

@@ -119,6 +119,25 @@ static dma_addr_t siommu_map_page(struct device *dev, struct page *page,
 	return addr;
 }
 
+/*
+ * On the kernel backend, a handle the attached domain does not map may be
+ * one the kernel's own DMA path issued before the attach: a buffer a
+ * driver gives back after its remove returned (NVMe's asynchronous probe
+ * can drop the controller's last reference late).  It must go back
+ * there: unmapping it from our domain frees nothing, and the kernel's
+ * coherent buffers are not plain pages (iommu-dma remaps them).
+ */
+static bool prev_path_handle(struct siommu_domain *dom, dma_addr_t handle)
+{
+	return dom->sdev->prev_path && !siommu_domain_owns(dom, handle);
+}
+
+static void prev_path_lost(struct device *dev, dma_addr_t handle)
+{
+	dev_warn_ratelimited(dev, "DMA handle %pad of the kernel's own path came back through ours, and this kernel offers no way to return it there: left as it is\n",
+			     &handle);
+}
+
 /* unmap_page and unmap_resource: they differ only once forwarded. */
 static void unmap_addr(struct device *dev, dma_addr_t addr, size_t size,
 		       enum dma_data_direction dir, unsigned long attrs,
@@ -128,10 +147,19 @@ static void unmap_addr(struct device *dev, dma_addr_t addr, size_t size,
 
 	rcu_read_lock();
 	dom = domain_of(dev);
-	if (translating(dom))
+	if (translating(dom) && prev_path_handle(dom, addr)) {
+		const struct dma_map_ops *prev = dom->sdev->prev_ops;
+
+		siommu_stat_inc(SIOMMU_STAT_LATE_CALLS);
+		if (!resource && prev && prev->unmap_page)
+			prev->unmap_page(dev, addr, size, dir, attrs);
+		else
+			prev_path_lost(dev, addr);
+	} else if (translating(dom)) {
 		siommu_domain_unmap(dom, addr, size);
-	else
+	} else {
 		siommu_fwd_unmap(dom, dev, addr, size, dir, attrs, resource);
+	}
 	rcu_read_unlock();
 }
 
@@ -450,9 +478,35 @@ static bool unmap_handle(struct device *dev, dma_addr_t handle, size_t size)
 	return ours;
 }
 
+/* A coherent buffer of the kernel's path (see prev_path_handle()). */
+static bool free_prev(struct device *dev, size_t size, void *cpu_addr,
+		      dma_addr_t handle, unsigned long attrs)
+{
+	const struct dma_map_ops *prev = NULL;
+	struct siommu_domain *dom;
+	bool theirs;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	theirs = translating(dom) && prev_path_handle(dom, handle);
+	if (theirs)
+		prev = dom->sdev->prev_ops;	/* the kernel's: static */
+	rcu_read_unlock();
+	if (!theirs)
+		return false;
+	siommu_stat_inc(SIOMMU_STAT_LATE_CALLS);
+	if (prev && prev->free)
+		prev->free(dev, size, cpu_addr, handle, attrs);
+	else
+		prev_path_lost(dev, handle);
+	return true;
+}
+
 static void siommu_free(struct device *dev, size_t size, void *cpu_addr,
 			dma_addr_t handle, unsigned long attrs)
 {
+	if (free_prev(dev, size, cpu_addr, handle, attrs))
+		return;
 	if (unmap_handle(dev, handle, size))
 		free_pages((unsigned long)cpu_addr, get_order(size));
 	else

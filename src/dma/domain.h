@@ -94,6 +94,14 @@ struct siommu_domain {
 struct siommu_dev {
 	struct dma_map_ops ops;			/* written once at create */
 	struct pci_dev *pdev;			/* written once at create */
+	/*
+	 * The kernel backend: whether the device had the kernel's IOMMU DMA
+	 * path before its first attach, and its dma_ops if it came as such
+	 * (6.1's iommu-dma; on 6.12 it is dev->dma_iommu, no ops).  Written
+	 * once, under siommu.lock, before the dma_ops become ours.
+	 */
+	bool prev_path;
+	const struct dma_map_ops *prev_ops;
 	/* RCU; written under siommu.lock: attached or draining */
 	struct siommu_domain __rcu *dom;
 	struct list_head node;	/* protected by siommu.lock: siommu.devs */
