@@ -3,7 +3,9 @@
 # An NVMe disk plugged into an empty PCIe root port after insmod must get
 # its pass-through (or identity) context entries before nvme probes it;
 # removed while attached, its domain goes and the module reference with
-# it; found again by a rescan, it starts untranslated.  Needs
+# it; found again by a rescan, it starts untranslated (by us: on the
+# kernel backend, a default boot, the kernel's driver translates it, and
+# the same holds of its domain and references).  Needs
 # --device hotplug (root port rp1, drive hpdisk; the host runs our
 # @@MONITOR lines).
 . "$(dirname "$0")/lib.sh"

@@ -65,6 +65,7 @@ TESTS=(
 	"kernel-io|--stock-cmdline --intremap on $IO --env EXPECT_TRANSLATED=yes $LATE_ALLOW|default_boot.sh kernel_backend.sh nvme_io.sh nic_io.sh edu_protect.sh bad_input.sh late_calls_kernel.sh lifecycle.sh"
 	"kernel-swap-protect|--stock-cmdline --intremap on --device nvme --device nics --device edu48 --env EDU_PARAMS=dma_bits=48 --timeout 700|swap_io.sh protect_matrix.sh"
 	"kernel-reliability|--stock-cmdline --intremap on --device nvme --device nics --env CYCLES=20 --timeout 700|unload_busy.sh alloc_failure.sh cycles.sh cpu_hotplug.sh"
+	"kernel-hotplug|--stock-cmdline --intremap on --device hotplug --timeout 500|hotplug.sh"
 	"kernel-intel-iommu-on|--append intel_iommu=on --intremap on --device nvme|kernel_backend.sh"
 	"kernel-amd|--stock-cmdline --no-iommu --qemu-arg -device --qemu-arg amd-iommu --device nvme --device nics --env EXPECT_KERNEL_IOMMU=AMD-Vi|kernel_backend.sh nvme_io.sh nic_io.sh lifecycle.sh"
 	"edu-dma-no-iommu|--device edu|edu_dma.sh"

@@ -31,7 +31,7 @@ for a in "$@"; do
 	esac
 done
 [ -n "$args" ] && flavours=$args
-suites=${DEBUG_SUITES:-'^(io-|swap-|reliability$|protect-matrix$|lifecycle|late-|hotplug-|kernel-(io|swap-protect)$)'}
+suites=${DEBUG_SUITES:-'^(io-|swap-|reliability$|protect-matrix$|lifecycle|late-|hotplug-|kernel-(io|swap-protect|reliability|hotplug)$)'}
 
 logs=$SIOMMU_CACHE/logs
 passed=0 failed=0
