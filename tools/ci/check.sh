@@ -11,7 +11,7 @@
 #   5. VM tests under QEMU with an emulated VT-d unit, our own backend
 #      (intel_iommu=off) and the kernel backend (a default boot; one on
 #      QEMU's amd-iommu); the swap soak 30 s (tests/vm/run.sh alone soaks 60);
-#      two configurations left to the 6.12 pass or run.sh alone (below)
+#      one configuration left to run.sh alone (below)
 #   6. the benchmark's smoke run (tools/bench/bench.sh --smoke): the tooling of
 #      make bench, end to end, in a minute or two
 # and a second pass on Debian 13's kernel, 6.12 (from bookworm-backports,
@@ -87,12 +87,11 @@ host_tests() {
 	return $rc
 }
 step host "host tool tests" host_tests
-# Left to the 6.12 pass or to tests/vm/run.sh alone, to keep make check
-# near 20 minutes: io-aw48-ir-off (io-aw48-ir-on, io-registers and
-# protect-matrix cover its parts) and kernel-swap-protect (the 6.12 pass
-# runs it).  The sysfs fuzzer makes 6000 writes here (12000 alone).
+# Left to tests/vm/run.sh alone, to keep make check near 20 minutes:
+# io-aw48-ir-off (io-aw48-ir-on, io-registers and protect-matrix cover
+# its parts).  The sysfs fuzzer makes 6000 writes here (12000 alone).
 step vm "vm tests" env SOAK_S=30 FUZZ_WRITES=6000 \
-	VM_SKIP_RE='^(io-aw48-ir-off|kernel-swap-protect)$' tests/vm/run.sh
+	VM_SKIP_RE='^io-aw48-ir-off$' tests/vm/run.sh
 step bench "bench smoke" tools/bench/bench.sh --smoke
 
 # The 6.12 VM subset, names as in tests/vm/run.sh.
