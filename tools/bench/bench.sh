@@ -42,7 +42,8 @@
 #   BENCH_FIO_S [2]   BENCH_NET_S [2]   BENCH_HARNESS_THREADS [1,2,4,8]
 #   BENCH_HARNESS_S [0.5]   BENCH_CALLGRIND_PAIRS [200000]
 # The smoke run's pairs: magazine+percpu for both.  The default run takes
-# about an hour and a half on a 2-core machine.
+# nearly two hours on a 2-core machine (BENCH_KERNEL_PAIRS= saves most of an
+# hour).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
