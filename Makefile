@@ -17,7 +17,8 @@
 #   make check-rt        the core VM tests on Debian's PREEMPT_RT kernel
 #                        (on demand)
 #   make demo            boot a VM with an emulated VT-d unit and show it off
-#   make bench           ours vs the stock kernel's IOMMU vs none: results/
+#   make bench           ours vs the stock kernel's IOMMU vs none, and ours
+#                        over the kernel's page tables: results/
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PWD := $(CURDIR)

@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # make bench: every allocator x invalidation policy of ours side by side
 # with the stock kernel's IOMMU (lazy and strict) and with no translation,
-# as ratios measured inside one boot (DESIGN.md section 5).  Writes a
+# as ratios measured inside one boot (DESIGN.md section 5); and our pairs
+# over the kernel's own page tables (the kernel backend) beside the stock
+# modes in their boot, so that only IOVA allocation and invalidation
+# differ.  Writes a
 # Markdown report with CSV data and SVG plots to results/<date-time>/
 # (results/latest points to it).
 #
 # usage: tools/bench/bench.sh [--smoke] [--out DIR]
 #   --smoke   seconds-long version for make check: one vCPU count, one
-#             round, one pair of ours and the stock lazy mode, short runs;
-#             fails when any step or number is missing
+#             round, one pair of ours, the stock lazy mode and one pair
+#             over the kernel backend, short runs; fails when any step or
+#             number is missing
 #   --out     write there instead (emptied first)
 #
 # Per vCPU count, two boots of Debian's kernel under QEMU with the same
@@ -17,7 +21,11 @@
 # remapping on:
 #   ours   intel_iommu=off + scalable_iommu: blocks detached ("none") and
 #          attached with each pair, interleaved (tools/bench/guest.sh)
-#   stock  intel_iommu=on: groups of type identity ("none"), DMA-FQ, DMA
+#   stock  intel_iommu=on: groups of type identity ("none"), DMA-FQ, DMA,
+#          and scalable_iommu loaded over the kernel's IOMMU driver (its
+#          kernel backend): blocks attached with each pair of
+#          BENCH_KERNEL_PAIRS, reported as "kernel:<pair>" (the identity
+#          allocator is refused there, so it has no such block)
 # Each block runs the DMA API microbenchmark (tools/bench/dma_bench) at 1, 2,
 # 4, ... threads up to the vCPUs, and at the vCPU counts in
 # BENCH_E2E_VCPUS also fio 4k random reads (same job counts, iodepth 16),
@@ -28,11 +36,14 @@
 # Settings (environment; defaults in brackets):
 #   BENCH_VCPUS [2 4 8]   BENCH_E2E_VCPUS [the largest of BENCH_VCPUS
 #   not above the host's cores]   BENCH_ROUNDS [3]   BENCH_PAIRS [every
-#   allocator+policy]   BENCH_STOCK [DMA-FQ DMA]   BENCH_MICRO [4096:1
+#   allocator+policy]   BENCH_STOCK [DMA-FQ DMA]   BENCH_KERNEL_PAIRS
+#   [every allocator+policy but identity's; empty: none]   BENCH_MICRO [4096:1
 #   65536:1 4096:16] (bytes:segments)   BENCH_MICRO_MS [500]
 #   BENCH_FIO_S [2]   BENCH_NET_S [2]   BENCH_HARNESS_THREADS [1,2,4,8]
 #   BENCH_HARNESS_S [0.5]   BENCH_CALLGRIND_PAIRS [200000]
-# The default run takes about an hour on a 2-core machine.
+# The smoke run's pairs: magazine+percpu for both.  The default run takes
+# nearly two hours on a 2-core machine (BENCH_KERNEL_PAIRS= saves most of an
+# hour).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
@@ -50,9 +61,13 @@ ALLOCATORS="rbtree magazine kmalloc identity linux"
 POLICIES="strict deferred percpu"
 all_pairs=$(for a in $ALLOCATORS; do for p in $POLICIES; do
 	printf '%s+%s ' "$a" "$p"; done; done)
+# The kernel backend refuses identity (EOPNOTSUPP): no page tables of its own.
+kernel_pairs=$(for p in $all_pairs; do
+	case $p in identity+*) ;; *) printf '%s ' "$p" ;; esac; done)
 if [ $smoke = yes ]; then
 	: "${BENCH_VCPUS:=2}" "${BENCH_E2E_VCPUS:=2}" "${BENCH_ROUNDS:=1}"
 	: "${BENCH_PAIRS:=magazine+percpu}" "${BENCH_STOCK:=DMA-FQ}"
+	: "${BENCH_KERNEL_PAIRS=magazine+percpu}"
 	: "${BENCH_MICRO:=4096:1 4096:16}" "${BENCH_MICRO_MS:=100}"
 	: "${BENCH_FIO_S:=1}" "${BENCH_NET_S:=1}"
 	: "${BENCH_HARNESS_THREADS:=1,2}" "${BENCH_HARNESS_S:=0.02}"
@@ -62,6 +77,8 @@ fi
 host_cores=$(nproc)
 : "${BENCH_VCPUS:=2 4 8}" "${BENCH_ROUNDS:=3}" "${BENCH_PAIRS:=$all_pairs}"
 : "${BENCH_STOCK:=DMA-FQ DMA}" "${BENCH_MICRO:=4096:1 65536:1 4096:16}"
+# Unlike the others, set but empty means "no kernel-backend blocks".
+: "${BENCH_KERNEL_PAIRS=$kernel_pairs}"
 : "${BENCH_MICRO_MS:=500}" "${BENCH_FIO_S:=2}" "${BENCH_NET_S:=2}"
 : "${BENCH_HARNESS_THREADS:=1,2,4,8}" "${BENCH_HARNESS_S:=0.5}"
 : "${BENCH_CALLGRIND_PAIRS:=200000}"
@@ -79,6 +96,11 @@ done
 for s in $BENCH_STOCK; do
 	case $s in DMA-FQ|DMA) ;; *) die "unknown stock mode $s" ;; esac
 done
+for p in $BENCH_KERNEL_PAIRS; do
+	case $p in identity+*) die "$p: the kernel backend refuses identity" ;; esac
+	case " $kernel_pairs " in *" $p "*) ;; *) die "unknown pair $p" ;; esac
+done
+kernel_configs=$(for p in $BENCH_KERNEL_PAIRS; do printf 'kernel:%s ' "$p"; done)
 
 ensure_host
 ensure_packages gnuplot-nox valgrind
@@ -121,7 +143,8 @@ for v in $BENCH_VCPUS; do
 		if [ $side = ours ]; then
 			configs=$BENCH_PAIRS append=intel_iommu=off
 		else
-			configs=$BENCH_STOCK append=intel_iommu=on
+			configs="$BENCH_STOCK $kernel_configs"
+			append=intel_iommu=on
 		fi
 		nconf=$(echo $configs | wc -w)
 		nthr=$(echo $threads | wc -w)
@@ -176,7 +199,7 @@ awk 'NF == 0 { part++; next } { print > (part ? pairs : alloc) }' \
 rm -f "$out/callgrind.txt"
 
 log "report"
-expect="--expect-configs=$(echo $BENCH_PAIRS $BENCH_STOCK | tr ' ' ,)"
+expect="--expect-configs=$(echo $BENCH_PAIRS $BENCH_STOCK $kernel_configs | tr ' ' ,)"
 python3 "$SIOMMU_ROOT/tools/bench/bench_report.py" "$expect" "$out" || status=1
 log "report: $out/report.md"
 exit $status

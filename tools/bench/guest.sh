@@ -11,7 +11,15 @@
 #   BENCH_SIDE=stock  booted with intel_iommu=on.  "none": the devices'
 #                     IOMMU groups of type identity.  A configuration
 #                     "DMA-FQ" (lazy) or "DMA" (strict): that group type,
-#                     switched with the driver unbound.
+#                     switched with the driver unbound.  A configuration
+#                     "kernel:allocator+policy": ours over the kernel's
+#                     page tables (the module's kernel backend, loaded in
+#                     this boot when any such configuration is asked
+#                     for): the groups back to DMA-FQ, the kernel's
+#                     default (attaching from a group switched to
+#                     identity is untested), then attached with those as
+#                     the global settings, and detached after the block.
+#                     The identity allocator is refused there.
 #
 # Other settings (tools/bench/bench.sh passes them): BENCH_CONFIGS,
 # BENCH_ROUNDS, BENCH_THREADS (microbenchmark threads and fio jobs),
@@ -39,8 +47,16 @@ devs=$nvme
 [ "$BENCH_E2E" = 1 ] && devs="$nvme $nics"
 echo "@@BENCHINFO vcpus=$(nproc) side=$BENCH_SIDE kernel=$(uname -r) nvme=$nvme nics=$(echo $nics | tr ' ' ,)"
 
-if [ "$BENCH_SIDE" = ours ]; then
+# The module: always on our side; on the stock side for the kernel
+# backend's configurations, which it must then be running.
+siommu=no
+case " $BENCH_CONFIGS " in *" kernel:"*) siommu=yes ;; esac
+[ "$BENCH_SIDE" = ours ] && siommu=yes
+if [ $siommu = yes ]; then
 	load_module || { fail bench.module "insmod scalable_iommu"; finish; }
+fi
+if [ "$BENCH_SIDE" = stock ] && [ $siommu = yes ]; then
+	expect_eq bench.backend kernel "$(cat "$SIOMMU_SYSFS/backend")"
 fi
 
 # The driver's name for a PCI device.
@@ -85,31 +101,41 @@ set_group_type() {
 	done
 }
 
+# Detach the measured devices that the module holds.
+detach_all() {
+	[ $siommu = yes ] || return 0
+	for dev in $devs; do
+		grep -q "^$dev " "$SIOMMU_SYSFS/devices" || continue
+		r=$(sysfs_write "$SIOMMU_SYSFS/detach" "$dev")
+		[ "$r" = ok ] || { fail "bench.detach.$dev" "$r"; return 1; }
+	done
+}
+
+# Attach them with pair $1 ("allocator+policy") as the global settings.
+attach_all() {
+	for f in allocator:${1%+*} invalidation:${1#*+}; do
+		r=$(sysfs_write "$SIOMMU_SYSFS/${f%%:*}" "${f#*:}")
+		[ "$r" = ok ] || { fail "bench.set.$f" "$r"; return 1; }
+	done
+	for dev in $devs; do
+		r=$(sysfs_write "$SIOMMU_SYSFS/attach" "$dev")
+		[ "$r" = ok ] || { fail "bench.attach.$dev" "$r"; return 1; }
+	done
+}
+
 # Put the devices into a configuration ("none" included).
 configure() {
 	net_down
-	if [ "$BENCH_SIDE" = ours ]; then
-		for dev in $devs; do
-			grep -q "^$dev " $SIOMMU_SYSFS/devices &&
-				sysfs_write $SIOMMU_SYSFS/detach "$dev" >/dev/null
-		done
-		if [ "$1" != none ]; then
-			for f in allocator:${1%+*} invalidation:${1#*+}; do
-				r=$(sysfs_write "$SIOMMU_SYSFS/${f%%:*}" "${f#*:}")
-				[ "$r" = ok ] || { fail "bench.set.$f" "$r"; return 1; }
-			done
-			for dev in $devs; do
-				r=$(sysfs_write $SIOMMU_SYSFS/attach "$dev")
-				[ "$r" = ok ] || { fail "bench.attach.$dev" "$r"; return 1; }
-			done
-		fi
-	else
-		if [ "$1" = none ]; then
-			set_group_type identity
-		else
-			set_group_type "$1"
-		fi || return 1
-	fi
+	detach_all || return 1
+	case $BENCH_SIDE:$1 in
+	ours:none) ;;
+	ours:*) attach_all "$1" || return 1 ;;
+	stock:none) set_group_type identity || return 1 ;;
+	stock:kernel:*)
+		set_group_type DMA-FQ || return 1
+		attach_all "${1#kernel:}" || return 1 ;;
+	stock:*) set_group_type "$1" || return 1 ;;
+	esac
 	wait_for 20 test -b /dev/nvme0n1 || { fail bench.nvme "no disk"; return 1; }
 	if [ "$BENCH_E2E" = 1 ]; then
 		net_up || { fail bench.net "no link"; return 1; }
@@ -120,6 +146,7 @@ configure() {
 expected_ops() {
 	case $BENCH_SIDE:$1 in
 	*:none) echo direct ;;
+	stock:kernel:*) echo translated ;;
 	stock:*) echo iommu_dma_ops ;;
 	ours:*) echo translated ;;
 	esac
@@ -217,10 +244,8 @@ while [ $round -le "$BENCH_ROUNDS" ]; do
 	round=$((round + 1))
 done
 net_down
-if [ "$BENCH_SIDE" = ours ]; then
-	for dev in $devs; do
-		sysfs_write $SIOMMU_SYSFS/detach "$dev" >/dev/null
-	done
+if [ $siommu = yes ]; then
+	detach_all
 	unload_module || fail bench.unload "rmmod"
 fi
 # Ours reports "DMA write fault from ...", the kernel "[DMA Read ...] ... fault".
