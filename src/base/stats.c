@@ -55,6 +55,7 @@ STAT_ATTR(batches, SIOMMU_STAT_BATCHES);
 STAT_ATTR(batched_unmaps, SIOMMU_STAT_BATCHED);
 STAT_ATTR(injected_failures, SIOMMU_STAT_INJECTED_FAILURES);
 STAT_ATTR(late_calls, SIOMMU_STAT_LATE_CALLS);
+STAT_ATTR(table_freeing_unmaps, SIOMMU_STAT_TABLE_FREEING_UNMAPS);
 STAT_ATTR(queue_errors, SIOMMU_STAT_QUEUE_ERRORS);
 
 static struct attribute *stat_attrs[] = {
@@ -72,6 +73,7 @@ static struct attribute *stat_attrs[] = {
 	&stat_batched_unmaps.attr.attr,
 	&stat_injected_failures.attr.attr,
 	&stat_late_calls.attr.attr,
+	&stat_table_freeing_unmaps.attr.attr,
 	&stat_queue_errors.attr.attr,
 	NULL,
 };

@@ -25,6 +25,7 @@ enum siommu_stat {
 	SIOMMU_STAT_INJECTED_FAILURES,	/* allocations failed on purpose */
 	SIOMMU_STAT_LATE_CALLS,		/* calls with a detached domain's handle */
 	SIOMMU_STAT_QUEUE_ERRORS,	/* invalidation queue errors recovered */
+	SIOMMU_STAT_TABLE_FREEING_UNMAPS, /* unmaps that freed table pages */
 	SIOMMU_NR_STATS
 };
 

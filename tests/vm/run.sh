@@ -63,7 +63,7 @@ TESTS=(
 	"fuzz-sysfs|--aw-bits 48 --intremap on --device nvme --device nics --file $(build_sysfs_fuzz):/sysfs_fuzz --env FUZZ_WRITES=${FUZZ_WRITES:-12000} --timeout 600|sysfs_fuzz.sh"
 	"io-registers|--aw-bits 48 --intremap off --device nvme --device edu --env SIOMMU_PARAMS=register_invalidation=1 --env EXPECT_INVAL=registers|nvme_io.sh edu_protect.sh queue_error.sh"
 	"refuse-no-vtd|--no-iommu --env EXPECT_ERROR=No.such.device --env EXPECT_LOG=no.ACPI.DMAR.table|refusal.sh"
-	"kernel-io|--stock-cmdline --intremap on $IO --env EXPECT_TRANSLATED=yes $LATE_ALLOW|default_boot.sh kernel_backend.sh nvme_io.sh nic_io.sh edu_protect.sh bad_input.sh late_calls_kernel.sh lifecycle.sh"
+	"kernel-io|--stock-cmdline --intremap on $IO --dma-bench --env EXPECT_TRANSLATED=yes $LATE_ALLOW|default_boot.sh kernel_backend.sh nvme_io.sh nic_io.sh edu_protect.sh bad_input.sh late_calls_kernel.sh lifecycle.sh"
 	"kernel-swap-protect|--stock-cmdline --intremap on --device nvme --device nics --device edu48 --env EDU_PARAMS=dma_bits=48 --timeout 700|swap_io.sh protect_matrix.sh"
 	"kernel-reliability|--stock-cmdline --intremap on --device nvme --device nics --env CYCLES=20 --timeout 700|unload_busy.sh alloc_failure.sh cycles.sh cpu_hotplug.sh"
 	"kernel-hotplug|--stock-cmdline --intremap on --device hotplug --timeout 500|hotplug.sh"

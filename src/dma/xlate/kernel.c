@@ -122,6 +122,7 @@ static u64 kx_unmap(struct siommu_xlate *xl, u64 iova, u64 size,
 	iommu_unmap_fast(kx->domain, iova, size, &g);
 	what->tables_freed = !list_empty(&g.freelist);
 	if (what->tables_freed) {
+		siommu_stat_inc(SIOMMU_STAT_TABLE_FREEING_UNMAPS);
 		spin_lock_irqsave(&kx->lock, flags);
 		kx->pending.start = min(kx->pending.start, g.start);
 		kx->pending.end = max(kx->pending.end, g.end);
