@@ -86,6 +86,7 @@ kver=$(kernel_version)
 "$SIOMMU_ROOT/tools/vm/mkinitramfs.sh" "$kver" >/dev/null
 build_module "$kver" >/dev/null
 build_edu_test "$kver" >/dev/null
+build_dma_bench "$kver" >/dev/null	# kernel-io's --dma-bench
 export SIOMMU_PREBUILT=1
 
 # VM_JOBS VMs at a time (default 2): most of a VM test's time is waiting
