@@ -106,12 +106,24 @@ static int kx_map(struct siommu_xlate *xl, u64 iova, u64 phys, u64 size,
 	return 0;
 }
 
+/* Keep @g's freed table pages (and its range) for the next invalidation. */
+static void kx_pend(struct siommu_kernel_xlate *kx,
+		    struct iommu_iotlb_gather *g)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&kx->lock, flags);
+	kx->pending.start = min(kx->pending.start, g->start);
+	kx->pending.end = max(kx->pending.end, g->end);
+	list_splice_init(&g->freelist, &kx->pending.freelist);
+	spin_unlock_irqrestore(&kx->lock, flags);
+}
+
 static u64 kx_unmap(struct siommu_xlate *xl, u64 iova, u64 size,
 		    struct siommu_unmapped *what)
 {
 	struct siommu_kernel_xlate *kx = kx_of(xl);
 	struct iommu_iotlb_gather g;
-	unsigned long flags;
 
 	/*
 	 * A gather of its own: the drivers sync a gather themselves when a
@@ -123,11 +135,7 @@ static u64 kx_unmap(struct siommu_xlate *xl, u64 iova, u64 size,
 	what->tables_freed = !list_empty(&g.freelist);
 	if (what->tables_freed) {
 		siommu_stat_inc(SIOMMU_STAT_TABLE_FREEING_UNMAPS);
-		spin_lock_irqsave(&kx->lock, flags);
-		kx->pending.start = min(kx->pending.start, g.start);
-		kx->pending.end = max(kx->pending.end, g.end);
-		list_splice_init(&g.freelist, &kx->pending.freelist);
-		spin_unlock_irqrestore(&kx->lock, flags);
+		kx_pend(kx, &g);
 	}
 	return vtd_pgtable_unmap(&kx->shadow, iova, size);
 }
@@ -151,17 +159,11 @@ static u64 kx_clear_all(struct siommu_xlate *xl)
 {
 	struct siommu_kernel_xlate *kx = kx_of(xl);
 	struct iommu_iotlb_gather g;
-	unsigned long flags;
 
 	iommu_iotlb_gather_init(&g);
 	iommu_unmap_fast(kx->domain, 0, xl->max_iova + 1, &g);
-	if (list_empty(&g.freelist))
-		return vtd_pgtable_clear_all(&kx->shadow);
-	spin_lock_irqsave(&kx->lock, flags);
-	kx->pending.start = min(kx->pending.start, g.start);
-	kx->pending.end = max(kx->pending.end, g.end);
-	list_splice_init(&g.freelist, &kx->pending.freelist);
-	spin_unlock_irqrestore(&kx->lock, flags);
+	if (!list_empty(&g.freelist))
+		kx_pend(kx, &g);
 	return vtd_pgtable_clear_all(&kx->shadow);
 }
 
