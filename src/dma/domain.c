@@ -684,7 +684,8 @@ void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 	policy = rcu_dereference(dom->policy);
 	if (inst->mode == SIOMMU_IOVA_1TO1) {
 		/* Shared leaves: only the last reference needs invalidating. */
-		if (inst->ops->unmap(inst, xl, iova >> VTD_PAGE_SHIFT, npages))
+		if (inst->ops->unmap(inst, xl, iova >> VTD_PAGE_SHIFT, npages,
+				     &what))
 			policy->unmapped(xl, inst, iova >> VTD_PAGE_SHIFT,
 					npages, &what);
 	} else {

@@ -5,12 +5,18 @@
  * When the unit's page walks do not snoop the CPU caches (ECAP.C == 0, as
  * on QEMU's unit), every entry the hardware may read is written back from
  * the cache before it can be reached: a new table is flushed whole before
- * it is linked in, and each run of leaf entries after it is written.
+ * it is linked in, each link and unlink once written, and each run of
+ * leaf entries after it is written.  The live counts a link carries sit
+ * in bits the hardware ignores, so changing only them needs no flush.
  */
 #include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/container_of.h>
 #include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <asm/barrier.h>
 #include <asm/cacheflush.h>
 
@@ -20,15 +26,38 @@
 /* Non-leaf entries grant both rights; the leaf decides. */
 #define VTD_PTE_TABLE	(VTD_PTE_READ | VTD_PTE_WRITE)
 
+/* Deepest table supported (vtd_pgtable_init()). */
+#define VTD_MAX_LEVELS	4
+
+bool vtd_pgtable_reclaim = true;
+
+/* Table pages of every table, live and at most: all go back with them. */
+atomic_long_t vtd_pgtable_pages_live = ATOMIC_LONG_INIT(0);
+atomic_long_t vtd_pgtable_pages_peak = ATOMIC_LONG_INIT(0);
+
+/*
+ * The links a walk went through: link[l] (2 <= l <= levels) is the entry
+ * of the level-l table that points at the level-(l - 1) table on the
+ * way, and carries that table's live count.
+ */
+struct walk {
+	u64 *link[VTD_MAX_LEVELS + 1];
+};
+
 static unsigned int vtd_index(u64 iova, unsigned int level)
 {
 	return (iova >> (VTD_PAGE_SHIFT + VTD_LEVEL_BITS * (level - 1))) &
 	       (VTD_PTES_PER_TABLE - 1);
 }
 
-static u64 *table_of(u64 pte)
+static bool linked(u64 link)
 {
-	return phys_to_virt(pte & VTD_PTE_ADDR_MASK);
+	return link & VTD_PTE_TABLE;
+}
+
+static u64 *table_of(u64 link)
+{
+	return phys_to_virt(link & VTD_PTE_ADDR_MASK);
 }
 
 static void pt_flush(const struct vtd_pgtable *pt, void *addr, size_t len)
@@ -37,8 +66,19 @@ static void pt_flush(const struct vtd_pgtable *pt, void *addr, size_t len)
 		clflush_cache_range(addr, len);
 }
 
-/* Table pages of every table, live: all go back when the tables go. */
-atomic_long_t vtd_pgtable_pages_live = ATOMIC_LONG_INIT(0);
+/* Raise a high-water mark to @now if it is lower. */
+static void raise_peak(atomic_long_t *peak, long now)
+{
+	long seen = atomic_long_read(peak);
+
+	while (now > seen) {
+		long found = atomic_long_cmpxchg(peak, seen, now);
+
+		if (found == seen)
+			break;
+		seen = found;
+	}
+}
 
 static u64 *table_alloc(struct vtd_pgtable *pt, gfp_t gfp)
 {
@@ -50,16 +90,61 @@ static u64 *table_alloc(struct vtd_pgtable *pt, gfp_t gfp)
 	if (!table)
 		return NULL;
 	pt_flush(pt, table, VTD_PAGE_SIZE);
-	atomic_long_inc(&pt->nr_tables);
-	atomic_long_inc(&vtd_pgtable_pages_live);
+	raise_peak(&pt->peak_tables, atomic_long_inc_return(&pt->nr_tables));
+	raise_peak(&vtd_pgtable_pages_peak,
+		   atomic_long_inc_return(&vtd_pgtable_pages_live));
 	return table;
 }
 
+/* A page no walk has reached (never linked, or its table is gone). */
 static void table_free(struct vtd_pgtable *pt, u64 *table)
 {
 	free_page((unsigned long)table);
 	atomic_long_dec(&pt->nr_tables);
 	atomic_long_dec(&vtd_pgtable_pages_live);
+}
+
+/*
+ * An unlinked table goes onto @freed (chained through page->private) to
+ * wait for the caller's invalidation: the unit may still reach it through
+ * its paging-structure caches, CPUs through a walk that read the link.
+ */
+static void table_retire(struct vtd_pgtable *pt, u64 *table,
+			 struct page **freed)
+{
+	struct page *page = virt_to_page(table);
+
+	set_page_private(page, (unsigned long)*freed);
+	*freed = page;
+	atomic_long_dec(&pt->nr_tables);
+}
+
+static void table_free_rcu(struct rcu_head *head)
+{
+	free_page((unsigned long)page_address(container_of(head, struct page,
+							   rcu_head)));
+	atomic_long_dec(&vtd_pgtable_pages_live);
+}
+
+/**
+ * vtd_pgtable_free_tables() - free the table pages an unmap unlinked
+ * @freed: the chain vtd_pgtable_unmap() or vtd_pgtable_unshare() built
+ *
+ * Call only once an invalidation that drops the unit's paging-structure
+ * caches for the unmapped range (IH clear, or a wider one) has completed.
+ * The pages go after an RCU grace period besides, so that a CPU still
+ * walking through a link it read before the unlink reads zeroes, not
+ * someone else's page.  Any context.
+ */
+void vtd_pgtable_free_tables(struct page *freed)
+{
+	while (freed) {
+		struct page *next = (struct page *)page_private(freed);
+
+		set_page_private(freed, 0);
+		call_rcu(&freed->rcu_head, table_free_rcu);
+		freed = next;
+	}
 }
 
 /**
@@ -73,11 +158,12 @@ static void table_free(struct vtd_pgtable *pt, u64 *table)
 int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 		     bool coherent)
 {
-	if (levels < 3 || levels > 4)
+	if (levels < 3 || levels > VTD_MAX_LEVELS)
 		return -EINVAL;
 	pt->levels = levels;
 	pt->coherent = coherent;
 	atomic_long_set(&pt->nr_tables, 0);
+	atomic_long_set(&pt->peak_tables, 0);
 	pt->root = table_alloc(pt, GFP_KERNEL);
 	return pt->root ? 0 : -ENOMEM;
 }
@@ -89,7 +175,7 @@ static void table_destroy(struct vtd_pgtable *pt, u64 *table,
 
 	if (level > 1) {
 		for (i = 0; i < VTD_PTES_PER_TABLE; i++)
-			if (table[i])
+			if (linked(table[i]))
 				table_destroy(pt, table_of(table[i]), level - 1);
 	}
 	table_free(pt, table);
@@ -98,7 +184,7 @@ static void table_destroy(struct vtd_pgtable *pt, u64 *table,
 /**
  * vtd_pgtable_destroy() - free every table page
  * @pt: a table no hardware walks any more (its context entries are gone
- *      and the IOTLB was flushed)
+ *      and the IOTLB was flushed), and no CPU
  */
 void vtd_pgtable_destroy(struct vtd_pgtable *pt)
 {
@@ -107,11 +193,165 @@ void vtd_pgtable_destroy(struct vtd_pgtable *pt)
 	pt->root = NULL;
 }
 
+/*
+ * Add @n to the live count of @table, linked at @link -- as long as it
+ * still is: false when it was unlinked meanwhile (walk again from the
+ * root) or the count would not fit (*@err = -EBUSY).
+ */
+static bool live_add(u64 *link, u64 *table, unsigned int n, int *err)
+{
+	u64 old = READ_ONCE(*link), found;
+
+	for (;;) {
+		if (!linked(old) || table_of(old) != table)
+			return false;
+		if (VTD_PTE_LIVE_OF(old) + n > VTD_PTE_LIVE_MAX) {
+			*err = -EBUSY;
+			return false;
+		}
+		found = cmpxchg64(link, old, old + VTD_PTE_LIVE(n));
+		if (found == old)
+			return true;
+		old = found;
+	}
+}
+
+/*
+ * Take @n off the live count of the level-(@level - 1) table that
+ * @w->link[@level] holds: entries of it the caller cleared, or counts it
+ * reserved and did not use.  A table whose count reaches 0 is unlinked in
+ * the same exchange -- nobody can add to it after that, as live_add()
+ * needs the link -- and onto @freed; one entry less in its parent, and so
+ * on up.  With @freed NULL (a caller that cannot invalidate) or
+ * reclamation switched off, empty tables stay linked.
+ */
+static void live_sub(struct vtd_pgtable *pt, struct walk *w,
+		     unsigned int level, unsigned int n, struct page **freed)
+{
+	bool unlink = freed && READ_ONCE(vtd_pgtable_reclaim);
+
+	for (; level <= pt->levels; level++, n = 1) {
+		u64 *link = w->link[level], old = READ_ONCE(*link), new, found;
+
+		for (;;) {
+			if (WARN_ON_ONCE(!linked(old) ||
+					 VTD_PTE_LIVE_OF(old) < n))
+				return;
+			new = old - VTD_PTE_LIVE(n);
+			if (!VTD_PTE_LIVE_OF(new) && unlink)
+				new = 0;
+			found = cmpxchg64(link, old, new);
+			if (found == old)
+				break;
+			old = found;
+		}
+		if (new)
+			return;
+		pt_flush(pt, link, sizeof(*link));
+		table_retire(pt, table_of(old), freed);
+	}
+}
+
+/*
+ * The leaf table of @iova as it is now, recording the links on the way;
+ * NULL where a table is missing.  Only as good as the caller's hold: a
+ * table under a mapping the caller owns stays linked until the caller
+ * clears it; any other may be unlinked meanwhile (it then reads zeroes
+ * until the RCU grace period ends).  Inside rcu_read_lock().
+ */
+static u64 *leaf_find(struct vtd_pgtable *pt, u64 iova, struct walk *w)
+{
+	u64 *table = pt->root;
+	unsigned int level;
+
+	for (level = pt->levels; level > 1; level--) {
+		u64 *link = &table[vtd_index(iova, level)];
+		/* Pairs with the cmpxchg that published a zeroed child. */
+		u64 old = smp_load_acquire(link);
+
+		if (!linked(old))
+			return NULL;
+		w->link[level] = link;
+		table = table_of(old);
+	}
+	return table;
+}
+
+/*
+ * The leaf table of @iova with @n of its entries reserved for the caller
+ * (its live count raised by @n), making the tables on the way as needed.
+ *
+ * A new table is linked only after its parent's count was raised for the
+ * link, so no one can unlink the parent under it; tables on the way that
+ * exist are passed with no hold on them -- if one goes meanwhile, the
+ * live_add() under it fails and the walk starts again from the root.
+ * NULL with *@err: -ENOMEM, or -EBUSY for a count that would not fit.
+ */
+static u64 *leaf_reserve(struct vtd_pgtable *pt, u64 iova, unsigned int n,
+			 gfp_t gfp, struct walk *w, int *err)
+{
+	u64 *table, *child = NULL;
+	unsigned int level;
+
+	*err = 0;
+again:
+	table = pt->root;
+	for (level = pt->levels; level > 1; level--) {
+		u64 *link = &table[vtd_index(iova, level)];
+		unsigned int want = level == 2 ? n : 0;
+		u64 old = smp_load_acquire(link), new;
+
+		w->link[level] = link;
+		if (linked(old)) {
+			if (want && !live_add(link, table_of(old), want, err)) {
+				if (*err)
+					break;
+				goto again;
+			}
+			table = table_of(old);
+			continue;
+		}
+		if (!child) {
+			child = table_alloc(pt, gfp);
+			if (!child) {
+				*err = -ENOMEM;
+				break;
+			}
+		}
+		/* The link is one more live entry of @table. */
+		if (level < pt->levels &&
+		    !live_add(w->link[level + 1], table, 1, err)) {
+			if (*err)
+				break;
+			goto again;
+		}
+		new = virt_to_phys(child) | VTD_PTE_TABLE | VTD_PTE_LIVE(want);
+		/* A full barrier: the zeroed child is visible first. */
+		old = cmpxchg64(link, 0ULL, new);
+		if (old) {
+			/*
+			 * Another CPU linked a table first: give the count
+			 * back (an empty @table stays: no invalidation here)
+			 * and walk on through theirs.
+			 */
+			if (level < pt->levels)
+				live_sub(pt, w, level + 1, 1, NULL);
+			goto again;
+		}
+		pt_flush(pt, link, sizeof(*link));
+		table = child;
+		child = NULL;
+	}
+	if (child)
+		table_free(pt, child);
+	return *err ? NULL : table;
+}
+
 /* Clear every leaf below @table; tables stay.  How many were set. */
 static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
-			      unsigned int level)
+			      unsigned int level, struct walk *w)
 {
-	u64 cleared = 0, old;
+	u64 cleared = 0, n = 0, old;
 	unsigned int i;
 
 	for (i = 0; i < VTD_PTES_PER_TABLE; i++) {
@@ -119,14 +359,21 @@ static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
 		if (!old)
 			continue;
 		if (level > 1) {
+			if (!linked(old))
+				continue;
+			w->link[level] = &table[i];
 			cleared += table_clear_leaves(pt, table_of(old),
-						      level - 1);
+						      level - 1, w);
 		} else if (xchg(&table[i], 0ULL)) {
-			cleared++;
+			n++;
 		}
 	}
-	if (level == 1)
+	if (level == 1) {
 		pt_flush(pt, table, VTD_PAGE_SIZE);
+		if (n)
+			live_sub(pt, w, 2, n, NULL);
+		cleared = n;
+	}
 	return cleared;
 }
 
@@ -134,75 +381,57 @@ static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
  * vtd_pgtable_clear_all() - clear every mapping, keep every table page
  * @pt: the table
  *
- * Safe against concurrent map and unmap (no table is freed); what they do
- * meanwhile may or may not survive.  The caller invalidates the IOTLB.
+ * Safe against concurrent map and unmap; what they do meanwhile may or
+ * may not survive.  The caller invalidates the IOTLB.
  *
  * Return: the number of 4 KiB entries that were mapped.
  */
 u64 vtd_pgtable_clear_all(struct vtd_pgtable *pt)
 {
-	return pt->root ? table_clear_leaves(pt, pt->root, pt->levels) : 0;
+	struct walk w;
+	u64 cleared;
+
+	if (!pt->root)
+		return 0;
+	rcu_read_lock();
+	cleared = table_clear_leaves(pt, pt->root, pt->levels, &w);
+	rcu_read_unlock();
+	return cleared;
 }
 
-/*
- * The leaf table covering @iova, created on the way down when @gfp allows
- * (@alloc); NULL when a table is missing and may not or cannot be made.
- */
-static u64 *leaf_table(struct vtd_pgtable *pt, u64 iova, bool alloc,
-		       gfp_t gfp)
+/* Leaves of [iova, iova + size) the leaf table of @iova holds. */
+static unsigned int chunk_pages(u64 iova, u64 size)
 {
-	u64 *table = pt->root;
-	unsigned int level;
+	unsigned int first = vtd_index(iova, 1);
 
-	for (level = pt->levels; level > 1; level--) {
-		u64 *pte = &table[vtd_index(iova, level)];
-		/* Pairs with the cmpxchg that published a zeroed child. */
-		u64 old = smp_load_acquire(pte);
-
-		if (!old) {
-			u64 *child, new;
-
-			if (!alloc)
-				return NULL;
-			child = table_alloc(pt, gfp);
-			if (!child)
-				return NULL;
-			new = virt_to_phys(child) | VTD_PTE_TABLE;
-			old = cmpxchg64(pte, 0ULL, new);
-			if (old) {
-				/* Another CPU linked a table first: use it. */
-				table_free(pt, child);
-			} else {
-				pt_flush(pt, pte, sizeof(*pte));
-				old = new;
-			}
-		}
-		table = table_of(old);
-	}
-	return table;
+	if (size >> VTD_PAGE_SHIFT < VTD_PTES_PER_TABLE - first)
+		return size >> VTD_PAGE_SHIFT;
+	return VTD_PTES_PER_TABLE - first;
 }
 
 /* Clear the leaf entries of [iova, iova + size); return bytes cleared. */
-static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size)
+static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
+		       struct page **freed)
 {
 	u64 end = iova + size, cleared = 0;
+	struct walk w;
 
 	while (iova < end) {
-		unsigned int first = vtd_index(iova, 1), i;
-		unsigned int last = VTD_PTES_PER_TABLE;
-		u64 *leaf = leaf_table(pt, iova, false, 0);
-		u64 chunk;
+		unsigned int n = chunk_pages(iova, end - iova), i, gone = 0;
+		u64 *leaf = leaf_find(pt, iova, &w);
 
-		if ((end - iova) >> VTD_PAGE_SHIFT < last - first)
-			last = first + ((end - iova) >> VTD_PAGE_SHIFT);
-		chunk = (u64)(last - first) << VTD_PAGE_SHIFT;
 		if (leaf) {
-			for (i = first; i < last; i++)
+			leaf += vtd_index(iova, 1);
+			for (i = 0; i < n; i++)
 				if (xchg(&leaf[i], 0ULL))
-					cleared += VTD_PAGE_SIZE;
-			pt_flush(pt, &leaf[first], (last - first) * sizeof(u64));
+					gone++;
+			pt_flush(pt, leaf, n * sizeof(u64));
+			/* Only now may the table go: nothing reads it after. */
+			if (gone)
+				live_sub(pt, &w, 2, gone, freed);
 		}
-		iova += chunk;
+		cleared += (u64)gone << VTD_PAGE_SHIFT;
+		iova += (u64)n << VTD_PAGE_SHIFT;
 	}
 	return cleared;
 }
@@ -223,6 +452,10 @@ static bool range_ok(const struct vtd_pgtable *pt, u64 iova, u64 size)
  * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
  * @gfp: how table pages may be allocated (GFP_ATOMIC on the DMA path)
  *
+ * Each leaf table on the way is walked to once, and its live count
+ * raised once for all the leaves it takes.  A failure leaves the tables
+ * it made (empty: the next map there uses them), never a leaf.
+ *
  * Return: 0; -EINVAL for a misaligned or out-of-range request; -EEXIST if
  * a page is already mapped (a caller bug: nothing is changed); -ENOMEM if
  * a table page cannot be had (nothing is left mapped).
@@ -231,6 +464,7 @@ int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
 		    u64 prot, gfp_t gfp)
 {
 	u64 done = 0;
+	struct walk w;
 	int ret = 0;
 
 	if (!range_ok(pt, iova, size) || (phys & ~VTD_PTE_ADDR_MASK) ||
@@ -238,34 +472,38 @@ int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
 	    (prot & ~(VTD_PTE_TABLE | VTD_PTE_SW_MASK)))
 		return -EINVAL;
 
+	rcu_read_lock();
 	while (done < size) {
-		u64 at = iova + done;
-		unsigned int first = vtd_index(at, 1), i;
-		unsigned int last = VTD_PTES_PER_TABLE;
-		u64 *leaf = leaf_table(pt, at, true, gfp);
+		unsigned int n = chunk_pages(iova + done, size - done), i;
+		u64 *leaf = leaf_reserve(pt, iova + done, n, gfp, &w, &ret);
 
 		if (!leaf) {
-			ret = -ENOMEM;
+			/* Only a caller bug overflows a live count. */
+			if (ret == -EBUSY)
+				ret = -EEXIST;
 			break;
 		}
-		if ((size - done) >> VTD_PAGE_SHIFT < last - first)
-			last = first + ((size - done) >> VTD_PAGE_SHIFT);
-		for (i = first; i < last; i++) {
-			u64 pte = (phys + done) | prot;
+		leaf += vtd_index(iova + done, 1);
+		for (i = 0; i < n; i++) {
+			u64 pte = (phys + done + ((u64)i << VTD_PAGE_SHIFT)) |
+				  prot;
 
 			if (cmpxchg64(&leaf[i], 0ULL, pte)) {
-				last = i;
 				ret = -EEXIST;
 				break;
 			}
-			done += VTD_PAGE_SIZE;
 		}
-		pt_flush(pt, &leaf[first], (last - first) * sizeof(u64));
-		if (ret)
+		pt_flush(pt, leaf, i * sizeof(u64));
+		done += (u64)i << VTD_PAGE_SHIFT;
+		if (ret) {
+			/* The reservations the leaves did not take. */
+			live_sub(pt, &w, 2, n - i, NULL);
 			break;
+		}
 	}
 	if (ret && done)
-		unmap_range(pt, iova, done);
+		unmap_range(pt, iova, done, NULL);
+	rcu_read_unlock();
 	return ret;
 }
 
@@ -274,17 +512,49 @@ int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
  * @pt: the table
  * @iova: page-aligned I/O virtual address
  * @size: bytes, a multiple of the page size
+ * @freed: if not NULL, receives the table pages the unmap emptied and
+ *	   unlinked (chained, see vtd_pgtable_free_tables()); NULL keeps
+ *	   empty tables linked
  *
- * The hardware may still hold the old translations in its IOTLB: the
- * caller invalidates before the IOVA range is reused.
+ * The hardware may still hold the old translations in its IOTLB and the
+ * unlinked tables in its paging-structure caches: the caller invalidates
+ * before the IOVA range is reused and before the pages in @freed go.
  *
  * Return: bytes that were mapped and are now cleared (0 for a bad range).
  */
-u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size)
+u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size,
+		      struct page **freed)
 {
+	u64 cleared;
+
 	if (!range_ok(pt, iova, size))
 		return 0;
-	return unmap_range(pt, iova, size);
+	rcu_read_lock();
+	cleared = unmap_range(pt, iova, size, freed);
+	rcu_read_unlock();
+	return cleared;
+}
+
+/**
+ * vtd_pgtable_pte() - the leaf entry that maps @iova, as stored
+ * @pt: the table
+ * @iova: I/O virtual address
+ *
+ * Return: the raw entry, software bits included; 0 when not mapped.
+ */
+u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova)
+{
+	struct walk w;
+	u64 *leaf, pte = 0;
+
+	if (iova > vtd_pgtable_max_iova(pt))
+		return 0;
+	rcu_read_lock();
+	leaf = leaf_find(pt, iova, &w);
+	if (leaf)
+		pte = READ_ONCE(leaf[vtd_index(iova, 1)]);
+	rcu_read_unlock();
+	return pte;
 }
 
 /**
@@ -297,30 +567,13 @@ u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size)
  */
 u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot)
 {
-	u64 *leaf = iova <= vtd_pgtable_max_iova(pt) ?
-		    leaf_table(pt, iova, false, 0) : NULL;
-	u64 pte = leaf ? READ_ONCE(leaf[vtd_index(iova, 1)]) : 0;
+	u64 pte = vtd_pgtable_pte(pt, iova);
 
 	if (prot)
 		*prot = pte & VTD_PTE_TABLE;
 	if (!(pte & VTD_PTE_TABLE))
 		return 0;
 	return (pte & VTD_PTE_ADDR_MASK) | (iova & (VTD_PAGE_SIZE - 1));
-}
-
-/**
- * vtd_pgtable_pte() - the leaf entry that maps @iova, as stored
- * @pt: the table
- * @iova: I/O virtual address
- *
- * Return: the raw entry, software bits included; 0 when not mapped.
- */
-u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova)
-{
-	u64 *leaf = iova <= vtd_pgtable_max_iova(pt) ?
-		    leaf_table(pt, iova, false, 0) : NULL;
-
-	return leaf ? READ_ONCE(leaf[vtd_index(iova, 1)]) : 0;
 }
 
 /**
@@ -335,48 +588,31 @@ u64 vtd_pgtable_root_phys(const struct vtd_pgtable *pt)
 }
 
 /**
- * vtd_pgtable_leaf_entry() - where the leaf entry for @iova is kept
+ * vtd_pgtable_leaf_entry() - where the leaf entry for @iova is kept now
  * @pt: the table
  * @iova: I/O virtual address (its page offset is ignored)
- * @alloc: make the missing tables on the way down (lock-free, as
- *         vtd_pgtable_map() does); false: only look
- * @gfp: how those tables are allocated (GFP_ATOMIC on the DMA path)
  *
- * Tables are freed only by vtd_pgtable_destroy(), so the pointer stays
- * good for the table's life.  Change the entry only with
- * vtd_pgtable_leaf_cmpxchg(): other CPUs may be changing it too.
+ * For inspection (tests): the pointer stays good only while a mapping
+ * under the same leaf table does, and the entry is only to be read.
  *
- * Return: the entry, or NULL when @iova is beyond the table or a table
- * on the way is missing and may not (!@alloc) or cannot be made.
+ * Return: the entry, or NULL when @iova is beyond the table or its leaf
+ * table is missing.
  */
-u64 *vtd_pgtable_leaf_entry(struct vtd_pgtable *pt, u64 iova, bool alloc,
-			    gfp_t gfp)
+u64 *vtd_pgtable_leaf_entry(struct vtd_pgtable *pt, u64 iova)
 {
+	struct walk w;
 	u64 *leaf;
 
 	if (iova > vtd_pgtable_max_iova(pt))
 		return NULL;
-	leaf = leaf_table(pt, iova, alloc, gfp);
+	rcu_read_lock();
+	leaf = leaf_find(pt, iova, &w);
+	rcu_read_unlock();
 	return leaf ? &leaf[vtd_index(iova, 1)] : NULL;
 }
 
-/**
- * vtd_pgtable_leaf_cmpxchg() - replace a leaf entry that still holds @old
- * @pt: the table
- * @entry: from vtd_pgtable_leaf_entry() on @pt
- * @old: the value expected
- * @new: the value to store, any leaf value (0 clears the entry)
- *
- * A full barrier, as cmpxchg64().  When the exchange happens and the
- * unit's walks do not snoop the caches, the entry's cache line is written
- * back before this returns, so the unit sees @new (or a later value) from
- * then on.  The caller invalidates the IOTLB where a cleared or weakened
- * entry may be cached.
- *
- * Return: the value found: @old when @new was stored.
- */
-u64 vtd_pgtable_leaf_cmpxchg(struct vtd_pgtable *pt, u64 *entry, u64 old,
-			     u64 new)
+/* Exchange a leaf; written back for a unit that does not snoop. */
+static u64 leaf_cmpxchg(struct vtd_pgtable *pt, u64 *entry, u64 old, u64 new)
 {
 	u64 found = cmpxchg64(entry, old, new);
 
@@ -394,59 +630,94 @@ u64 vtd_pgtable_leaf_cmpxchg(struct vtd_pgtable *pt, u64 *entry, u64 old,
  * either adds to the old leaf before it is cleared (the unshare then
  * only decrements) or installs a new one after it, which translates as
  * the old one did: the invalidation the unshare asks for harms nothing.
+ *
+ * The leaf table's live count counts a counted leaf once, whatever its
+ * references: a share that installs one reserves an entry for it first
+ * (and gives the reservation back if it found the leaf already there).
  */
 
-/*
- * The entry of IOVA @iova, where @entry was that of the page before (or
- * NULL): the next slot of the same leaf table, unless @iova starts one.
- */
-static u64 *next_entry(struct vtd_pgtable *pt, u64 *entry, u64 iova,
-		       bool alloc)
+/* Take a reference on @leaf[@i], which is to read @want plus a count. */
+static int share_one(struct vtd_pgtable *pt, struct walk *w, u64 *leaf,
+		     unsigned int i, u64 want)
 {
-	if (entry && vtd_index(iova, 1))
-		return entry + 1;
-	return vtd_pgtable_leaf_entry(pt, iova, alloc,
-				      GFP_ATOMIC | __GFP_NOWARN);
-}
-
-/* Take a reference on @entry, which is to read @want plus a count. */
-static bool share_one(struct vtd_pgtable *pt, u64 *entry, u64 want)
-{
-	u64 old = READ_ONCE(*entry), new, found;
+	u64 *entry = &leaf[i], old = READ_ONCE(*entry), new, found;
+	bool reserved = false;
+	int err = 0;
 
 	for (;;) {
 		/* Not the same leaf, or saturated: no reference here. */
 		if (old && ((old & ~VTD_PTE_REFS_MASK) != want ||
 			    !VTD_PTE_REFS_OF(old) ||
-			    VTD_PTE_REFS_OF(old) == VTD_PTE_REFS_MAX))
-			return false;
+			    VTD_PTE_REFS_OF(old) == VTD_PTE_REFS_MAX)) {
+			err = -EBUSY;
+			break;
+		}
+		if (!old && !reserved) {
+			if (!live_add(w->link[2], leaf, 1, &err))
+				return err ?: -EAGAIN;
+			reserved = true;
+		}
 		new = old ? old + VTD_PTE_REFS(1) : want | VTD_PTE_REFS(1);
-		found = vtd_pgtable_leaf_cmpxchg(pt, entry, old, new);
+		found = leaf_cmpxchg(pt, entry, old, new);
 		if (found == old)
-			return true;
+			break;
 		old = found;
 	}
+	/* A reservation that no new leaf took (the table keeps others). */
+	if (reserved && (err || old))
+		live_sub(pt, w, 2, 1, NULL);
+	return err;
 }
 
 /*
- * Drop a reference on @entry (NULL: no table there), which is to read
- * @want plus any tag and a count.  1: cleared; 0: decremented; -ENOENT:
- * it holds no such reference (nothing changed).
+ * Drop a reference on @entry, which is to read @want plus any tag and a
+ * count.  1: cleared; 0: decremented; -ENOENT: it holds no such reference
+ * (nothing changed).
  */
 static int unshare_one(struct vtd_pgtable *pt, u64 *entry, u64 want)
 {
-	u64 old = entry ? READ_ONCE(*entry) : 0, new, found;
+	u64 old = READ_ONCE(*entry), new, found;
 
 	for (;;) {
 		if ((old & ~(VTD_PTE_REFS_MASK | VTD_PTE_TAG_MASK)) != want ||
 		    !VTD_PTE_REFS_OF(old))
 			return -ENOENT;
 		new = VTD_PTE_REFS_OF(old) == 1 ? 0 : old - VTD_PTE_REFS(1);
-		found = vtd_pgtable_leaf_cmpxchg(pt, entry, old, new);
+		found = leaf_cmpxchg(pt, entry, old, new);
 		if (found == old)
 			return !new;
 		old = found;
 	}
+}
+
+static int unshare_range(struct vtd_pgtable *pt, u64 iova, u64 phys,
+			 unsigned long npages, u64 prot, struct page **freed)
+{
+	bool held = false, cleared = false;
+	u64 *leaf = NULL;
+	unsigned long i;
+	struct walk w;
+	int ret;
+
+	for (i = 0; i < npages; i++, iova += VTD_PAGE_SIZE) {
+		if (!leaf || !vtd_index(iova, 1))
+			leaf = leaf_find(pt, iova, &w);
+		if (!leaf)
+			continue;
+		ret = unshare_one(pt, &leaf[vtd_index(iova, 1)],
+				  (phys + i * VTD_PAGE_SIZE) | prot);
+		if (ret < 0)
+			continue;
+		held = true;
+		if (ret) {
+			cleared = true;
+			/* No later leaf of ours is in it if this empties it. */
+			live_sub(pt, &w, 2, 1, freed);
+		}
+	}
+	if (!held)
+		return -ENOENT;
+	return cleared;
 }
 
 /**
@@ -456,6 +727,7 @@ static int unshare_one(struct vtd_pgtable *pt, u64 *entry, u64 want)
  * @phys: page-aligned physical address the first leaf is to read
  * @npages: pages
  * @prot: the rights the leaves are to read (their tag is not compared)
+ * @freed: as for vtd_pgtable_unmap()
  *
  * Leaves whose count reaches 0 are cleared; those that do not read
  * @phys.. and @prot with a count are skipped.
@@ -464,25 +736,14 @@ static int unshare_one(struct vtd_pgtable *pt, u64 *entry, u64 want)
  * none was, -ENOENT when no leaf held such a reference.
  */
 int vtd_pgtable_unshare(struct vtd_pgtable *pt, u64 iova, u64 phys,
-			unsigned long npages, u64 prot)
+			unsigned long npages, u64 prot, struct page **freed)
 {
-	bool held = false, cleared = false;
-	u64 *entry = NULL;
-	unsigned long i;
 	int ret;
 
-	for (i = 0; i < npages; i++, iova += VTD_PAGE_SIZE) {
-		entry = next_entry(pt, entry, iova, false);
-		ret = unshare_one(pt, entry, (phys + i * VTD_PAGE_SIZE) | prot);
-		if (ret < 0)
-			continue;
-		held = true;
-		if (ret)
-			cleared = true;
-	}
-	if (!held)
-		return -ENOENT;
-	return cleared;
+	rcu_read_lock();
+	ret = unshare_range(pt, iova, phys, npages, prot, freed);
+	rcu_read_unlock();
+	return ret;
 }
 
 /**
@@ -497,7 +758,8 @@ int vtd_pgtable_unshare(struct vtd_pgtable *pt, u64 iova, u64 phys,
  *	     a leaf (another mapping may have let the IOTLB cache it)
  *
  * References are taken in page order, tables made as vtd_pgtable_map()
- * makes them (GFP_ATOMIC).
+ * makes them (GFP_ATOMIC).  A failure keeps the tables (empty ones stay
+ * linked): there is no invalidation to free them after.
  *
  * Return: 0; -EINVAL for a bad request; -EBUSY when a leaf holds
  * something else or VTD_PTE_REFS_MAX references; -ENOMEM when a table
@@ -506,8 +768,9 @@ int vtd_pgtable_unshare(struct vtd_pgtable *pt, u64 iova, u64 phys,
 int vtd_pgtable_share(struct vtd_pgtable *pt, u64 iova, u64 phys,
 		      unsigned long npages, u64 prot, bool *cleared)
 {
-	u64 want = phys | prot, *entry = NULL;
+	u64 want = phys | prot, *leaf = NULL;
 	unsigned long i;
+	struct walk w;
 	int ret = 0;
 
 	*cleared = false;
@@ -515,19 +778,31 @@ int vtd_pgtable_share(struct vtd_pgtable *pt, u64 iova, u64 phys,
 	    (phys & ~VTD_PTE_ADDR_MASK) || !(prot & VTD_PTE_TABLE) ||
 	    (prot & ~(VTD_PTE_TABLE | (VTD_PTE_SW_MASK & ~VTD_PTE_REFS_MASK))))
 		return -EINVAL;
+	rcu_read_lock();
 	for (i = 0; i < npages; i++) {
-		entry = next_entry(pt, entry, iova + i * VTD_PAGE_SIZE, true);
-		if (!entry) {
-			ret = -ENOMEM;
-			break;
+		u64 at = iova + i * VTD_PAGE_SIZE;
+
+		if (!leaf || !vtd_index(at, 1)) {
+			leaf = leaf_reserve(pt, at, 0,
+					    GFP_ATOMIC | __GFP_NOWARN, &w,
+					    &ret);
+			if (!leaf)
+				break;
 		}
-		if (!share_one(pt, entry, want + i * VTD_PAGE_SIZE)) {
-			ret = -EBUSY;
-			break;
+		ret = share_one(pt, &w, leaf, vtd_index(at, 1),
+				want + i * VTD_PAGE_SIZE);
+		if (ret == -EAGAIN) {
+			/* Its leaf table went meanwhile: walk again. */
+			leaf = NULL;
+			i--;
+			continue;
 		}
+		if (ret)
+			break;
 	}
 	if (ret && i)
-		*cleared = vtd_pgtable_unshare(pt, iova, phys, i,
-					       prot & VTD_PTE_TABLE) > 0;
+		*cleared = unshare_range(pt, iova, phys, i,
+					 prot & VTD_PTE_TABLE, NULL) > 0;
+	rcu_read_unlock();
 	return ret;
 }

@@ -1,15 +1,36 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * VT-d second-level I/O page tables, populated without a lock.
+ * VT-d second-level I/O page tables, populated and reclaimed without a
+ * lock.
+ *
+ * Every link (a non-leaf entry) carries, in bits the hardware ignores, the
+ * live count of the table it points at: how many of that table's entries
+ * are set, plus entries a mapper has reserved and is about to set.  Count
+ * and link change together, by compare-and-exchange on the link, so:
+ *
+ *  - a mapper raises the count before it sets a leaf (or links a child),
+ *    and can raise it only while the link is there;
+ *  - an unmapper clears its leaves, then lowers the count; the exchange
+ *    that takes it to 0 also clears the link, so the table is out of the
+ *    tree at the instant it is empty, and no one can add to it after.
+ *    Its parent then has one entry less, and so on up (never the root).
+ *
+ * A mapper never links under a table being freed: it could only do so
+ * through a count it holds, which keeps the table linked.  A walker that
+ * read a link before it went reads zeroes from the dead table (RCU keeps
+ * the page until every such walker is done) and its next live_add fails,
+ * sending it back to the root.  Unlinked pages go to the caller, who frees
+ * them (vtd_pgtable_free_tables()) after the invalidation that makes the
+ * unit forget its cached paging structures: under the batching policies
+ * they wait in the batch with the IOVA ranges.
  *
  * Intermediate tables are installed with a compare-and-exchange on the
  * parent entry, so any number of CPUs may map disjoint IOVA ranges of one
  * table at once; the loser of a race frees its page and walks on through
  * the winner's.  Leaf entries belong to whoever owns the IOVA range (the
- * allocator hands each range to one caller), so they are plain stores --
- * except counted leaves, shared between callers (the identity mapper):
- * vtd_pgtable_share() and vtd_pgtable_unshare() change them only by
- * compare-and-exchange (vtd_pgtable_leaf_cmpxchg()).
+ * allocator hands each range to one caller) -- except counted leaves,
+ * shared between callers (the identity mapper): vtd_pgtable_share() and
+ * vtd_pgtable_unshare() change them only by compare-and-exchange.
  */
 #ifndef SCALABLE_IOMMU_VTD_PGTABLE_H
 #define SCALABLE_IOMMU_VTD_PGTABLE_H
@@ -17,6 +38,8 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/types.h>
+
+struct page;
 
 #include "vtd/regs.h"
 
@@ -54,36 +77,58 @@
 #define VTD_PTE_REFS_OF(pte)	(((pte) & VTD_PTE_REFS_MASK) >> \
 				 VTD_PTE_REFS_SHIFT)
 
+/*
+ * A link's live count of the table it points at (see the top): bits 52-61,
+ * which the hardware ignores in non-leaf entries.  Up to 512 entries set
+ * plus reservations in flight.
+ */
+#define VTD_PTE_LIVE_SHIFT	VTD_PTE_SW_SHIFT
+#define VTD_PTE_LIVE_MAX	0x3ffULL
+#define VTD_PTE_LIVE_MASK	(VTD_PTE_LIVE_MAX << VTD_PTE_LIVE_SHIFT)
+#define VTD_PTE_LIVE(n)		((u64)(n) << VTD_PTE_LIVE_SHIFT)
+#define VTD_PTE_LIVE_OF(pte)	(((pte) >> VTD_PTE_LIVE_SHIFT) & \
+				 VTD_PTE_LIVE_MAX)
+
 /* No lock: entries change by compare-and-exchange (see the top). */
 struct vtd_pgtable {
 	/* Written once at init. */
 	u64 *root;			/* top-level table */
 	unsigned int levels;		/* 3 (39-bit) or 4 (48-bit) */
 	bool coherent;			/* ECAP.C: walks snoop the CPU caches */
-	atomic_long_t nr_tables;	/* atomic: table pages, root included */
+	atomic_long_t nr_tables;	/* table pages linked, root included */
+	atomic_long_t peak_tables;	/* the most nr_tables has been */
 };
 
-/* Table pages of every table, live (module-wide; for leak checks). */
+/*
+ * Module-wide: table pages allocated and not yet freed (unlinked ones
+ * waiting for an invalidation included; for leak checks), and the most
+ * there have been.
+ */
 extern atomic_long_t vtd_pgtable_pages_live;
+extern atomic_long_t vtd_pgtable_pages_peak;
+/*
+ * Free empty tables on unmap (the default); false keeps them linked, as
+ * before reclamation: the knob the benchmarks compare against.
+ */
+extern bool vtd_pgtable_reclaim;
 
 int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 		     bool coherent);
 void vtd_pgtable_destroy(struct vtd_pgtable *pt);
 int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
 		    u64 prot, gfp_t gfp);
-u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size);
+u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size,
+		      struct page **freed);
+void vtd_pgtable_free_tables(struct page *freed);
 u64 vtd_pgtable_clear_all(struct vtd_pgtable *pt);
 u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot);
 u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova);
 u64 vtd_pgtable_root_phys(const struct vtd_pgtable *pt);
-u64 *vtd_pgtable_leaf_entry(struct vtd_pgtable *pt, u64 iova, bool alloc,
-			    gfp_t gfp);
-u64 vtd_pgtable_leaf_cmpxchg(struct vtd_pgtable *pt, u64 *entry, u64 old,
-			     u64 new);
+u64 *vtd_pgtable_leaf_entry(struct vtd_pgtable *pt, u64 iova);
 int vtd_pgtable_share(struct vtd_pgtable *pt, u64 iova, u64 phys,
 		      unsigned long npages, u64 prot, bool *cleared);
 int vtd_pgtable_unshare(struct vtd_pgtable *pt, u64 iova, u64 phys,
-			unsigned long npages, u64 prot);
+			unsigned long npages, u64 prot, struct page **freed);
 
 static inline u64 vtd_pgtable_max_iova(const struct vtd_pgtable *pt)
 {

@@ -5,8 +5,8 @@
  *
  * The first input byte picks a 3- or 4-level table, coherent or not, and
  * may fail the root's allocation or ask for an unsupported depth first.
- * The rest is a sequence of operations: map, unmap, lookup, leaf_entry()
- * with an optional leaf_cmpxchg(), and allocation failure injection
+ * The rest is a sequence of operations: map, unmap (reclaiming emptied
+ * tables or keeping them), lookup, leaf_entry(), and allocation failure injection
  * (shim_fail_alloc_after).  Addresses are offsets of up to +-32767 pages
  * from the table's boundaries (0, the end of the first leaf table, of the
  * first level-2 table, of the first level-3 table, and the top of the
@@ -22,9 +22,9 @@
  *  - unmap returns the bytes the model had mapped in the range (0 for a
  *    bad range) and leaves none of them mapped;
  *  - lookup() and vtd_pgtable_pte() agree with the model at any address;
- *  - leaf_entry() finds the model's entry, is NULL only where it may be,
- *    and leaf_cmpxchg() returns the value found and stores only on match;
+ *  - leaf_entry() finds the model's entry, is NULL only where it may be;
  *  - at the end: walking the table finds exactly the model's entries,
+ *    each link's live count is the number of entries set in its table,
  *    every table page allocated is reachable and counted in nr_tables,
  *    and vtd_pgtable_destroy() gives back every page.
  *
@@ -48,6 +48,9 @@
 #include <linux/io.h>
 
 #include "fuzz_input.h"
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+
 #include "vtd/pgtable.h"
 
 #define FUZZ_CHECK(cond, ...) do {					\
@@ -318,6 +321,7 @@ static void op_unmap(struct input *in)
 {
 	u8 how = in_u8(in);
 	u64 iova = pick_iova(in), size = pick_size(in, how), i, n, want = 0;
+	struct page *freed = NULL;
 	u64 got;
 	long before;
 
@@ -329,7 +333,10 @@ static void op_unmap(struct input *in)
 			if (model_get((iova >> VTD_PAGE_SHIFT) + i))
 				want += PG;
 	before = shim_fail_alloc_after;
-	got = vtd_pgtable_unmap(&pt, iova, size);
+	got = vtd_pgtable_unmap(&pt, iova, size, (how & 8) ? &freed : NULL);
+	/* No unit to invalidate: the emptied tables can go at once. */
+	vtd_pgtable_free_tables(freed);
+	rcu_barrier();
 	FUZZ_CHECK(got == want && !injected_since(before),
 		   "unmap %#llx +%#llx: %#llx, model %#llx",
 		   (unsigned long long)iova, (unsigned long long)size,
@@ -352,49 +359,25 @@ static void op_lookup(struct input *in)
 		check_addr(pick_iova(in) + in_u16(in) % PG);
 }
 
-/* The identity allocator's access: find the entry, swap it by value. */
+/* Where a leaf entry is kept: the model's entry, or none where none is. */
 static void op_leaf(struct input *in)
 {
-	u8 how = in_u8(in);
-	u64 iova = pick_iova(in), pfn = iova >> VTD_PAGE_SHIFT, cur, old, new;
-	u64 found;
-	bool alloc = how & 1;
-	long before = shim_fail_alloc_after;
-	u64 *e = vtd_pgtable_leaf_entry(&pt, iova, alloc, GFP_ATOMIC);
+	u64 iova = pick_iova(in), cur, *e;
 
+	in_u8(in);	/* once how to change it: kept for the corpus */
+	e = vtd_pgtable_leaf_entry(&pt, iova);
 	if (iova > vtd_pgtable_max_iova(&pt)) {
-		FUZZ_CHECK(!e && !injected_since(before),
-			   "leaf entry beyond the table");
+		FUZZ_CHECK(!e, "leaf entry beyond the table");
 		return;
 	}
-	cur = model_get(pfn);
-	if (alloc)
-		FUZZ_CHECK(!e == injected_since(before),
-			   "leaf entry %#llx, alloc: %p",
-			   (unsigned long long)iova, (void *)e);
-	else
-		/* A missing table means nothing mapped under it. */
-		FUZZ_CHECK(e || !cur, "no leaf entry for mapped %#llx",
-			   (unsigned long long)iova);
-	if (!e)
-		return;
-	FUZZ_CHECK(*e == cur, "leaf entry %#llx: %#llx, model %#llx",
-		   (unsigned long long)iova, (unsigned long long)*e,
-		   (unsigned long long)cur);
-	if (!(how & 2))
-		return;
-	/* Any leaf value may be stored, rights or not; 0 clears. */
-	new = (pick_phys(in, false) & VTD_PTE_ADDR_MASK) |
-	      (pick_prot(in) & (RW | VTD_PTE_SW_MASK));
-	if (!cur && new && nr_mapped == MODEL_MAX)
-		return;
-	old = (how & 4) ? cur ^ (1 + in_u8(in)) : cur;
-	found = vtd_pgtable_leaf_cmpxchg(&pt, e, old, new);
-	FUZZ_CHECK(found == cur, "cmpxchg found %#llx, model %#llx",
-		   (unsigned long long)found, (unsigned long long)cur);
-	if (old == cur)
-		model_set(pfn, new);
-	check_addr(iova);
+	cur = model_get(iova >> VTD_PAGE_SHIFT);
+	/* A missing table means nothing mapped under it. */
+	FUZZ_CHECK(e || !cur, "no leaf entry for mapped %#llx",
+		   (unsigned long long)iova);
+	if (e)
+		FUZZ_CHECK(*e == cur, "leaf entry %#llx: %#llx, model %#llx",
+			   (unsigned long long)iova, (unsigned long long)*e,
+			   (unsigned long long)cur);
 }
 
 /*
@@ -402,6 +385,15 @@ static void op_leaf(struct input *in)
  * the model's, every table linked with both rights.  Returns the table
  * pages found; *@leaves counts nonzero leaf entries.
  */
+static unsigned int entries_set(const u64 *table)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < VTD_PTES_PER_TABLE; i++)
+		n += !!table[i];
+	return n;
+}
+
 static long walk(const u64 *table, unsigned int level, u64 base,
 		 unsigned long *leaves)
 {
@@ -423,8 +415,13 @@ static long walk(const u64 *table, unsigned int level, u64 base,
 			(*leaves)++;
 			continue;
 		}
-		FUZZ_CHECK((e & ~VTD_PTE_ADDR_MASK) == RW,
+		FUZZ_CHECK((e & ~(VTD_PTE_ADDR_MASK | VTD_PTE_LIVE_MASK)) == RW,
 			   "level %u entry %#llx", level, (unsigned long long)e);
+		FUZZ_CHECK(VTD_PTE_LIVE_OF(e) ==
+			   entries_set((const u64 *)(uintptr_t)
+				       (e & VTD_PTE_ADDR_MASK)),
+			   "level %u link %#llx: live count off", level,
+			   (unsigned long long)e);
 		tables += walk((const u64 *)(uintptr_t)(e & VTD_PTE_ADDR_MASK),
 			       level - 1, base + i * span, leaves);
 	}

@@ -56,17 +56,26 @@ static int fx_share(struct siommu_xlate *xl, u64 iova, u64 phys,
 }
 
 static int fx_unshare(struct siommu_xlate *xl, u64 iova, u64 phys,
-		      unsigned long npages, u64 prot)
+		      unsigned long npages, u64 prot,
+		      struct siommu_unmapped *what)
 {
 	struct fixture *f = container_of(xl, struct fixture, xl);
 
-	return vtd_pgtable_unshare(&f->pt, iova, phys, npages, prot);
+	return vtd_pgtable_unshare(&f->pt, iova, phys, npages, prot,
+				   &what->tables);
+}
+
+/* What a policy does once its invalidation is done. */
+static void fx_free_tables(struct siommu_xlate *xl, struct page *tables)
+{
+	vtd_pgtable_free_tables(tables);
 }
 
 static const struct siommu_xlate_ops fx_xlate_ops = {
 	.name = "test",
 	.share = fx_share,
 	.unshare = fx_unshare,
+	.free_tables = fx_free_tables,
 };
 
 /* The ops table's map, with the tag in @prot's VTD_PTE_TAG bits. */
@@ -110,9 +119,14 @@ static unsigned long map(struct fixture *f, u64 phys, unsigned long n,
 	return pfn;
 }
 
+/* Unmap, and free the tables it emptied as the policy would. */
 static bool unmap(struct fixture *f, unsigned long pfn, unsigned long n)
 {
-	return ops->unmap(f->iova, &f->xl, pfn, n);
+	struct siommu_unmapped what = { };
+	bool ret = ops->unmap(f->iova, &f->xl, pfn, n, &what);
+
+	siommu_xlate_free_tables(&f->xl, what.tables);
+	return ret;
 }
 
 static u64 pte_of(struct fixture *f, unsigned long pfn)
@@ -460,14 +474,18 @@ static void test_noncoherent(void)
 
 	setup(&f, false);
 	shim_flush_reset();
+	/* A page that keeps the leaf table (and e) there after the unmap. */
+	EXPECT(map(&f, 0x9000, 1, RW | TAG) == REG_RW + 9, "map a keeper");
 	EXPECT(map(&f, 0x5000, 3, RW | TAG) == REG_RW + 5, "map");
-	e = vtd_pgtable_leaf_entry(&f.pt, (u64)(REG_RW + 5) << 12, false, 0);
+	e = vtd_pgtable_leaf_entry(&f.pt, (u64)(REG_RW + 5) << 12);
 	EXPECT(e && shim_flushed(e) && shim_flushed(e + 2),
 	       "entries written back");
 	shim_flush_reset();
 	EXPECT(unmap(&f, REG_RW + 5, 3), "unmap");
 	EXPECT(e && *e == 0 && shim_flushed(e), "clear written back");
 	ops->free(f.iova, REG_RW + 5, 3);
+	EXPECT(unmap(&f, REG_RW + 9, 1), "unmap the keeper");
+	ops->free(f.iova, REG_RW + 9, 1);
 	teardown(&f);
 }
 
@@ -506,7 +524,10 @@ static void worker_unmap(struct worker *w, unsigned int k)
 {
 	struct held *h = &w->held[k];
 
-	if (ops->unmap(w->f->iova, &w->f->xl, h->pfn, h->n)) {
+	struct siommu_unmapped what = { };
+
+	if (ops->unmap(w->f->iova, &w->f->xl, h->pfn, h->n, &what)) {
+		siommu_xlate_free_tables(&w->f->xl, what.tables);
 		w->cleared++;
 		/* What the policy would do after its invalidation. */
 		if (ops->free(w->f->iova, h->pfn, h->n))

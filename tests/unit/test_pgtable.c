@@ -12,6 +12,8 @@
 #include "harness.h"
 #include "shim.h"
 #include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
 
 #include "vtd/pgtable.h"
 
@@ -66,12 +68,12 @@ static void test_map_lookup_unmap(void)
 		    prot != RW)
 			bad++;
 	EXPECT(bad == 0, "%llu pages translate wrong", (unsigned long long)bad);
-	EXPECT(vtd_pgtable_unmap(&pt, iova, n * PG) == n * PG, "unmap all");
-	EXPECT(vtd_pgtable_unmap(&pt, iova, n * PG) == 0, "unmap again: 0");
+	EXPECT(vtd_pgtable_unmap(&pt, iova, n * PG, NULL) == n * PG, "unmap all");
+	EXPECT(vtd_pgtable_unmap(&pt, iova, n * PG, NULL) == 0, "unmap again: 0");
 	EXPECT(vtd_pgtable_lookup(&pt, iova + 300 * PG, NULL) == 0, "gone");
 	EXPECT(vtd_pgtable_lookup(&pt, 0x5000, NULL) == 0xabc000, "kept");
 	/* Unmapping a range never mapped, with no tables under it. */
-	EXPECT(vtd_pgtable_unmap(&pt, 1ULL << 40, 4 * PG) == 0, "empty range");
+	EXPECT(vtd_pgtable_unmap(&pt, 1ULL << 40, 4 * PG, NULL) == 0, "empty range");
 	vtd_pgtable_destroy(&pt);
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
 	       shim_pages_outstanding());
@@ -281,14 +283,47 @@ static void *map_worker(void *arg)
 	return NULL;
 }
 
+/* Empty tables go as their last leaf does, freed at once (no unit here). */
 static void *unmap_worker(void *arg)
 {
 	struct worker *w = arg;
+	struct page *freed;
 	u64 i;
 
-	for (i = w->id; i < PAGES; i += THREADS)
-		if (vtd_pgtable_unmap(w->pt, BASE + i * PG, PG) != PG)
+	for (i = w->id; i < PAGES; i += THREADS) {
+		freed = NULL;
+		if (vtd_pgtable_unmap(w->pt, BASE + i * PG, PG, &freed) != PG)
 			w->errors++;
+		vtd_pgtable_free_tables(freed);
+	}
+	return NULL;
+}
+
+/*
+ * Map, check and unmap one page after another, every thread in the same
+ * leaf table (page i of thread t at BASE + (i * THREADS + t) pages), so
+ * that leaf and intermediate tables are emptied, unlinked and made again
+ * under the other threads' walks.
+ */
+static void *churn_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct page *freed;
+	unsigned int i;
+
+	for (i = 0; i < 3000; i++) {
+		u64 page = (u64)(i % 64) * THREADS + w->id;
+		u64 iova = BASE + (i & 64 ? 1ULL << 30 : 0) + page * PG;
+
+		if (vtd_pgtable_map(w->pt, iova, phys_of(page), PG, RW,
+				    GFP_ATOMIC) ||
+		    vtd_pgtable_lookup(w->pt, iova, NULL) != phys_of(page))
+			w->errors++;
+		freed = NULL;
+		if (vtd_pgtable_unmap(w->pt, iova, PG, &freed) != PG)
+			w->errors++;
+		vtd_pgtable_free_tables(freed);
+	}
 	return NULL;
 }
 
@@ -328,8 +363,12 @@ static void test_concurrent_populate(void)
 		       "round %lu: %ld tables", round,
 		       atomic_long_read(&pt.nr_tables));
 		EXPECT(run_workers(&pt, unmap_worker) == 0, "unmap errors");
+		EXPECT(atomic_long_read(&pt.nr_tables) == 1,
+		       "round %lu: %ld tables after unmapping all", round,
+		       atomic_long_read(&pt.nr_tables));
 		vtd_pgtable_destroy(&pt);
 	}
+	rcu_barrier();
 	EXPECT(bad == 0, "%lu pages wrong", bad);
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
 	       shim_pages_outstanding());
@@ -357,87 +396,202 @@ static void test_software_bits(void)
 	       -EINVAL, "a tag alone grants nothing");
 	EXPECT(vtd_pgtable_map(&pt, 0x9000, 0, PG, RW | BIT_ULL(62), 0) ==
 	       -EINVAL, "bit 62 is not software's");
-	vtd_pgtable_unmap(&pt, 0x7000, PG);
+	vtd_pgtable_unmap(&pt, 0x7000, PG, NULL);
 	EXPECT(vtd_pgtable_pte(&pt, 0x7000) == 0, "cleared by unmap");
 	vtd_pgtable_destroy(&pt);
 }
 
-/* The leaf entry helpers the identity allocator shares leaves through. */
+/* Where a leaf entry is kept, for inspection. */
 static void test_leaf_entry(void)
 {
 	struct vtd_pgtable pt;
-	u64 *e, *e2, pte = 0x42000 | RW | VTD_PTE_TAG(6);
+	u64 *e;
+
+	vtd_pgtable_init(&pt, 4, true);
+	EXPECT(vtd_pgtable_leaf_entry(&pt, 0x7000) == NULL, "no table: NULL");
+	EXPECT(atomic_long_read(&pt.nr_tables) == 1, "looking built nothing");
+	vtd_pgtable_map(&pt, 0x7000, 0x42000, 2 * PG, RW, 0);
+	e = vtd_pgtable_leaf_entry(&pt, 0x7123);
+	EXPECT(e && *e == (0x42000 | RW), "the leaf, offset ignored");
+	EXPECT(vtd_pgtable_leaf_entry(&pt, 0x8000) == e + 1,
+	       "next page, next slot");
+	EXPECT(vtd_pgtable_leaf_entry(&pt, 1ULL << 48) == NULL,
+	       "beyond the table");
+	vtd_pgtable_destroy(&pt);
+}
+
+static long chain_length(struct page *freed)
+{
+	long n = 0;
+
+	for (; freed; freed = (struct page *)page_private(freed))
+		n++;
+	return n;
+}
+
+static long tables(struct vtd_pgtable *pt)
+{
+	return atomic_long_read(&pt->nr_tables);
+}
+
+/* Unmap, free what went, let RCU run: how many table pages went. */
+static long unmap_reclaim(struct vtd_pgtable *pt, u64 iova, u64 size)
+{
+	struct page *freed = NULL;
+	long n;
+
+	vtd_pgtable_unmap(pt, iova, size, &freed);
+	n = chain_length(freed);
+	vtd_pgtable_free_tables(freed);
+	rcu_barrier();
+	return n;
+}
+
+/* A table goes with its last entry, its parents with theirs. */
+static void test_reclaim(void)
+{
+	struct vtd_pgtable pt;
 	long n;
 
 	vtd_pgtable_init(&pt, 4, true);
-	EXPECT(vtd_pgtable_leaf_entry(&pt, 0x7000, false, 0) == NULL,
-	       "no table, looking only: NULL");
-	EXPECT(atomic_long_read(&pt.nr_tables) == 1, "looking built nothing");
-	e = vtd_pgtable_leaf_entry(&pt, 0x7123, true, GFP_ATOMIC);
-	EXPECT(e && *e == 0, "made, clear");
-	EXPECT(atomic_long_read(&pt.nr_tables) == 4, "%ld tables",
-	       atomic_long_read(&pt.nr_tables));
-	EXPECT(vtd_pgtable_leaf_entry(&pt, 0x7000, false, 0) == e,
-	       "same entry, offset ignored");
-	e2 = vtd_pgtable_leaf_entry(&pt, 0x8000, false, 0);
-	EXPECT(e2 == e + 1, "next page, next slot");
-	EXPECT(vtd_pgtable_leaf_entry(&pt, 1ULL << 48, true, GFP_ATOMIC) ==
-	       NULL, "beyond the table");
+	vtd_pgtable_map(&pt, 0x7000, phys_of(0), PG, RW, 0);
+	vtd_pgtable_map(&pt, 0x9000, phys_of(1), PG, RW, 0);
+	/* Another leaf table under the same level-2 table. */
+	vtd_pgtable_map(&pt, 0x400000, phys_of(2), PG, RW, 0);
+	EXPECT(tables(&pt) == 5 && atomic_long_read(&pt.peak_tables) == 5,
+	       "root, L3, L2, two leaves: %ld", tables(&pt));
+	EXPECT(unmap_reclaim(&pt, 0x7000, PG) == 0, "a leaf left: none go");
+	EXPECT(vtd_pgtable_lookup(&pt, 0x9000, NULL) == phys_of(1),
+	       "the other leaf still translates");
+	EXPECT(unmap_reclaim(&pt, 0x9000, PG) == 1 && tables(&pt) == 4,
+	       "its last leaf: the leaf table goes, %ld left", tables(&pt));
+	EXPECT(vtd_pgtable_lookup(&pt, 0x400000, NULL) == phys_of(2),
+	       "the other leaf table is untouched");
+	EXPECT(unmap_reclaim(&pt, 0x400000, PG) == 3 && tables(&pt) == 1,
+	       "the last mapping: all but the root go, %ld left",
+	       tables(&pt));
+	EXPECT(shim_pages_outstanding() == 1, "%ld pages allocated",
+	       shim_pages_outstanding());
+	EXPECT(atomic_long_read(&pt.peak_tables) == 5, "high-water kept");
+	/* The next map builds the path again, and translates. */
+	EXPECT(vtd_pgtable_map(&pt, 0x9000, phys_of(3), PG, RW, 0) == 0 &&
+	       vtd_pgtable_lookup(&pt, 0x9000, NULL) == phys_of(3) &&
+	       tables(&pt) == 4, "rebuilt");
+	EXPECT(unmap_reclaim(&pt, 0x9000, PG) == 3, "and gone again");
 
-	EXPECT(vtd_pgtable_leaf_cmpxchg(&pt, e, 0, pte) == 0, "installed");
-	EXPECT(vtd_pgtable_pte(&pt, 0x7000) == pte, "walk sees it");
-	EXPECT(vtd_pgtable_lookup(&pt, 0x7010, NULL) == 0x42010, "translates");
-	EXPECT(vtd_pgtable_leaf_cmpxchg(&pt, e, 0, 0x99000 | RW) == pte,
-	       "stale old: refused, current returned");
-	EXPECT(*e == pte, "unchanged");
-	EXPECT(vtd_pgtable_leaf_cmpxchg(&pt, e, pte, pte + VTD_PTE_REFS(3)) ==
-	       pte && VTD_PTE_REFS_OF(*e) == 3 && VTD_PTE_TAG_OF(*e) == 6,
-	       "count bits below the tag");
-	EXPECT(vtd_pgtable_leaf_cmpxchg(&pt, e, *e, 0) != 0 && *e == 0,
-	       "cleared");
-	EXPECT(vtd_pgtable_unmap(&pt, 0x7000, PG) == 0, "nothing left");
+	/* A range over two leaf tables: both go, and the path. */
+	vtd_pgtable_map(&pt, 0x1ff000, phys_of(0), 3 * PG, RW, 0);
+	EXPECT(tables(&pt) == 5, "%ld tables", tables(&pt));
+	n = unmap_reclaim(&pt, 0x1ff000, 3 * PG);
+	EXPECT(n == 4 && tables(&pt) == 1, "%ld went, %ld left", n,
+	       tables(&pt));
 	vtd_pgtable_destroy(&pt);
-
-	/* Each of the three tables a fresh walk needs, failing: nothing left. */
-	for (n = 0; n < 3; n++) {
-		vtd_pgtable_init(&pt, 4, true);
-		shim_fail_alloc_after = n;
-		EXPECT(vtd_pgtable_leaf_entry(&pt, 0x40000000, true,
-					      GFP_ATOMIC) == NULL,
-		       "failure %ld", n);
-		shim_fail_alloc_after = -1;
-		EXPECT(vtd_pgtable_leaf_entry(&pt, 0x40000000, true,
-					      GFP_ATOMIC) != NULL,
-		       "retry %ld", n);
-		vtd_pgtable_destroy(&pt);
-	}
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
 	       shim_pages_outstanding());
 }
 
-static void test_leaf_cmpxchg_flush(void)
+/* Without a place to put them (NULL) or with the knob off, tables stay. */
+static void test_reclaim_kept(void)
 {
 	struct vtd_pgtable pt;
-	u64 *e, *far;
-
-	vtd_pgtable_init(&pt, 4, false);
-	e = vtd_pgtable_leaf_entry(&pt, 0x100000, true, GFP_ATOMIC);
-	/* 16 entries on: another cache line of the same leaf. */
-	far = vtd_pgtable_leaf_entry(&pt, 0x110000, true, GFP_ATOMIC);
-	shim_flush_reset();
-	vtd_pgtable_leaf_cmpxchg(&pt, far, 5, 0x1000 | RW);
-	EXPECT(!shim_flushed(far), "a failed exchange writes nothing back");
-	vtd_pgtable_leaf_cmpxchg(&pt, e, 0, 0x1000 | RW);
-	EXPECT(shim_flushed(e), "non-coherent: written back");
-	EXPECT(!shim_flushed(far), "only its own line");
-	vtd_pgtable_destroy(&pt);
 
 	vtd_pgtable_init(&pt, 4, true);
-	e = vtd_pgtable_leaf_entry(&pt, 0x100000, true, GFP_ATOMIC);
-	shim_flush_reset();
-	vtd_pgtable_leaf_cmpxchg(&pt, e, 0, 0x1000 | RW);
-	EXPECT(!shim_flushed(e), "coherent: never flushed");
+	vtd_pgtable_map(&pt, 0x7000, phys_of(0), PG, RW, 0);
+	EXPECT(vtd_pgtable_unmap(&pt, 0x7000, PG, NULL) == PG &&
+	       tables(&pt) == 4, "NULL: kept, %ld", tables(&pt));
+	/* The empty tables are used again, and their counts are right. */
+	vtd_pgtable_map(&pt, 0x8000, phys_of(1), PG, RW, 0);
+	EXPECT(tables(&pt) == 4, "reused: %ld", tables(&pt));
+	EXPECT(unmap_reclaim(&pt, 0x8000, PG) == 3 && tables(&pt) == 1,
+	       "then reclaimed: %ld left", tables(&pt));
+
+	vtd_pgtable_reclaim = false;
+	vtd_pgtable_map(&pt, 0x7000, phys_of(0), PG, RW, 0);
+	EXPECT(unmap_reclaim(&pt, 0x7000, PG) == 0 && tables(&pt) == 4,
+	       "knob off: kept, %ld", tables(&pt));
+	vtd_pgtable_reclaim = true;
+	vtd_pgtable_map(&pt, 0x7000, phys_of(0), PG, RW, 0);
+	EXPECT(unmap_reclaim(&pt, 0x7000, PG) == 3, "knob on again");
 	vtd_pgtable_destroy(&pt);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
+/* Failed maps and clear_all keep the counts right: all goes after. */
+static void test_reclaim_after_failures(void)
+{
+	struct vtd_pgtable pt;
+
+	vtd_pgtable_init(&pt, 3, true);
+	vtd_pgtable_map(&pt, 0x10000, 0x70000, PG, RW, 0);
+	EXPECT(vtd_pgtable_map(&pt, 0xc000, 0x90000, 8 * PG, RW, 0) ==
+	       -EEXIST, "overlap refused");
+	shim_fail_alloc_after = 0;
+	EXPECT(vtd_pgtable_map(&pt, 0x40000000, 0x1000, PG, RW, 0) ==
+	       -ENOMEM, "no table page");
+	shim_fail_alloc_after = -1;
+	EXPECT(unmap_reclaim(&pt, 0x10000, PG) == 2 && tables(&pt) == 1,
+	       "after an overlap: %ld left", tables(&pt));
+
+	vtd_pgtable_map(&pt, 0x10000, 0x70000, 4 * PG, RW, 0);
+	EXPECT(vtd_pgtable_clear_all(&pt) == 4 && tables(&pt) == 3,
+	       "clear_all keeps tables: %ld", tables(&pt));
+	vtd_pgtable_map(&pt, 0x11000, 0x70000, PG, RW, 0);
+	EXPECT(unmap_reclaim(&pt, 0x11000, PG) == 2 && tables(&pt) == 1,
+	       "after clear_all: %ld left", tables(&pt));
+	vtd_pgtable_destroy(&pt);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
+/*
+ * The RFC's sparse stress, scaled: one 4 KiB mapping every 2 MiB across
+ * 64 GiB of IOVA, so every mapping needs a leaf table of its own.  Table
+ * pages follow the live mappings down as they are unmapped.
+ */
+static void test_sparse(void)
+{
+	const u64 span = 64ULL << 30, step = 2ULL << 20, n = span / step;
+	struct vtd_pgtable pt;
+	long full;
+	u64 i;
+
+	vtd_pgtable_init(&pt, 4, true);
+	for (i = 0; i < n; i++)
+		vtd_pgtable_map(&pt, i * step, phys_of(i), PG, RW, 0);
+	full = tables(&pt);
+	/* Root, one L3, 64 L2s, a leaf table per mapping. */
+	EXPECT(full == 1 + 1 + 64 + (long)n, "%ld tables for %llu mappings",
+	       full, (unsigned long long)n);
+	for (i = 0; i < n; i += 2)
+		unmap_reclaim(&pt, i * step, PG);
+	EXPECT(tables(&pt) == 1 + 1 + 64 + (long)n / 2,
+	       "half unmapped: %ld tables", tables(&pt));
+	for (i = 1; i < n; i += 2)
+		unmap_reclaim(&pt, i * step, PG);
+	EXPECT(tables(&pt) == 1, "all unmapped: %ld tables", tables(&pt));
+	vtd_pgtable_destroy(&pt);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
+/* Tables emptied and made again under other threads' walks. */
+static void test_concurrent_reclaim(void)
+{
+	struct vtd_pgtable pt;
+	unsigned int round;
+
+	for (round = 0; round < 4; round++) {
+		vtd_pgtable_init(&pt, 4, round & 1);
+		EXPECT(run_workers(&pt, churn_worker) == 0,
+		       "round %u: errors", round);
+		EXPECT(tables(&pt) == 1, "round %u: %ld tables left", round,
+		       tables(&pt));
+		vtd_pgtable_destroy(&pt);
+	}
+	rcu_barrier();
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
 }
 
 static const struct harness_case cases[] = {
@@ -451,8 +605,12 @@ static const struct harness_case cases[] = {
 	HARNESS_CASE(test_noncoherent_flush),
 	HARNESS_CASE(test_software_bits),
 	HARNESS_CASE(test_leaf_entry),
-	HARNESS_CASE(test_leaf_cmpxchg_flush),
+	HARNESS_CASE(test_reclaim),
+	HARNESS_CASE(test_reclaim_kept),
+	HARNESS_CASE(test_reclaim_after_failures),
+	HARNESS_CASE(test_sparse),
 	HARNESS_CASE(test_concurrent_populate),
+	HARNESS_CASE(test_concurrent_reclaim),
 };
 
 int main(int argc, char **argv)

@@ -4,9 +4,9 @@
  * struct siommu_xlate's scope) for the whole batch, then every range goes
  * back to the allocator instance that made it.  Until then the ranges
  * stay allocated, so no one can map them again while the unit may still
- * hold stale translations for them.  A wide invalidation also drops the
- * paging-structure caches, so whether an unmap freed table pages does
- * not matter here.
+ * hold stale translations for them.  The table pages an unmap emptied
+ * wait with its range: a wide invalidation also drops the
+ * paging-structure caches, so they go with the range.
  */
 #include <linux/bitmap.h>
 #include <linux/jiffies.h>
@@ -22,20 +22,21 @@ unsigned int siommu_flush_timeout_us = SIOMMU_FLUSH_TIMEOUT_DEFAULT_US;
 
 void siommu_batch_add(struct siommu_batch *b, struct siommu_xlate *xl,
 		      struct siommu_iova *iova, unsigned long pfn,
-		      unsigned long npages)
+		      unsigned long npages, const struct siommu_unmapped *what)
 {
 	if (!b->n)
 		b->first_ns = ktime_get_ns();
 	b->e[b->n++] = (struct siommu_batch_entry) {
 		.xl = xl, .iova = iova, .pfn = pfn, .npages = npages,
+		.tables = what->tables,
 	};
 }
 
 /*
  * One wide invalidation per scope the batch touches, then the frees.  A
- * scope whose invalidation fails keeps its ranges allocated for good:
- * reusing them could let a device reach memory through a stale
- * translation.
+ * scope whose invalidation fails keeps its ranges allocated and its table
+ * pages for good: reusing them could let a device reach memory through a
+ * stale translation.
  */
 void siommu_batch_flush(struct siommu_batch *b)
 {
@@ -58,10 +59,14 @@ void siommu_batch_flush(struct siommu_batch *b)
 			if (b->e[j].xl->scope == xl->scope)
 				b->e[j].iova = NULL;
 	}
-	for (i = 0; i < b->n; i++)
-		if (b->e[i].iova)
-			b->e[i].iova->ops->free(b->e[i].iova, b->e[i].pfn,
-						b->e[i].npages);
+	for (i = 0; i < b->n; i++) {
+		struct siommu_batch_entry *e = &b->e[i];
+
+		if (!e->iova)
+			continue;
+		siommu_xlate_free_tables(e->xl, e->tables);
+		e->iova->ops->free(e->iova, e->pfn, e->npages);
+	}
 	siommu_stat_inc(SIOMMU_STAT_BATCHES);
 	siommu_stat_add(SIOMMU_STAT_BATCHED, b->n);
 	b->n = 0;

@@ -8,7 +8,9 @@
 
 #include <linux/types.h>
 
+struct page;
 struct siommu_iova;
+struct siommu_unmapped;
 struct siommu_xlate;
 
 /* batch_size is settable in [1, SIOMMU_BATCH_MAX]; 250 as in Linux. */
@@ -27,6 +29,7 @@ struct siommu_batch_entry {
 	struct siommu_iova *iova;
 	unsigned long pfn;
 	unsigned long npages;
+	struct page *tables;		/* siommu_unmapped.tables */
 };
 
 /* Protected by its owner's lock: deferred_lock, a percpu_batch's lock. */
@@ -38,7 +41,7 @@ struct siommu_batch {
 
 void siommu_batch_add(struct siommu_batch *b, struct siommu_xlate *xl,
 		      struct siommu_iova *iova, unsigned long pfn,
-		      unsigned long npages);
+		      unsigned long npages, const struct siommu_unmapped *what);
 void siommu_batch_flush(struct siommu_batch *b);
 u64 siommu_batch_age_us(const struct siommu_batch *b, u64 now_ns);
 unsigned long siommu_flush_timeout_jiffies(void);

@@ -36,7 +36,7 @@ static void deferred_unmapped(struct siommu_xlate *xl,
 	unsigned long flags;
 
 	spin_lock_irqsave(&deferred_lock, flags);
-	siommu_batch_add(&deferred_batch, xl, iova, pfn, npages);
+	siommu_batch_add(&deferred_batch, xl, iova, pfn, npages, what);
 	if (deferred_batch.n >= READ_ONCE(siommu_batch_size))
 		siommu_batch_flush(&deferred_batch);
 	else if (deferred_batch.n == 1)

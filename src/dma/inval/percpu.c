@@ -65,7 +65,7 @@ static void percpu_unmapped(struct siommu_xlate *xl,
 
 	pb = raw_cpu_ptr(batches);
 	spin_lock_irqsave(&pb->lock, flags);
-	siommu_batch_add(&pb->batch, xl, iova, pfn, npages);
+	siommu_batch_add(&pb->batch, xl, iova, pfn, npages, what);
 	if (pb->batch.n >= READ_ONCE(siommu_batch_size))
 		siommu_batch_flush(&pb->batch);
 	else if (pb->batch.n == 1)

@@ -18,9 +18,13 @@ static void strict_unmapped(struct siommu_xlate *xl,
 	u64 addr = (u64)pfn << VTD_PAGE_SHIFT;
 
 	siommu_stat_inc(SIOMMU_STAT_IOTLB_FLUSHES);
-	/* A range the unit may still cache is never reused: leak it. */
+	/*
+	 * A range the unit may still cache is never reused, tables it may
+	 * still walk never freed: leak them.
+	 */
 	if (xl->ops->inval_range(xl, addr, npages, what))
 		return;
+	siommu_xlate_free_tables(xl, what->tables);
 	iova->ops->free(iova, pfn, npages);
 }
 

@@ -18,6 +18,7 @@
 #include <linux/types.h>
 
 struct siommu_iova;
+struct siommu_unmapped;
 struct siommu_xlate;
 
 /* What an allocator with a cache tells stats/ (summed over instances). */
@@ -116,7 +117,8 @@ struct siommu_iova_ops {
 	/*
 	 * Undo one map of [@pfn, @pfn + @npages): drop a reference per
 	 * page, clearing the leaves whose count reaches 0.  Returns true
-	 * when any leaf was cleared: the caller invalidates the IOTLB for
+	 * when any leaf was cleared (@what filled in as by the seam's
+	 * ->unmap): the caller invalidates the IOTLB for
 	 * the range (through its policy, which calls ->free after) before
 	 * the memory can be trusted again.  False: nothing was cleared,
 	 * nothing is to be invalidated or freed, the unmap is complete.
@@ -127,7 +129,8 @@ struct siommu_iova_ops {
 	 * down while its policy still holds it.
 	 */
 	bool (*unmap)(struct siommu_iova *iova, struct siommu_xlate *xl,
-		      unsigned long pfn, unsigned long npages);
+		      unsigned long pfn, unsigned long npages,
+		      struct siommu_unmapped *what);
 
 	/* Optional: NULL means "nothing to do" / "always fine". */
 

@@ -308,11 +308,13 @@ static int ident_range(const struct iova_ident *id, unsigned long pfn,
  * @xl: the domain's translations
  * @pfn: first IOVA pfn, as map returned it
  * @npages: as map was asked
+ * @what: for the invalidation
  *
  * Return: true when a leaf was cleared (see src/dma/iova/allocator.h).
  */
 static bool ident_unmap(struct siommu_iova *iova, struct siommu_xlate *xl,
-			unsigned long pfn, unsigned long npages)
+			unsigned long pfn, unsigned long npages,
+			struct siommu_unmapped *what)
 {
 	struct iova_ident *id = to_ident(iova);
 	u64 phys, prot;
@@ -321,7 +323,7 @@ static bool ident_unmap(struct siommu_iova *iova, struct siommu_xlate *xl,
 	if (WARN_ON_ONCE(ident_range(id, pfn, npages, &phys, &prot)))
 		return false;
 	ret = xl->ops->unshare(xl, (u64)pfn << VTD_PAGE_SHIFT, phys, npages,
-			       prot);
+			       prot, what);
 	/* A range never mapped, or unmapped twice: nothing to count. */
 	if (WARN_ON_ONCE(ret < 0))
 		return false;

@@ -18,6 +18,8 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+struct page;
+
 #define SIOMMU_PROT_READ	BIT_ULL(0)
 #define SIOMMU_PROT_WRITE	BIT_ULL(1)
 #define SIOMMU_PROT_RW		(SIOMMU_PROT_READ | SIOMMU_PROT_WRITE)
@@ -61,10 +63,14 @@ struct siommu_xlate_leaf {
 /*
  * What an unmap did, for the invalidation after it (as the IOMMU API's
  * iommu_iotlb_gather): whether table pages went too, so that the
- * paging-structure caches must be invalidated and not only the leaves.
+ * paging-structure caches must be invalidated and not only the leaves,
+ * and, for a backend whose tables are ours, those pages: the policy hands
+ * them to ->free_tables() once that invalidation has completed (never,
+ * when it failed: the unit may still walk them).  Start it zeroed.
  */
 struct siommu_unmapped {
 	bool tables_freed;
+	struct page *tables;		/* chained: vtd_pgtable_free_tables() */
 };
 
 struct siommu_xlate_ops {
@@ -76,8 +82,15 @@ struct siommu_xlate_ops {
 	 * emitted at @at of a sysfs page; the bytes written.
 	 */
 	int (*describe)(struct siommu_xlate *xl, char *buf, int at);
-	/* Page-table pages of ours they hold now. */
+	/* Page-table pages of ours they hold now, and the most they have. */
 	long (*table_pages)(struct siommu_xlate *xl);
+	long (*table_pages_peak)(struct siommu_xlate *xl);
+	/*
+	 * Optional (NULL: the backend never fills siommu_unmapped.tables).
+	 * Free the table pages an unmap unlinked, its invalidation done.
+	 * Any context.
+	 */
+	void (*free_tables)(struct siommu_xlate *xl, struct page *tables);
 
 	/*
 	 * Map [@iova, @iova + @size) to @phys, all pages unmapped before.
@@ -122,12 +135,14 @@ struct siommu_xlate_ops {
 		     bool *cleared);
 	/*
 	 * Drop one reference on each leaf that reads @phys.. and @prot
-	 * (any tag), clearing those whose count reaches 0.  Returns 1 when
-	 * one was cleared, 0 when none was, -ENOENT when no leaf held such
-	 * a reference (nothing changed).
+	 * (any tag), clearing those whose count reaches 0 (and filling
+	 * @what in, as ->unmap does).  Returns 1 when one was cleared, 0
+	 * when none was, -ENOENT when no leaf held such a reference
+	 * (nothing changed).
 	 */
 	int (*unshare)(struct siommu_xlate *xl, u64 iova, u64 phys,
-		       unsigned long npages, u64 prot);
+		       unsigned long npages, u64 prot,
+		       struct siommu_unmapped *what);
 
 	/*
 	 * Make the hardware forget translations, waiting until it has:
@@ -142,5 +157,13 @@ struct siommu_xlate_ops {
 	int (*inval_domain)(struct siommu_xlate *xl);
 	int (*inval_all)(struct siommu_xlate *xl);
 };
+
+/* The policies' side of siommu_unmapped.tables: the invalidation is done. */
+static inline void siommu_xlate_free_tables(struct siommu_xlate *xl,
+					    struct page *tables)
+{
+	if (tables)
+		xl->ops->free_tables(xl, tables);
+}
 
 #endif /* SCALABLE_IOMMU_DMA_XLATE_BACKEND_H */

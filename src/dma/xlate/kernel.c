@@ -81,6 +81,21 @@ static struct siommu_kernel_xlate *kx_of(struct siommu_xlate *xl)
 static_assert(SIOMMU_PROT_READ == IOMMU_READ);
 static_assert(SIOMMU_PROT_WRITE == IOMMU_WRITE);
 
+/*
+ * The shadow is ours alone, no unit walks it: the table pages an unmap
+ * empties need no invalidation, only the RCU grace period that lets
+ * concurrent walkers finish.
+ */
+static u64 kx_shadow_unmap(struct siommu_kernel_xlate *kx, u64 iova,
+			   u64 size)
+{
+	struct page *freed = NULL;
+	u64 cleared = vtd_pgtable_unmap(&kx->shadow, iova, size, &freed);
+
+	vtd_pgtable_free_tables(freed);
+	return cleared;
+}
+
 static int kx_map(struct siommu_xlate *xl, u64 iova, u64 phys, u64 size,
 		  u64 prot, unsigned int tag, gfp_t gfp)
 {
@@ -100,7 +115,7 @@ static int kx_map(struct siommu_xlate *xl, u64 iova, u64 phys, u64 size,
 			       (dev_is_dma_coherent(kx->dev) ? IOMMU_CACHE : 0),
 			       gfp);
 	if (ret) {
-		vtd_pgtable_unmap(&kx->shadow, iova, size);
+		kx_shadow_unmap(kx, iova, size);
 		return -ENOMEM;
 	}
 	return 0;
@@ -137,7 +152,7 @@ static u64 kx_unmap(struct siommu_xlate *xl, u64 iova, u64 size,
 		siommu_stat_inc(SIOMMU_STAT_TABLE_FREEING_UNMAPS);
 		kx_pend(kx, &g);
 	}
-	return vtd_pgtable_unmap(&kx->shadow, iova, size);
+	return kx_shadow_unmap(kx, iova, size);
 }
 
 static bool kx_lookup(struct siommu_xlate *xl, u64 iova,
@@ -274,11 +289,17 @@ static long kx_table_pages(struct siommu_xlate *xl)
 	return atomic_long_read(&kx_of(xl)->shadow.nr_tables);
 }
 
+static long kx_table_pages_peak(struct siommu_xlate *xl)
+{
+	return atomic_long_read(&kx_of(xl)->shadow.peak_tables);
+}
+
 const struct siommu_xlate_ops siommu_kernel_xlate_ops = {
 	.name = "kernel",
 	.destroy = kx_destroy,
 	.describe = kx_describe,
 	.table_pages = kx_table_pages,
+	.table_pages_peak = kx_table_pages_peak,
 	.map = kx_map,
 	.unmap = kx_unmap,
 	.lookup = kx_lookup,

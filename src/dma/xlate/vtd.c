@@ -16,6 +16,7 @@
 #include <linux/sysfs.h>
 
 #include "dma/xlate/vtd.h"
+#include "base/stats.h"
 #include "base/trace.h"
 #include "vtd/inval.h"
 #include "vtd/regs.h"
@@ -37,12 +38,21 @@ static int vtd_map(struct siommu_xlate *xl, u64 iova, u64 phys, u64 size,
 			       prot | VTD_PTE_TAG(tag), gfp);
 }
 
-/* Tables are freed only with the whole table, so far: none go here. */
+/* Tables the unmap empties go with @what, to wait for its invalidation. */
 static u64 vtd_unmap(struct siommu_xlate *xl, u64 iova, u64 size,
 		     struct siommu_unmapped *what)
 {
-	what->tables_freed = false;
-	return vtd_pgtable_unmap(pt_of(xl), iova, size);
+	u64 cleared = vtd_pgtable_unmap(pt_of(xl), iova, size, &what->tables);
+
+	what->tables_freed = what->tables;
+	if (what->tables_freed)
+		siommu_stat_inc(SIOMMU_STAT_TABLE_FREEING_UNMAPS);
+	return cleared;
+}
+
+static void vtd_free_tables(struct siommu_xlate *xl, struct page *tables)
+{
+	vtd_pgtable_free_tables(tables);
 }
 
 static bool vtd_lookup(struct siommu_xlate *xl, u64 iova,
@@ -85,15 +95,23 @@ static int vtd_share(struct siommu_xlate *xl, u64 iova, u64 phys,
 }
 
 static int vtd_unshare(struct siommu_xlate *xl, u64 iova, u64 phys,
-		       unsigned long npages, u64 prot)
+		       unsigned long npages, u64 prot,
+		       struct siommu_unmapped *what)
 {
-	return vtd_pgtable_unshare(pt_of(xl), iova, phys, npages, prot);
+	int ret = vtd_pgtable_unshare(pt_of(xl), iova, phys, npages, prot,
+				      &what->tables);
+
+	what->tables_freed = what->tables;
+	if (what->tables_freed)
+		siommu_stat_inc(SIOMMU_STAT_TABLE_FREEING_UNMAPS);
+	return ret;
 }
 
 /*
- * @what->tables_freed would ask for the paging-structure caches too; as
- * long as no unmap frees a table page the descriptor stays as it always
- * was (IH clear, which invalidates them anyway), so it is not read yet.
+ * The descriptor always has IH clear: it drops the paging-structure
+ * caches for the range too, which an unmap that freed table pages
+ * (@what->tables_freed) needs -- its tables all lie on the range's path.
+ * Setting IH when none went is left for later (issue 16).
  */
 static int vtd_inval_range(struct siommu_xlate *xl, u64 iova,
 			   unsigned long npages,
@@ -134,6 +152,11 @@ static long vtd_table_pages(struct siommu_xlate *xl)
 	return atomic_long_read(&pt_of(xl)->nr_tables);
 }
 
+static long vtd_table_pages_peak(struct siommu_xlate *xl)
+{
+	return atomic_long_read(&pt_of(xl)->peak_tables);
+}
+
 static void vtd_destroy(struct siommu_xlate *xl)
 {
 	struct siommu_vtd_xlate *vx = siommu_vtd_xlate(xl);
@@ -148,6 +171,8 @@ const struct siommu_xlate_ops siommu_vtd_xlate_ops = {
 	.destroy = vtd_destroy,
 	.describe = vtd_describe,
 	.table_pages = vtd_table_pages,
+	.table_pages_peak = vtd_table_pages_peak,
+	.free_tables = vtd_free_tables,
 	.map = vtd_map,
 	.unmap = vtd_unmap,
 	.lookup = vtd_lookup,

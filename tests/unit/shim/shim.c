@@ -9,6 +9,7 @@
 #include <linux/bug.h>
 #include <linux/gfp.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <asm/cacheflush.h>
 #include "shim.h"
@@ -57,10 +58,11 @@ unsigned long get_zeroed_page(gfp_t gfp)
 	(void)gfp;
 	if (shim_alloc_should_fail())
 		return 0;
-	p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	/* The page, then its struct page (linux/mm.h). */
+	p = aligned_alloc(PAGE_SIZE, 2 * PAGE_SIZE);
 	if (!p)
 		return 0;
-	memset(p, 0, PAGE_SIZE);
+	memset(p, 0, 2 * PAGE_SIZE);
 	__atomic_fetch_add(&pages_outstanding, 1, __ATOMIC_RELAXED);
 	return (unsigned long)p;
 }
@@ -191,4 +193,77 @@ void shim_warn(const char *file, int line, bool *once)
 long shim_warnings(void)
 {
 	return __atomic_load_n(&warnings, __ATOMIC_RELAXED);
+}
+
+/* RCU (linux/rcupdate.h): a reader lock, and callbacks queued for it. */
+static pthread_rwlock_t rcu_readers = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_mutex_t rcu_queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rcu_head *rcu_queue;
+static __thread unsigned int rcu_nesting;
+
+void rcu_read_lock(void)
+{
+	if (!rcu_nesting++)
+		pthread_rwlock_rdlock(&rcu_readers);
+}
+
+void rcu_read_unlock(void)
+{
+	if (!--rcu_nesting)
+		pthread_rwlock_unlock(&rcu_readers);
+}
+
+/*
+ * Run the callbacks queued so far once no reader is left: @wait, or only
+ * if none is there now (else they stay queued).
+ */
+static void rcu_run_due(bool wait)
+{
+	struct rcu_head *due, *next;
+
+	pthread_mutex_lock(&rcu_queue_lock);
+	due = rcu_queue;
+	rcu_queue = NULL;
+	pthread_mutex_unlock(&rcu_queue_lock);
+	if (!due)
+		return;
+	if (wait ? pthread_rwlock_wrlock(&rcu_readers) :
+		   pthread_rwlock_trywrlock(&rcu_readers)) {
+		/* Readers about: back on the queue. */
+		pthread_mutex_lock(&rcu_queue_lock);
+		for (; due; due = next) {
+			next = due->next;
+			due->next = rcu_queue;
+			rcu_queue = due;
+		}
+		pthread_mutex_unlock(&rcu_queue_lock);
+		return;
+	}
+	pthread_rwlock_unlock(&rcu_readers);
+	for (; due; due = next) {
+		next = due->next;
+		due->func(due);
+	}
+}
+
+void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
+{
+	head->func = func;
+	pthread_mutex_lock(&rcu_queue_lock);
+	head->next = rcu_queue;
+	rcu_queue = head;
+	pthread_mutex_unlock(&rcu_queue_lock);
+	if (!rcu_nesting)
+		rcu_run_due(false);
+}
+
+void synchronize_rcu(void)
+{
+	pthread_rwlock_wrlock(&rcu_readers);
+	pthread_rwlock_unlock(&rcu_readers);
+}
+
+void rcu_barrier(void)
+{
+	rcu_run_due(true);
 }

@@ -40,6 +40,19 @@ static inline void atomic_long_dec(atomic_long_t *a)
 	__atomic_fetch_sub(&a->counter, 1, __ATOMIC_RELAXED);
 }
 
+static inline long atomic_long_inc_return(atomic_long_t *a)
+{
+	return __atomic_add_fetch(&a->counter, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Store @new if the value is @old (a full barrier); the value found. */
+static inline long atomic_long_cmpxchg(atomic_long_t *a, long old, long new)
+{
+	__atomic_compare_exchange_n(&a->counter, &old, new, false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return old;
+}
+
 /* Add @v unless the value is @u; true when it added (a full barrier). */
 static inline bool atomic_long_add_unless(atomic_long_t *a, long v, long u)
 {
