@@ -14,6 +14,7 @@
 
 #include <linux/acpi.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -287,6 +288,7 @@ exit_hotplug:
 	siommu_hotplug_exit(sio);
 exit_policies:
 	siommu_inval_policies_exit();
+	rcu_barrier();
 release_units:
 	siommu_units_release(sio);
 	dmar_info_free(&sio->dmar);
@@ -306,6 +308,8 @@ static void __exit siommu_exit(void)
 	cancel_delayed_work_sync(&sio->reap_work);
 	siommu_hotplug_exit(sio);
 	siommu_inval_policies_exit();
+	/* Table pages still waiting for RCU: their callback is ours. */
+	rcu_barrier();
 	siommu_fault_stop(&sio->faults);
 	siommu_units_disable(sio);
 	for (i = 0; i < sio->nr_units; i++)

@@ -145,12 +145,13 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 		n += sysfs_emit_at(buf, n, "%s ", pci_name(dom->pdev));
 		n += xl->ops->describe(xl, buf, n);
 		n += sysfs_emit_at(buf, n,
-				   " allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld",
+				   " allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld table_pages_peak=%ld",
 				   siommu_domain_allocator(dom)->name,
 				   siommu_domain_inval_policy(dom)->name,
 				   dev_driver_string(&dom->pdev->dev),
 				   siommu_domain_outstanding(dom),
-				   xl->ops->table_pages(xl));
+				   xl->ops->table_pages(xl),
+				   xl->ops->table_pages_peak(xl));
 		/* Its requester ids, last: pci_events.c. */
 		n += siommu_rids_describe(dom->pdev, buf, n);
 		n += sysfs_emit_at(buf, n, "\n");
@@ -323,6 +324,29 @@ static ssize_t flush_timeout_us_store(struct kobject *kobj,
 
 static struct kobj_attribute flush_timeout_us_attr =
 	__ATTR_RW(flush_timeout_us);
+
+/*
+ * reclaim_tables: 1 (the default) frees an I/O page-table page when its
+ * last entry is unmapped; 0 keeps emptied tables linked, as Linux does
+ * (for measuring what reclamation costs).  Takes effect at the next unmap.
+ */
+static ssize_t reclaim_tables_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(vtd_pgtable_reclaim));
+}
+
+static ssize_t reclaim_tables_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	int ret = bounded_store("reclaim_tables", buf, 0, 1,
+				&vtd_pgtable_reclaim);
+
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute reclaim_tables_attr = __ATTR_RW(reclaim_tables);
 
 /*
  * device/<bdf>/: one managed device's own allocator and policy.
@@ -618,6 +642,17 @@ static ssize_t live_table_pages_show(struct kobject *kobj,
 static struct kobj_attribute live_table_pages_attr =
 	__ATTR_RO(live_table_pages);
 
+/* The most live_table_pages has been since load. */
+static ssize_t table_pages_peak_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&vtd_pgtable_pages_peak));
+}
+
+static struct kobj_attribute table_pages_peak_attr =
+	__ATTR_RO(table_pages_peak);
+
 static ssize_t live_magazines_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
@@ -643,6 +678,7 @@ static struct attribute *computed_stat_attrs[] = {
 	&depot_exchanges_attr.attr,
 	&table_pages_attr.attr,
 	&live_table_pages_attr.attr,
+	&table_pages_peak_attr.attr,
 	&live_magazines_attr.attr,
 	&oldest_batch_age_us_attr.attr,
 	NULL,
@@ -664,6 +700,7 @@ static struct attribute *siommu_attrs[] = {
 	&invalidation_attr.attr,
 	&batch_size_attr.attr,
 	&flush_timeout_us_attr.attr,
+	&reclaim_tables_attr.attr,
 	&inject_queue_error_attr.attr,		/* debug */
 	NULL,
 };

@@ -388,6 +388,12 @@ void siommu_domain_destroy(struct siommu_domain *dom)
 	}
 	dom->xlate->ops->destroy(dom->xlate);
 	kfree(dom);
+	/*
+	 * Table pages its unmaps emptied go an RCU grace period after their
+	 * invalidation (vtd_pgtable_free_tables()): wait, so that a detach
+	 * leaves stats/live_table_pages at what is really left.
+	 */
+	rcu_barrier();
 }
 
 /**

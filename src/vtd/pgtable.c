@@ -29,7 +29,7 @@
 /* Deepest table supported (vtd_pgtable_init()). */
 #define VTD_MAX_LEVELS	4
 
-bool vtd_pgtable_reclaim = true;
+unsigned int vtd_pgtable_reclaim = 1;
 
 /* Table pages of every table, live and at most: all go back with them. */
 atomic_long_t vtd_pgtable_pages_live = ATOMIC_LONG_INIT(0);
@@ -164,6 +164,7 @@ int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 	pt->coherent = coherent;
 	atomic_long_set(&pt->nr_tables, 0);
 	atomic_long_set(&pt->peak_tables, 0);
+	atomic_set(&pt->kept_empty, 0);
 	pt->root = table_alloc(pt, GFP_KERNEL);
 	return pt->root ? 0 : -ENOMEM;
 }
@@ -196,9 +197,11 @@ void vtd_pgtable_destroy(struct vtd_pgtable *pt)
 /*
  * Add @n to the live count of @table, linked at @link -- as long as it
  * still is: false when it was unlinked meanwhile (walk again from the
- * root) or the count would not fit (*@err = -EBUSY).
+ * root) or the count would not fit (*@err = -EBUSY).  Taking the kept
+ * empty table frees the place for the next one.
  */
-static bool live_add(u64 *link, u64 *table, unsigned int n, int *err)
+static bool live_add(struct vtd_pgtable *pt, u64 *link, u64 *table,
+		     unsigned int n, int *err)
 {
 	u64 old = READ_ONCE(*link), found;
 
@@ -209,11 +212,15 @@ static bool live_add(u64 *link, u64 *table, unsigned int n, int *err)
 			*err = -EBUSY;
 			return false;
 		}
-		found = cmpxchg64(link, old, old + VTD_PTE_LIVE(n));
+		found = cmpxchg64(link, old,
+				  (old & ~VTD_PTE_KEPT) + VTD_PTE_LIVE(n));
 		if (found == old)
-			return true;
+			break;
 		old = found;
 	}
+	if (old & VTD_PTE_KEPT)
+		atomic_set(&pt->kept_empty, 0);
+	return true;
 }
 
 /*
@@ -223,23 +230,32 @@ static bool live_add(u64 *link, u64 *table, unsigned int n, int *err)
  * the same exchange -- nobody can add to it after that, as live_add()
  * needs the link -- and onto @freed; one entry less in its parent, and so
  * on up.  With @freed NULL (a caller that cannot invalidate) or
- * reclamation switched off, empty tables stay linked.
+ * reclamation switched off, empty tables stay linked; and one emptied
+ * leaf table per page table stays (VTD_PTE_KEPT), the next map's.
  */
 static void live_sub(struct vtd_pgtable *pt, struct walk *w,
 		     unsigned int level, unsigned int n, struct page **freed)
 {
-	bool unlink = freed && READ_ONCE(vtd_pgtable_reclaim);
+	bool unlink = freed && READ_ONCE(vtd_pgtable_reclaim), kept = false;
 
 	for (; level <= pt->levels; level++, n = 1) {
 		u64 *link = w->link[level], old = READ_ONCE(*link), new, found;
 
 		for (;;) {
+			/* The place taken by this loop's last try, given back. */
+			if (kept) {
+				atomic_set(&pt->kept_empty, 0);
+				kept = false;
+			}
 			if (WARN_ON_ONCE(!linked(old) ||
 					 VTD_PTE_LIVE_OF(old) < n))
 				return;
 			new = old - VTD_PTE_LIVE(n);
 			if (!VTD_PTE_LIVE_OF(new) && unlink)
-				new = 0;
+				new = level == 2 &&
+				      !atomic_cmpxchg(&pt->kept_empty, 0, 1) ?
+				      new | VTD_PTE_KEPT : 0;
+			kept = new & VTD_PTE_KEPT;
 			found = cmpxchg64(link, old, new);
 			if (found == old)
 				break;
@@ -299,11 +315,12 @@ again:
 	for (level = pt->levels; level > 1; level--) {
 		u64 *link = &table[vtd_index(iova, level)];
 		unsigned int want = level == 2 ? n : 0;
+		/* Pairs with the cmpxchg that published a zeroed child. */
 		u64 old = smp_load_acquire(link), new;
 
 		w->link[level] = link;
 		if (linked(old)) {
-			if (want && !live_add(link, table_of(old), want, err)) {
+			if (want && !live_add(pt, link, table_of(old), want, err)) {
 				if (*err)
 					break;
 				goto again;
@@ -320,7 +337,7 @@ again:
 		}
 		/* The link is one more live entry of @table. */
 		if (level < pt->levels &&
-		    !live_add(w->link[level + 1], table, 1, err)) {
+		    !live_add(pt, w->link[level + 1], table, 1, err)) {
 			if (*err)
 				break;
 			goto again;
@@ -653,7 +670,7 @@ static int share_one(struct vtd_pgtable *pt, struct walk *w, u64 *leaf,
 			break;
 		}
 		if (!old && !reserved) {
-			if (!live_add(w->link[2], leaf, 1, &err))
+			if (!live_add(pt, w->link[2], leaf, 1, &err))
 				return err ?: -EAGAIN;
 			reserved = true;
 		}

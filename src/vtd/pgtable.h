@@ -88,6 +88,11 @@ struct page;
 #define VTD_PTE_LIVE(n)		((u64)(n) << VTD_PTE_LIVE_SHIFT)
 #define VTD_PTE_LIVE_OF(pte)	(((pte) >> VTD_PTE_LIVE_SHIFT) & \
 				 VTD_PTE_LIVE_MAX)
+/*
+ * On a link whose leaf table is empty and kept (at most one per table,
+ * struct vtd_pgtable's kept_empty): bit 63, which the hardware ignores.
+ */
+#define VTD_PTE_KEPT		BIT_ULL(63)
 
 /* No lock: entries change by compare-and-exchange (see the top). */
 struct vtd_pgtable {
@@ -97,6 +102,12 @@ struct vtd_pgtable {
 	bool coherent;			/* ECAP.C: walks snoop the CPU caches */
 	atomic_long_t nr_tables;	/* table pages linked, root included */
 	atomic_long_t peak_tables;	/* the most nr_tables has been */
+	/*
+	 * 1 while an emptied leaf table stays linked (VTD_PTE_KEPT), so that
+	 * one mapping coming and going does not free and make three tables
+	 * each time; any more that empty go.
+	 */
+	atomic_t kept_empty;
 };
 
 /*
@@ -107,10 +118,10 @@ struct vtd_pgtable {
 extern atomic_long_t vtd_pgtable_pages_live;
 extern atomic_long_t vtd_pgtable_pages_peak;
 /*
- * Free empty tables on unmap (the default); false keeps them linked, as
+ * 1: free empty tables on unmap (the default); 0 keeps them linked, as
  * before reclamation: the knob the benchmarks compare against.
  */
-extern bool vtd_pgtable_reclaim;
+extern unsigned int vtd_pgtable_reclaim;
 
 int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 		     bool coherent);

@@ -415,8 +415,13 @@ static long walk(const u64 *table, unsigned int level, u64 base,
 			(*leaves)++;
 			continue;
 		}
-		FUZZ_CHECK((e & ~(VTD_PTE_ADDR_MASK | VTD_PTE_LIVE_MASK)) == RW,
+		FUZZ_CHECK((e & ~(VTD_PTE_ADDR_MASK | VTD_PTE_LIVE_MASK |
+				  VTD_PTE_KEPT)) == RW,
 			   "level %u entry %#llx", level, (unsigned long long)e);
+		FUZZ_CHECK(!(e & VTD_PTE_KEPT) ||
+			   (level == 2 && !VTD_PTE_LIVE_OF(e)),
+			   "level %u link %#llx: kept but not an empty leaf table",
+			   level, (unsigned long long)e);
 		FUZZ_CHECK(VTD_PTE_LIVE_OF(e) ==
 			   entries_set((const u64 *)(uintptr_t)
 				       (e & VTD_PTE_ADDR_MASK)),

@@ -363,7 +363,7 @@ static void test_concurrent_populate(void)
 		       "round %lu: %ld tables", round,
 		       atomic_long_read(&pt.nr_tables));
 		EXPECT(run_workers(&pt, unmap_worker) == 0, "unmap errors");
-		EXPECT(atomic_long_read(&pt.nr_tables) == 1,
+		EXPECT(atomic_long_read(&pt.nr_tables) == 4,
 		       "round %lu: %ld tables after unmapping all", round,
 		       atomic_long_read(&pt.nr_tables));
 		vtd_pgtable_destroy(&pt);
@@ -447,7 +447,11 @@ static long unmap_reclaim(struct vtd_pgtable *pt, u64 iova, u64 size)
 	return n;
 }
 
-/* A table goes with its last entry, its parents with theirs. */
+/*
+ * A table goes with its last entry, its parents with theirs -- but for
+ * one emptied leaf table, kept linked for the next map (VTD_PTE_KEPT):
+ * with everything unmapped, the root and one path are left.
+ */
 static void test_reclaim(void)
 {
 	struct vtd_pgtable pt;
@@ -463,27 +467,35 @@ static void test_reclaim(void)
 	EXPECT(unmap_reclaim(&pt, 0x7000, PG) == 0, "a leaf left: none go");
 	EXPECT(vtd_pgtable_lookup(&pt, 0x9000, NULL) == phys_of(1),
 	       "the other leaf still translates");
-	EXPECT(unmap_reclaim(&pt, 0x9000, PG) == 1 && tables(&pt) == 4,
-	       "its last leaf: the leaf table goes, %ld left", tables(&pt));
+	EXPECT(unmap_reclaim(&pt, 0x9000, PG) == 0 && tables(&pt) == 5,
+	       "the first leaf table to empty is kept: %ld", tables(&pt));
 	EXPECT(vtd_pgtable_lookup(&pt, 0x400000, NULL) == phys_of(2),
 	       "the other leaf table is untouched");
-	EXPECT(unmap_reclaim(&pt, 0x400000, PG) == 3 && tables(&pt) == 1,
-	       "the last mapping: all but the root go, %ld left",
+	EXPECT(unmap_reclaim(&pt, 0x400000, PG) == 1 && tables(&pt) == 4,
+	       "the next one goes: %ld left, the root and one path",
 	       tables(&pt));
-	EXPECT(shim_pages_outstanding() == 1, "%ld pages allocated",
+	EXPECT(shim_pages_outstanding() == 4, "%ld pages allocated",
 	       shim_pages_outstanding());
 	EXPECT(atomic_long_read(&pt.peak_tables) == 5, "high-water kept");
-	/* The next map builds the path again, and translates. */
+	/* The kept table serves the next map under it: nothing made. */
 	EXPECT(vtd_pgtable_map(&pt, 0x9000, phys_of(3), PG, RW, 0) == 0 &&
 	       vtd_pgtable_lookup(&pt, 0x9000, NULL) == phys_of(3) &&
-	       tables(&pt) == 4, "rebuilt");
-	EXPECT(unmap_reclaim(&pt, 0x9000, PG) == 3, "and gone again");
+	       tables(&pt) == 4, "reused: %ld", tables(&pt));
+	/* A map elsewhere: a new path; the kept one's place is free again. */
+	vtd_pgtable_map(&pt, 0x8000000000ULL, phys_of(4), PG, RW, 0);
+	EXPECT(tables(&pt) == 7, "second path: %ld", tables(&pt));
+	EXPECT(unmap_reclaim(&pt, 0x8000000000ULL, PG) == 0,
+	       "its leaf table is the kept one now");
+	n = unmap_reclaim(&pt, 0x9000, PG);
+	EXPECT(n == 3 && tables(&pt) == 4,
+	       "the first path goes whole: %ld went, %ld left", n,
+	       tables(&pt));
 
-	/* A range over two leaf tables: both go, and the path. */
+	/* A range over two leaf tables under a fresh level-3 entry. */
 	vtd_pgtable_map(&pt, 0x1ff000, phys_of(0), 3 * PG, RW, 0);
-	EXPECT(tables(&pt) == 5, "%ld tables", tables(&pt));
+	EXPECT(tables(&pt) == 8, "%ld tables", tables(&pt));
 	n = unmap_reclaim(&pt, 0x1ff000, 3 * PG);
-	EXPECT(n == 4 && tables(&pt) == 1, "%ld went, %ld left", n,
+	EXPECT(n == 4 && tables(&pt) == 4, "%ld went, %ld left", n,
 	       tables(&pt));
 	vtd_pgtable_destroy(&pt);
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
@@ -497,21 +509,24 @@ static void test_reclaim_kept(void)
 
 	vtd_pgtable_init(&pt, 4, true);
 	vtd_pgtable_map(&pt, 0x7000, phys_of(0), PG, RW, 0);
+	vtd_pgtable_map(&pt, 0x40000000, phys_of(1), PG, RW, 0);
+	EXPECT(tables(&pt) == 6, "two paths: %ld", tables(&pt));
 	EXPECT(vtd_pgtable_unmap(&pt, 0x7000, PG, NULL) == PG &&
-	       tables(&pt) == 4, "NULL: kept, %ld", tables(&pt));
+	       tables(&pt) == 6, "NULL: kept, %ld", tables(&pt));
 	/* The empty tables are used again, and their counts are right. */
 	vtd_pgtable_map(&pt, 0x8000, phys_of(1), PG, RW, 0);
-	EXPECT(tables(&pt) == 4, "reused: %ld", tables(&pt));
-	EXPECT(unmap_reclaim(&pt, 0x8000, PG) == 3 && tables(&pt) == 1,
-	       "then reclaimed: %ld left", tables(&pt));
+	EXPECT(tables(&pt) == 6, "reused: %ld", tables(&pt));
+	EXPECT(unmap_reclaim(&pt, 0x8000, PG) == 0, "then kept (the one)");
+	EXPECT(unmap_reclaim(&pt, 0x40000000, PG) == 2 && tables(&pt) == 4,
+	       "the other path goes: %ld left", tables(&pt));
 
-	vtd_pgtable_reclaim = false;
-	vtd_pgtable_map(&pt, 0x7000, phys_of(0), PG, RW, 0);
-	EXPECT(unmap_reclaim(&pt, 0x7000, PG) == 0 && tables(&pt) == 4,
+	vtd_pgtable_reclaim = 0;
+	vtd_pgtable_map(&pt, 0x40000000, phys_of(0), PG, RW, 0);
+	EXPECT(unmap_reclaim(&pt, 0x40000000, PG) == 0 && tables(&pt) == 6,
 	       "knob off: kept, %ld", tables(&pt));
-	vtd_pgtable_reclaim = true;
-	vtd_pgtable_map(&pt, 0x7000, phys_of(0), PG, RW, 0);
-	EXPECT(unmap_reclaim(&pt, 0x7000, PG) == 3, "knob on again");
+	vtd_pgtable_reclaim = 1;
+	vtd_pgtable_map(&pt, 0x40000000, phys_of(0), PG, RW, 0);
+	EXPECT(unmap_reclaim(&pt, 0x40000000, PG) == 2, "knob on again");
 	vtd_pgtable_destroy(&pt);
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
 	       shim_pages_outstanding());
@@ -523,6 +538,11 @@ static void test_reclaim_after_failures(void)
 	struct vtd_pgtable pt;
 
 	vtd_pgtable_init(&pt, 3, true);
+	/* Holds the one kept place, so that emptied tables go. */
+	vtd_pgtable_map(&pt, 0x7fc0000000ULL, 0x70000, PG, RW, 0);
+	unmap_reclaim(&pt, 0x7fc0000000ULL, PG);
+	EXPECT(tables(&pt) == 3, "root and the kept path: %ld", tables(&pt));
+
 	vtd_pgtable_map(&pt, 0x10000, 0x70000, PG, RW, 0);
 	EXPECT(vtd_pgtable_map(&pt, 0xc000, 0x90000, 8 * PG, RW, 0) ==
 	       -EEXIST, "overlap refused");
@@ -530,14 +550,14 @@ static void test_reclaim_after_failures(void)
 	EXPECT(vtd_pgtable_map(&pt, 0x40000000, 0x1000, PG, RW, 0) ==
 	       -ENOMEM, "no table page");
 	shim_fail_alloc_after = -1;
-	EXPECT(unmap_reclaim(&pt, 0x10000, PG) == 2 && tables(&pt) == 1,
+	EXPECT(unmap_reclaim(&pt, 0x10000, PG) == 2 && tables(&pt) == 3,
 	       "after an overlap: %ld left", tables(&pt));
 
 	vtd_pgtable_map(&pt, 0x10000, 0x70000, 4 * PG, RW, 0);
-	EXPECT(vtd_pgtable_clear_all(&pt) == 4 && tables(&pt) == 3,
+	EXPECT(vtd_pgtable_clear_all(&pt) == 4 && tables(&pt) == 5,
 	       "clear_all keeps tables: %ld", tables(&pt));
 	vtd_pgtable_map(&pt, 0x11000, 0x70000, PG, RW, 0);
-	EXPECT(unmap_reclaim(&pt, 0x11000, PG) == 2 && tables(&pt) == 1,
+	EXPECT(unmap_reclaim(&pt, 0x11000, PG) == 2 && tables(&pt) == 3,
 	       "after clear_all: %ld left", tables(&pt));
 	vtd_pgtable_destroy(&pt);
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
@@ -565,11 +585,13 @@ static void test_sparse(void)
 	       full, (unsigned long long)n);
 	for (i = 0; i < n; i += 2)
 		unmap_reclaim(&pt, i * step, PG);
-	EXPECT(tables(&pt) == 1 + 1 + 64 + (long)n / 2,
+	/* The first leaf table emptied stays (kept). */
+	EXPECT(tables(&pt) == 1 + 1 + 64 + (long)n / 2 + 1,
 	       "half unmapped: %ld tables", tables(&pt));
 	for (i = 1; i < n; i += 2)
 		unmap_reclaim(&pt, i * step, PG);
-	EXPECT(tables(&pt) == 1, "all unmapped: %ld tables", tables(&pt));
+	EXPECT(tables(&pt) == 4, "all unmapped: %ld tables, the root and one path",
+	       tables(&pt));
 	vtd_pgtable_destroy(&pt);
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
 	       shim_pages_outstanding());
@@ -585,7 +607,7 @@ static void test_concurrent_reclaim(void)
 		vtd_pgtable_init(&pt, 4, round & 1);
 		EXPECT(run_workers(&pt, churn_worker) == 0,
 		       "round %u: errors", round);
-		EXPECT(tables(&pt) == 1, "round %u: %ld tables left", round,
+		EXPECT(tables(&pt) == 4, "round %u: %ld tables left", round,
 		       tables(&pt));
 		vtd_pgtable_destroy(&pt);
 	}

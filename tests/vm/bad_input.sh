@@ -22,7 +22,8 @@ expect_eq bad.attach-victim ok "$(sysfs_write $SIOMMU_SYSFS/attach "$victim")"
 snapshot() {
 	sed 's/ mappings=.*//' $SIOMMU_SYSFS/devices
 	cat $SIOMMU_SYSFS/allocator $SIOMMU_SYSFS/invalidation \
-		$SIOMMU_SYSFS/batch_size $SIOMMU_SYSFS/flush_timeout_us
+		$SIOMMU_SYSFS/batch_size $SIOMMU_SYSFS/flush_timeout_us \
+		$SIOMMU_SYSFS/reclaim_tables
 }
 before=$(snapshot)
 long=$(head -c 3000 /dev/zero | tr '\0' 'a')
@@ -72,6 +73,10 @@ flush_timeout_us|<empty-line>|Invalid argument
 flush_timeout_us|99|Invalid argument
 flush_timeout_us|1000001|Invalid argument
 flush_timeout_us|garbage|Invalid argument
+reclaim_tables|2|Invalid argument
+reclaim_tables|-1|Invalid argument
+reclaim_tables|yes|Invalid argument
+reclaim_tables|<empty-line>|Invalid argument
 flush_timeout_us|<long>|Invalid argument
 TABLE
 

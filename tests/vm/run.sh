@@ -56,7 +56,7 @@ TESTS=(
 	"load-aw48-ir-on|--aw-bits 48 --intremap on --env EXPECT_TRANSLATED=no|default_boot.sh load_unload.sh"
 	"io-aw48-ir-off|--aw-bits 48 --intremap off $IO|$IO_PARTS queue_error.sh"
 	"io-aw39-ir-on|--aw-bits 39 --intremap on $IO|$IO_PARTS"
-	"io-aw48-ir-on|--aw-bits 48 --intremap on $IO|$IO_PARTS queue_error.sh"
+	"io-aw48-ir-on|--aw-bits 48 --intremap on $IO|$IO_PARTS queue_error.sh table_reclaim.sh"
 	"io-identity-cm|--aw-bits 48 --intremap off --unit-opts pt=off,caching-mode=on $IO --env EXPECT_UNMANAGED=identity|$IO_PARTS"
 	"swap-aw48-ir-on|--aw-bits 48 --intremap on --device nvme --device nics --timeout 500|swap_io.sh"
 	"reliability|--aw-bits 48 --intremap on --device nvme --device nics --timeout 700|unload_busy.sh alloc_failure.sh cycles.sh"

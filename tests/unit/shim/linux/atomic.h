@@ -53,6 +53,25 @@ static inline long atomic_long_cmpxchg(atomic_long_t *a, long old, long new)
 	return old;
 }
 
+typedef struct { int counter; } atomic_t;
+
+static inline void atomic_set(atomic_t *a, int v)
+{
+	__atomic_store_n(&a->counter, v, __ATOMIC_SEQ_CST);
+}
+
+static inline int atomic_read(const atomic_t *a)
+{
+	return __atomic_load_n(&a->counter, __ATOMIC_RELAXED);
+}
+
+static inline int atomic_cmpxchg(atomic_t *a, int old, int new)
+{
+	__atomic_compare_exchange_n(&a->counter, &old, new, false,
+				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return old;
+}
+
 /* Add @v unless the value is @u; true when it added (a full barrier). */
 static inline bool atomic_long_add_unless(atomic_long_t *a, long v, long u)
 {

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest part: I/O page-table pages go back when their mappings do (issue
+# 15).  With the NVMe disk attached, under each allocator, fio writes and
+# verifies (crc32c); once its unmaps are flushed the device's table pages
+# must be back to what its standing mappings (queues) need, plus at most
+# one path; the high-water mark shows what the I/O took.  Then the same
+# with reclaim_tables=0, the control: the tables stay.  Needs --device
+# nvme, our own backend.
+. "$(dirname "$0")/lib.sh"
+
+# field <name>: the device's devices line's name=value
+field() { grep "^$nvme " $SIOMMU_SYSFS/devices | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# Flush every pending batch: a write of flush_timeout_us drains them.
+drain() { sysfs_write $SIOMMU_SYSFS/flush_timeout_us "$(cat $SIOMMU_SYSFS/flush_timeout_us)" >/dev/null; }
+
+# run_io <name>: fio with verification; a check.
+run_io() {
+	out=$(fio_run "$1" bs=4k size=48M --rwmixread=50 --randrepeat=0 --iodepth=64 2>&1)
+	rc=$?
+	errs=$(echo "$out" | sed -n 's/.*err= *\([0-9]*\).*/\1/p' | head -n1)
+	check "reclaim.$1.fio" "fio randrw 4k verify=crc32c: exit $rc err=${errs:-none}" \
+		test $rc = 0 -a "${errs:-x}" = 0
+}
+
+/usr/local/sbin/modprobe nvme
+wait_for 10 test -b /dev/nvme0n1
+nvme=$(pci_of_driver nvme)
+grep -q '^scalable_iommu ' /proc/modules || load_module
+expect_eq reclaim.knob-default 1 "$(cat $SIOMMU_SYSFS/reclaim_tables)"
+expect_eq reclaim.attach ok "$(sysfs_write $SIOMMU_SYSFS/attach "$nvme")"
+wait_for 20 test -b /dev/nvme0n1
+sleep 1
+drain
+idle=$(field table_pages)
+value reclaim.idle-table-pages "$idle"
+freeing0=$(siommu_stat table_freeing_unmaps)
+
+for a in kmalloc magazine rbtree linux identity; do
+	expect_eq "reclaim.$a.allocator" ok "$(sysfs_write $SIOMMU_SYSFS/allocator $a)"
+	run_io "$a"
+	drain
+	after=$(field table_pages)
+	value "reclaim.$a" "table_pages after=$after idle=$idle peak=$(field table_pages_peak) live_module=$(siommu_stat live_table_pages) peak_module=$(siommu_stat table_pages_peak)"
+	# The root and one path (4 levels) at most beyond the standing ones.
+	check "reclaim.$a.back" "table pages after the I/O: $after, idle $idle" \
+		test "$after" -le $((idle + 4))
+done
+freed=$(( $(siommu_stat table_freeing_unmaps) - freeing0 ))
+check reclaim.freeing-unmaps "unmaps that freed table pages: $freed" test "$freed" -gt 0
+
+# The control: with reclamation off, emptied tables stay linked.
+expect_eq reclaim.knob-off ok "$(sysfs_write $SIOMMU_SYSFS/reclaim_tables 0)"
+expect_eq reclaim.off.allocator ok "$(sysfs_write $SIOMMU_SYSFS/allocator kmalloc)"
+before_off=$(field table_pages)
+run_io off
+drain
+after_off=$(field table_pages)
+value reclaim.off "table_pages before=$before_off after=$after_off"
+check reclaim.off.kept "with reclaim_tables=0 the I/O's tables stay: $after_off > $((idle + 4))" \
+	test "$after_off" -gt $((idle + 4))
+expect_eq reclaim.knob-on ok "$(sysfs_write $SIOMMU_SYSFS/reclaim_tables 1)"
+expect_eq reclaim.detach ok "$(sysfs_write $SIOMMU_SYSFS/detach "$nvme")"
+expect_eq reclaim.live-after-detach 0 "$(siommu_stat live_table_pages)"
