@@ -38,10 +38,12 @@ atomic_long_t vtd_pgtable_pages_peak = ATOMIC_LONG_INIT(0);
 /*
  * The links a walk went through: link[l] (2 <= l <= levels) is the entry
  * of the level-l table that points at the level-(l - 1) table on the
- * way, and carries that table's live count.
+ * way, and carries that table's live count.  @super: where a walk to a
+ * leaf table found a 2 MiB leaf instead (else NULL).
  */
 struct walk {
 	u64 *link[VTD_MAX_LEVELS + 1];
+	u64 *super;
 };
 
 static unsigned int vtd_index(u64 iova, unsigned int level)
@@ -50,9 +52,15 @@ static unsigned int vtd_index(u64 iova, unsigned int level)
 	       (VTD_PTES_PER_TABLE - 1);
 }
 
+/* A link to a table: rights set, and not a 2 MiB leaf. */
 static bool linked(u64 link)
 {
-	return link & VTD_PTE_TABLE;
+	return (link & VTD_PTE_TABLE) && !(link & VTD_PTE_PS);
+}
+
+static bool super_leaf(u64 entry)
+{
+	return entry & VTD_PTE_PS;
 }
 
 static u64 *table_of(u64 link)
@@ -162,6 +170,7 @@ int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 		return -EINVAL;
 	pt->levels = levels;
 	pt->coherent = coherent;
+	pt->superpages = false;
 	atomic_long_set(&pt->nr_tables, 0);
 	atomic_long_set(&pt->peak_tables, 0);
 	atomic_set(&pt->kept_empty, 0);
@@ -280,13 +289,17 @@ static u64 *leaf_find(struct vtd_pgtable *pt, u64 iova, struct walk *w)
 	u64 *table = pt->root;
 	unsigned int level;
 
+	w->super = NULL;
 	for (level = pt->levels; level > 1; level--) {
 		u64 *link = &table[vtd_index(iova, level)];
 		/* Pairs with the cmpxchg that published a zeroed child. */
 		u64 old = smp_load_acquire(link);
 
-		if (!linked(old))
+		if (!linked(old)) {
+			if (level == 2 && super_leaf(old))
+				w->super = link;
 			return NULL;
+		}
 		w->link[level] = link;
 		table = table_of(old);
 	}
@@ -294,17 +307,20 @@ static u64 *leaf_find(struct vtd_pgtable *pt, u64 iova, struct walk *w)
 }
 
 /*
- * The leaf table of @iova with @n of its entries reserved for the caller
- * (its live count raised by @n), making the tables on the way as needed.
+ * The level-@stop table of @iova (1: its leaf table) with @n of its
+ * entries reserved for the caller (its live count raised by @n), making
+ * the tables on the way as needed.
  *
  * A new table is linked only after its parent's count was raised for the
  * link, so no one can unlink the parent under it; tables on the way that
  * exist are passed with no hold on them -- if one goes meanwhile, the
  * live_add() under it fails and the walk starts again from the root.
- * NULL with *@err: -ENOMEM, or -EBUSY for a count that would not fit.
+ * NULL with *@err: -ENOMEM, -EBUSY for a count that would not fit, or
+ * -EEXIST where a 2 MiB leaf covers @iova.
  */
-static u64 *leaf_reserve(struct vtd_pgtable *pt, u64 iova, unsigned int n,
-			 gfp_t gfp, struct walk *w, int *err)
+static u64 *table_reserve(struct vtd_pgtable *pt, u64 iova,
+			  unsigned int stop, unsigned int n, gfp_t gfp,
+			  struct walk *w, int *err)
 {
 	u64 *table, *child = NULL;
 	unsigned int level;
@@ -312,9 +328,9 @@ static u64 *leaf_reserve(struct vtd_pgtable *pt, u64 iova, unsigned int n,
 	*err = 0;
 again:
 	table = pt->root;
-	for (level = pt->levels; level > 1; level--) {
+	for (level = pt->levels; level > stop; level--) {
 		u64 *link = &table[vtd_index(iova, level)];
-		unsigned int want = level == 2 ? n : 0;
+		unsigned int want = level == stop + 1 ? n : 0;
 		/* Pairs with the cmpxchg that published a zeroed child. */
 		u64 old = smp_load_acquire(link), new;
 
@@ -327,6 +343,10 @@ again:
 			}
 			table = table_of(old);
 			continue;
+		}
+		if (old) {
+			*err = -EEXIST;		/* a 2 MiB leaf */
+			break;
 		}
 		if (!child) {
 			child = table_alloc(pt, gfp);
@@ -364,6 +384,12 @@ again:
 	return *err ? NULL : table;
 }
 
+static u64 *leaf_reserve(struct vtd_pgtable *pt, u64 iova, unsigned int n,
+			 gfp_t gfp, struct walk *w, int *err)
+{
+	return table_reserve(pt, iova, 1, n, gfp, w, err);
+}
+
 /* Clear every leaf below @table; tables stay.  How many were set. */
 static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
 			      unsigned int level, struct walk *w)
@@ -375,6 +401,14 @@ static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
 		old = READ_ONCE(table[i]);
 		if (!old)
 			continue;
+		if (level == 2 && super_leaf(old)) {
+			if (xchg(&table[i], 0ULL)) {
+				pt_flush(pt, &table[i], sizeof(u64));
+				cleared += VTD_PTES_PER_TABLE;
+				n++;
+			}
+			continue;
+		}
 		if (level > 1) {
 			if (!linked(old))
 				continue;
@@ -390,6 +424,8 @@ static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
 		if (n)
 			live_sub(pt, w, 2, n, NULL);
 		cleared = n;
+	} else if (level == 2 && n) {
+		live_sub(pt, w, 3, n, NULL);	/* its 2 MiB leaves */
 	}
 	return cleared;
 }
@@ -437,7 +473,12 @@ static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
 		unsigned int n = chunk_pages(iova, end - iova), i, gone = 0;
 		u64 *leaf = leaf_find(pt, iova, &w);
 
-		if (leaf) {
+		if (!leaf && w.super && xchg(w.super, 0ULL)) {
+			/* A 2 MiB leaf goes whole, as it was mapped. */
+			pt_flush(pt, w.super, sizeof(u64));
+			live_sub(pt, &w, 3, 1, freed);
+			cleared += VTD_SUPERPAGE_SIZE;
+		} else if (leaf) {
 			leaf += vtd_index(iova, 1);
 			for (i = 0; i < n; i++)
 				if (xchg(&leaf[i], 0ULL))
@@ -446,11 +487,43 @@ static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
 			/* Only now may the table go: nothing reads it after. */
 			if (gone)
 				live_sub(pt, &w, 2, gone, freed);
+			cleared += (u64)gone << VTD_PAGE_SHIFT;
 		}
-		cleared += (u64)gone << VTD_PAGE_SHIFT;
 		iova += (u64)n << VTD_PAGE_SHIFT;
 	}
 	return cleared;
+}
+
+/*
+ * Map one 2 MiB leaf at @iova (both addresses aligned): 0; -EAGAIN when
+ * a leaf table is there (the caller maps 4 KiB leaves instead); -EEXIST
+ * when a 2 MiB leaf is; -ENOMEM.
+ */
+static int map_super(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 prot,
+		     gfp_t gfp)
+{
+	struct walk w;
+	u64 *table, *entry, found;
+	int err;
+
+	table = table_reserve(pt, iova, 2, 1, gfp, &w, &err);
+	if (!table)
+		return err == -EBUSY ? -EEXIST : err;
+	entry = &table[vtd_index(iova, 2)];
+	found = cmpxchg64(entry, 0ULL, phys | prot | VTD_PTE_PS);
+	if (!found) {
+		pt_flush(pt, entry, sizeof(*entry));
+		return 0;
+	}
+	live_sub(pt, &w, 3, 1, NULL);
+	return super_leaf(found) ? -EEXIST : -EAGAIN;
+}
+
+static bool super_fits(const struct vtd_pgtable *pt, u64 iova, u64 phys,
+		       u64 left)
+{
+	return pt->superpages && left >= VTD_SUPERPAGE_SIZE &&
+	       !((iova | phys) & (VTD_SUPERPAGE_SIZE - 1));
 }
 
 static bool range_ok(const struct vtd_pgtable *pt, u64 iova, u64 size)
@@ -470,7 +543,9 @@ static bool range_ok(const struct vtd_pgtable *pt, u64 iova, u64 size)
  * @gfp: how table pages may be allocated (GFP_ATOMIC on the DMA path)
  *
  * Each leaf table on the way is walked to once, and its live count
- * raised once for all the leaves it takes.  A failure leaves the tables
+ * raised once for all the leaves it takes.  Where @pt->superpages allows
+ * and both addresses are 2 MiB aligned, a 2 MiB run is one level-2 leaf
+ * (unless a leaf table is already there).  A failure leaves the tables
  * it made (empty: the next map there uses them), never a leaf.
  *
  * Return: 0; -EINVAL for a misaligned or out-of-range request; -EEXIST if
@@ -492,8 +567,19 @@ int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
 	rcu_read_lock();
 	while (done < size) {
 		unsigned int n = chunk_pages(iova + done, size - done), i;
-		u64 *leaf = leaf_reserve(pt, iova + done, n, gfp, &w, &ret);
+		u64 *leaf;
 
+		if (super_fits(pt, iova + done, phys + done, size - done)) {
+			ret = map_super(pt, iova + done, phys + done, prot, gfp);
+			if (!ret) {
+				done += VTD_SUPERPAGE_SIZE;
+				continue;
+			}
+			if (ret != -EAGAIN)
+				break;
+			ret = 0;
+		}
+		leaf = leaf_reserve(pt, iova + done, n, gfp, &w, &ret);
 		if (!leaf) {
 			/* Only a caller bug overflows a live count. */
 			if (ret == -EBUSY)
@@ -535,7 +621,8 @@ int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
  *
  * The hardware may still hold the old translations in its IOTLB and the
  * unlinked tables in its paging-structure caches: the caller invalidates
- * before the IOVA range is reused and before the pages in @freed go.
+ * before the IOVA range is reused and before the pages in @freed go.  A
+ * 2 MiB leaf the range touches is cleared whole.
  *
  * Return: bytes that were mapped and are now cleared (0 for a bad range).
  */
@@ -557,6 +644,9 @@ u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size,
  * @pt: the table
  * @iova: I/O virtual address
  *
+ * Inside a 2 MiB leaf, the entry a 4 KiB leaf for @iova's page would be:
+ * the same bits, the address of that page.
+ *
  * Return: the raw entry, software bits included; 0 when not mapped.
  */
 u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova)
@@ -570,7 +660,12 @@ u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova)
 	leaf = leaf_find(pt, iova, &w);
 	if (leaf)
 		pte = READ_ONCE(leaf[vtd_index(iova, 1)]);
+	else if (w.super)
+		pte = READ_ONCE(*w.super);
 	rcu_read_unlock();
+	if (super_leaf(pte))
+		pte = (pte & ~VTD_PTE_PS) +
+		      (iova & (VTD_SUPERPAGE_SIZE - VTD_PAGE_SIZE));
 	return pte;
 }
 

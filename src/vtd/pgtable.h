@@ -51,6 +51,10 @@ struct page;
 /* Second-level entry bits (legacy mode). */
 #define VTD_PTE_READ		BIT_ULL(0)
 #define VTD_PTE_WRITE		BIT_ULL(1)
+/* A leaf above level 1: here a 2 MiB page in a level-2 table. */
+#define VTD_PTE_PS		BIT_ULL(7)
+#define VTD_SUPERPAGE_SHIFT	(VTD_PAGE_SHIFT + VTD_LEVEL_BITS)
+#define VTD_SUPERPAGE_SIZE	BIT_ULL(VTD_SUPERPAGE_SHIFT)
 #define VTD_PTE_ADDR_MASK	VTD_ADDR_MASK
 /*
  * Bits 52-61 are ignored by hardware: free for software.  A leaf's prot
@@ -100,6 +104,11 @@ struct vtd_pgtable {
 	u64 *root;			/* top-level table */
 	unsigned int levels;		/* 3 (39-bit) or 4 (48-bit) */
 	bool coherent;			/* ECAP.C: walks snoop the CPU caches */
+	/*
+	 * Map aligned 2 MiB runs as one level-2 leaf (CAP.SLLPS bit 0):
+	 * set after vtd_pgtable_init(), before the first map.
+	 */
+	bool superpages;
 	atomic_long_t nr_tables;	/* table pages linked, root included */
 	atomic_long_t peak_tables;	/* the most nr_tables has been */
 	/*

@@ -564,6 +564,77 @@ static void test_reclaim_after_failures(void)
 	       shim_pages_outstanding());
 }
 
+#define SP	VTD_SUPERPAGE_SIZE
+
+/* 2 MiB leaves for aligned runs where the unit has them (CAP.SLLPS). */
+static void test_superpages(void)
+{
+	const u64 base = 0x40000000, phys = 0x180000000ULL;
+	struct vtd_pgtable pt;
+	u64 prot, pte;
+	long n;
+	int k;
+
+	vtd_pgtable_init(&pt, 4, true);
+	pt.superpages = true;
+	for (k = 0; k < 8; k++)
+		EXPECT(vtd_pgtable_map(&pt, base + k * SP, phys + k * SP, SP,
+				       RW | VTD_PTE_TAG(5), 0) == 0, "map %d", k);
+	EXPECT(tables(&pt) == 3, "eight 2 MiB maps, no leaf table: %ld tables",
+	       tables(&pt));
+	EXPECT(vtd_pgtable_lookup(&pt, base + 2 * SP + 0x123456, &prot) ==
+	       phys + 2 * SP + 0x123456 && prot == RW, "translates inside");
+	pte = vtd_pgtable_pte(&pt, base + 3 * SP + 0x5000);
+	EXPECT((pte & VTD_PTE_ADDR_MASK) == phys + 3 * SP + 0x5000 &&
+	       VTD_PTE_TAG_OF(pte) == 5 && !(pte & VTD_PTE_PS),
+	       "pte reads as the 4 KiB leaf would: %#llx",
+	       (unsigned long long)pte);
+	EXPECT(vtd_pgtable_map(&pt, base + SP + 0x3000, 0x1000, PG, RW, 0) ==
+	       -EEXIST, "a 4 KiB map inside one: refused");
+	EXPECT(vtd_pgtable_map(&pt, base, phys, SP, RW, 0) == -EEXIST,
+	       "the same 2 MiB again: refused");
+	EXPECT(vtd_pgtable_map(&pt, base + 8 * SP, phys + 8 * SP + PG, SP, RW,
+			       0) == 0 && tables(&pt) == 4,
+	       "physically misaligned: a leaf table (%ld)", tables(&pt));
+	EXPECT(vtd_pgtable_clear_all(&pt) == 9 * 512, "clear_all counts pages");
+	for (k = 0; k < 8; k++)
+		EXPECT(vtd_pgtable_map(&pt, base + k * SP, phys + k * SP, SP,
+				       RW, 0) == 0, "again %d", k);
+
+	/* Where a leaf table is already there: 4 KiB leaves instead. */
+	EXPECT(vtd_pgtable_map(&pt, base + 8 * SP, phys, SP, RW, 0) == 0 &&
+	       tables(&pt) == 4 &&
+	       vtd_pgtable_lookup(&pt, base + 8 * SP + SP - PG, NULL) ==
+	       phys + SP - PG, "over a leaf table: 4 KiB leaves");
+
+	/* One map of 16 MiB, aligned: eight more, in the next level-2 table. */
+	EXPECT(vtd_pgtable_map(&pt, 2ULL << 30, phys, 8 * SP, RW, 0) == 0 &&
+	       tables(&pt) == 5, "16 MiB in one call: %ld tables", tables(&pt));
+
+	/* Each goes whole; the emptied level-2 tables go with the last. */
+	n = unmap_reclaim(&pt, (2ULL << 30) + 0x1000, PG);
+	EXPECT(vtd_pgtable_lookup(&pt, (2ULL << 30) + 0x2000, NULL) == 0,
+	       "a 4 KiB unmap inside clears the 2 MiB leaf whole");
+	for (k = 1; k < 8; k++)
+		n += unmap_reclaim(&pt, (2ULL << 30) + k * SP, SP);
+	EXPECT(n == 1 && tables(&pt) == 4, "its level-2 table went: %ld, %ld",
+	       n, tables(&pt));
+	for (k = 0; k < 9; k++)
+		unmap_reclaim(&pt, base + k * SP, SP);
+	EXPECT(tables(&pt) == 4, "the root and the kept path left: %ld",
+	       tables(&pt));
+	vtd_pgtable_destroy(&pt);
+
+	/* Without CAP.SLLPS: a leaf table as always. */
+	vtd_pgtable_init(&pt, 4, true);
+	vtd_pgtable_map(&pt, base, phys, SP, RW, 0);
+	EXPECT(tables(&pt) == 4, "no superpages: %ld", tables(&pt));
+	vtd_pgtable_destroy(&pt);
+	rcu_barrier();
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
 /*
  * The RFC's sparse stress, scaled: one 4 KiB mapping every 2 MiB across
  * 64 GiB of IOVA, so every mapping needs a leaf table of its own.  Table
@@ -630,6 +701,7 @@ static const struct harness_case cases[] = {
 	HARNESS_CASE(test_reclaim),
 	HARNESS_CASE(test_reclaim_kept),
 	HARNESS_CASE(test_reclaim_after_failures),
+	HARNESS_CASE(test_superpages),
 	HARNESS_CASE(test_sparse),
 	HARNESS_CASE(test_concurrent_populate),
 	HARNESS_CASE(test_concurrent_reclaim),

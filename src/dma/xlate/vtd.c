@@ -210,6 +210,8 @@ struct siommu_xlate *siommu_vtd_xlate_create(struct siommu_unit *unit)
 		ida_free(&unit->dids, vx->did);
 		goto free;
 	}
+	/* 2 MiB leaves for aligned contiguous runs, where the unit has them. */
+	vx->pt.superpages = VTD_CAP_SLLPS(unit->cap) & 1;
 	vx->unit = unit;
 	vx->base = (struct siommu_xlate) {
 		.ops = &siommu_vtd_xlate_ops,
