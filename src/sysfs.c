@@ -152,6 +152,9 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 				   siommu_domain_outstanding(dom),
 				   xl->ops->table_pages(xl),
 				   xl->ops->table_pages_peak(xl));
+		if (xl->ops->superpage_maps)
+			n += sysfs_emit_at(buf, n, " superpage_maps=%ld",
+					   xl->ops->superpage_maps(xl));
 		/* Its requester ids, last: pci_events.c. */
 		n += siommu_rids_describe(dom->pdev, buf, n);
 		n += sysfs_emit_at(buf, n, "\n");

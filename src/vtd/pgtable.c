@@ -174,6 +174,7 @@ int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 	atomic_long_set(&pt->nr_tables, 0);
 	atomic_long_set(&pt->peak_tables, 0);
 	atomic_set(&pt->kept_empty, 0);
+	atomic_long_set(&pt->super_maps, 0);
 	pt->root = table_alloc(pt, GFP_KERNEL);
 	return pt->root ? 0 : -ENOMEM;
 }
@@ -513,6 +514,7 @@ static int map_super(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 prot,
 	found = cmpxchg64(entry, 0ULL, phys | prot | VTD_PTE_PS);
 	if (!found) {
 		pt_flush(pt, entry, sizeof(*entry));
+		atomic_long_inc(&pt->super_maps);
 		return 0;
 	}
 	live_sub(pt, &w, 3, 1, NULL);

@@ -117,6 +117,7 @@ struct vtd_pgtable {
 	 * each time; any more that empty go.
 	 */
 	atomic_t kept_empty;
+	atomic_long_t super_maps;	/* 2 MiB leaves ever installed */
 };
 
 /*

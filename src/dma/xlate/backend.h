@@ -85,6 +85,8 @@ struct siommu_xlate_ops {
 	/* Page-table pages of ours they hold now, and the most they have. */
 	long (*table_pages)(struct siommu_xlate *xl);
 	long (*table_pages_peak)(struct siommu_xlate *xl);
+	/* Optional: 2 MiB leaves ever installed (NULL: none are used). */
+	long (*superpage_maps)(struct siommu_xlate *xl);
 	/*
 	 * Optional (NULL: the backend never fills siommu_unmapped.tables).
 	 * Free the table pages an unmap unlinked, its invalidation done.

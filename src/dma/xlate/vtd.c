@@ -157,6 +157,11 @@ static long vtd_table_pages_peak(struct siommu_xlate *xl)
 	return atomic_long_read(&pt_of(xl)->peak_tables);
 }
 
+static long vtd_superpage_maps(struct siommu_xlate *xl)
+{
+	return atomic_long_read(&pt_of(xl)->super_maps);
+}
+
 static void vtd_destroy(struct siommu_xlate *xl)
 {
 	struct siommu_vtd_xlate *vx = siommu_vtd_xlate(xl);
@@ -172,6 +177,7 @@ const struct siommu_xlate_ops siommu_vtd_xlate_ops = {
 	.describe = vtd_describe,
 	.table_pages = vtd_table_pages,
 	.table_pages_peak = vtd_table_pages_peak,
+	.superpage_maps = vtd_superpage_maps,
 	.free_tables = vtd_free_tables,
 	.map = vtd_map,
 	.unmap = vtd_unmap,

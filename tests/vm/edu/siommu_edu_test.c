@@ -57,6 +57,11 @@
  *                            2048 bytes (or all, when shorter) go
  *                            RAM -> device -> the other list's segment,
  *                            compared after dma_unmap_sg()
+ *     coherent_2m            a 2 MiB dma_alloc_coherent() buffer of
+ *                            random bytes, read by the device at its
+ *                            start, past its middle and at its end
+ *                            into a mapped buffer; compare (a 2 MiB
+ *                            leaf, where the translation has them)
  *     stale <step> [attempts]  write to a buffer's IOVA after its unmap,
  *                            with <step> (0..1024) map+unmap pairs of
  *                            another buffer between writes, until one
@@ -119,6 +124,7 @@
 #include <linux/slab.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/log2.h>
 #include <linux/crc32.h>
 #include <linux/delay.h>
@@ -913,6 +919,51 @@ out:
 	return err;
 }
 
+static int edu_cmd_coherent_2m(struct edu_test *edu, const struct edu_args *a,
+			       char *line, size_t len)
+{
+	static const size_t offs[] = {
+		0, SZ_1M + PAGE_SIZE + 0x100, SZ_2M - EDU_XFER_MAX,
+	};
+	struct edu_buf *dst;
+	unsigned int i, bad = 0;
+	dma_addr_t iova;
+	void *cpu;
+	int err;
+
+	cpu = dma_alloc_coherent(edu_dev(edu), SZ_2M, &iova, GFP_KERNEL);
+	if (!cpu)
+		return -ENOMEM;
+	get_random_bytes(cpu, SZ_2M);
+	dst = edu_buf_alloc(edu, EDU_XFER_MAX, DMA_FROM_DEVICE);
+	err = dst ? edu_buf_map(edu, dst) : -ENOMEM;
+	for (i = 0; !err && i < ARRAY_SIZE(offs); i++) {
+		err = edu_dma(edu, NULL, iova + offs[i], EDU_XFER_MAX, false);
+		if (!err)
+			err = edu_dma(edu, dst, dst->iova, EDU_XFER_MAX, true);
+		if (err)
+			break;
+		dma_sync_single_for_cpu(edu_dev(edu), dst->iova, EDU_XFER_MAX,
+					DMA_FROM_DEVICE);
+		bad += !!memcmp(dst->cpu, cpu + offs[i], EDU_XFER_MAX);
+		dma_sync_single_for_device(edu_dev(edu), dst->iova,
+					   EDU_XFER_MAX, DMA_FROM_DEVICE);
+	}
+	if (!err)
+		scnprintf(line, len,
+			  "coherent_2m %s iova=%pad aligned=%d chunks=%zu mismatches=%u",
+			  bad ? "mismatch" : "ok", &iova,
+			  !(iova & (SZ_2M - 1)), ARRAY_SIZE(offs), bad);
+	if (dst) {
+		edu_buf_unmap(edu, dst);
+		edu_buf_put(edu, dst);
+	}
+	/* A DMA that timed out may still read it: then it is left. */
+	if (err != -ETIMEDOUT)
+		dma_free_coherent(edu_dev(edu), SZ_2M, cpu, iova);
+	return err;
+}
+
 static const struct edu_command {
 	const char *name;
 	bool takes_iova;
@@ -928,6 +979,7 @@ static const struct edu_command {
 	{ "stale", false, edu_cmd_stale },
 	{ "cross", false, edu_cmd_cross },
 	{ "sg", false, edu_cmd_sg },
+	{ "coherent_2m", false, edu_cmd_coherent_2m },
 };
 
 /* Record a command's outcome; @ms < 0: no time (it never ran). */
