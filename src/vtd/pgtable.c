@@ -403,7 +403,8 @@ static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
 		if (!old)
 			continue;
 		if (level == 2 && super_leaf(old)) {
-			if (xchg(&table[i], 0ULL)) {
+			/* Only the leaf read: a link may have replaced it. */
+			if (cmpxchg64(&table[i], old, 0ULL) == old) {
 				pt_flush(pt, &table[i], sizeof(u64));
 				cleared += VTD_PTES_PER_TABLE;
 				n++;
@@ -472,9 +473,10 @@ static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
 
 	while (iova < end) {
 		unsigned int n = chunk_pages(iova, end - iova), i, gone = 0;
-		u64 *leaf = leaf_find(pt, iova, &w);
+		u64 *leaf = leaf_find(pt, iova, &w), old;
 
-		if (!leaf && w.super && xchg(w.super, 0ULL)) {
+		old = !leaf && w.super ? READ_ONCE(*w.super) : 0;
+		if (super_leaf(old) && cmpxchg64(w.super, old, 0ULL) == old) {
 			/* A 2 MiB leaf goes whole, as it was mapped. */
 			pt_flush(pt, w.super, sizeof(u64));
 			live_sub(pt, &w, 3, 1, freed);

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest part of tools/bench/table-churn.sh: I/O page-table pages over time
+# under mixed churn.  NVMe and both NICs attached; per allocator, fio 4 KiB
+# randrw with crc32c verify and iperf3 between the NICs run together for
+# CHURN_SECONDS while table_pages (all devices) is sampled every second;
+# then the batches are flushed and the figure read once more.  Prints one
+# "# churn" line per allocator and the samples as "# series" lines.
+. "$(dirname "$0")/lib.sh"
+
+secs=${CHURN_SECONDS:-60}
+disk_and_nics
+set -- $nics
+grep -q '^scalable_iommu ' /proc/modules || load_module
+for d in $nvme $1 $2; do
+	expect_eq "churn.attach.$d" ok "$(sysfs_write $SIOMMU_SYSFS/attach "$d")"
+done
+wait_for 20 test -b /dev/nvme0n1
+sleep 2
+a_if=$(ls /sys/bus/pci/devices/$1/net); b_if=$(ls /sys/bus/pci/devices/$2/net)
+check churn.link "ping across the hub" nic_pair_up "$a_if" "$b_if"
+/usr/sbin/ip netns exec peer /usr/bin/iperf3 -s -D >/dev/null 2>&1
+sleep 1
+drain() { sysfs_write $SIOMMU_SYSFS/flush_timeout_us "$(cat $SIOMMU_SYSFS/flush_timeout_us)" >/dev/null; }
+
+for a in ${CHURN_ALLOCATORS:-kmalloc magazine rbtree linux identity}; do
+	expect_eq "churn.$a.allocator" ok "$(sysfs_write $SIOMMU_SYSFS/allocator $a)"
+	drain
+	idle=$(siommu_stat table_pages)
+	fio_run "churn-$a" bs=4k runtime="$secs" size=64M --rwmixread=50 \
+		--randrepeat=0 >/tmp/fio.out 2>&1 &
+	fio=$!
+	/usr/bin/iperf3 -c $PEER_IP -t "$secs" -f m >/tmp/iperf.out 2>&1 &
+	iperf=$!
+	series= min= max=0 sum=0 n=0
+	while kill -0 $fio 2>/dev/null; do
+		t=$(siommu_stat table_pages)
+		series="$series $t"
+		[ -z "$min" ] || [ "$t" -lt "$min" ] && min=$t
+		[ "$t" -gt "$max" ] && max=$t
+		sum=$((sum + t)) n=$((n + 1))
+		sleep 1
+	done
+	wait $fio; rc=$?
+	wait $iperf
+	drain
+	after=$(siommu_stat table_pages)
+	errs=$(sed -n 's/.*err= *\([0-9]*\).*/\1/p' /tmp/fio.out | head -n1)
+	mbps=$(sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p' /tmp/iperf.out | tail -n1)
+	check "churn.$a.fio" "fio exit $rc err=${errs:-none}" test $rc = 0 -a "${errs:-x}" = 0
+	echo "# churn $a seconds=$secs idle=$idle min=${min:-0} avg=$((n ? sum / n : 0)) max=$max after=$after iperf_mbps=${mbps:-none}"
+	echo "# series $a$series"
+done
