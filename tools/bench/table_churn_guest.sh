@@ -1,16 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest part of tools/bench/table-churn.sh: I/O page-table pages over time
 # under mixed churn.  NVMe and both NICs attached; per allocator, fio 4 KiB
-# randrw with crc32c verify and iperf3 between the NICs run together for
-# CHURN_SECONDS while table_pages (all devices) is sampled every second;
-# then the batches are flushed and the figure read once more.  Prints one
-# "# churn" line per allocator and the samples as "# series" lines.
+# randrw with crc32c verify (whole 32 MiB passes, one after another: a
+# time-based fio job that wraps around its file reports verify errors of
+# its own, with or without translation) and iperf3 between the NICs run
+# together for CHURN_SECONDS while table_pages (all devices) is sampled
+# every second; then the batches are flushed and the figure read once
+# more.  Prints one "# churn" line per allocator and the samples as
+# "# series" lines.
 . "$(dirname "$0")/lib.sh"
 
 secs=${CHURN_SECONDS:-60}
 disk_and_nics
 set -- $nics
 grep -q '^scalable_iommu ' /proc/modules || load_module
+# CHURN_RECLAIM=0: the same with reclamation off, for comparison.
+[ -z "${CHURN_RECLAIM:-}" ] || echo "$CHURN_RECLAIM" >$SIOMMU_SYSFS/reclaim_tables
 for d in $nvme $1 $2; do
 	expect_eq "churn.attach.$d" ok "$(sysfs_write $SIOMMU_SYSFS/attach "$d")"
 done
@@ -26,8 +31,16 @@ for a in ${CHURN_ALLOCATORS:-kmalloc magazine rbtree linux identity}; do
 	expect_eq "churn.$a.allocator" ok "$(sysfs_write $SIOMMU_SYSFS/allocator $a)"
 	drain
 	idle=$(siommu_stat table_pages)
-	fio_run "churn-$a" bs=4k runtime="$secs" size=64M --rwmixread=50 \
-		--randrepeat=0 >/tmp/fio.out 2>&1 &
+	end=$(($(date +%s) + secs))
+	(
+		bad=0
+		while [ "$(date +%s)" -lt "$end" ]; do
+			fio_run "churn-$a" bs=4k size=32M --rwmixread=50 \
+				--randrepeat=0 >/tmp/fio.out 2>&1 || { bad=1; break; }
+			grep -q "err= 0" /tmp/fio.out || { bad=1; break; }
+		done
+		exit $bad
+	) &
 	fio=$!
 	/usr/bin/iperf3 -c $PEER_IP -t "$secs" -f m >/tmp/iperf.out 2>&1 &
 	iperf=$!
@@ -41,12 +54,13 @@ for a in ${CHURN_ALLOCATORS:-kmalloc magazine rbtree linux identity}; do
 		sleep 1
 	done
 	wait $fio; rc=$?
-	wait $iperf
+	kill $iperf 2>/dev/null; wait $iperf
 	drain
 	after=$(siommu_stat table_pages)
 	errs=$(sed -n 's/.*err= *\([0-9]*\).*/\1/p' /tmp/fio.out | head -n1)
 	mbps=$(sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p' /tmp/iperf.out | tail -n1)
-	check "churn.$a.fio" "fio exit $rc err=${errs:-none}" test $rc = 0 -a "${errs:-x}" = 0
+	check "churn.$a.fio" "fio exit $rc err=${errs:-none}" test $rc = 0 -a "${errs:-x}" = 0 ||
+		grep -iE "verify|bad|err" /tmp/fio.out | head -n 8
 	echo "# churn $a seconds=$secs idle=$idle min=${min:-0} avg=$((n ? sum / n : 0)) max=$max after=$after iperf_mbps=${mbps:-none}"
 	echo "# series $a$series"
 done
