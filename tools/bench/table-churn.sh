@@ -25,9 +25,9 @@ log=$("$SIOMMU_ROOT/tools/vm/vm-run" --aw-bits 48 --intremap on \
 }
 echo "| allocator | seconds | idle | min | avg | max | after flush | iperf3 Mbit/s |"
 echo "|---|---|---|---|---|---|---|---|"
-echo "$log" | sed -n 's/^# churn //p' | while read -r a rest; do
+echo "$log" | sed -n 's/^# value churn\.\([a-z]*\)=/\1 /p' | while read -r a rest; do
 	f() { echo "$rest" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 	echo "| $a | $(f seconds) | $(f idle) | $(f min) | $(f avg) | $(f max) | $(f after) | $(f iperf_mbps) |"
 done
 echo
-echo "$log" | grep '^# series ' | sed 's/^# //'
+echo "$log" | sed -n 's/^# value series\./series /p'

@@ -6,8 +6,8 @@
 # its own, with or without translation) and iperf3 between the NICs run
 # together for CHURN_SECONDS while table_pages (all devices) is sampled
 # every second; then the batches are flushed and the figure read once
-# more.  Prints one "# churn" line per allocator and the samples as
-# "# series" lines.
+# more.  Prints one "# value churn.<allocator>=..." line per allocator and
+# the samples as "# value series.<allocator>=...".
 . "$(dirname "$0")/lib.sh"
 
 secs=${CHURN_SECONDS:-60}
@@ -61,6 +61,6 @@ for a in ${CHURN_ALLOCATORS:-kmalloc magazine rbtree linux identity}; do
 	mbps=$(sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p' /tmp/iperf.out | tail -n1)
 	check "churn.$a.fio" "fio exit $rc err=${errs:-none}" test $rc = 0 -a "${errs:-x}" = 0 ||
 		grep -iE "verify|bad|err" /tmp/fio.out | head -n 8
-	echo "# churn $a seconds=$secs idle=$idle min=${min:-0} avg=$((n ? sum / n : 0)) max=$max after=$after iperf_mbps=${mbps:-none}"
-	echo "# series $a$series"
+	value "churn.$a" "seconds=$secs idle=$idle min=${min:-0} avg=$((n ? sum / n : 0)) max=$max after=$after iperf_mbps=${mbps:-none}"
+	value "series.$a" "$series"
 done
