@@ -75,7 +75,7 @@ expect_eq edu.after-faults.match 1 "$(unit_field "$r" match)"
 
 # A 2 MiB coherent buffer: read by the device at three places; on our
 # tables, where the unit takes 2 MiB leaves, it is one (superpage_maps).
-sp_maps() { grep "^$edu_bdf " $SIOMMU_SYSFS/devices | tr ' ' '\n' | sed -n 's/^superpage_maps=//p'; }
+sp_maps() { device_field "$edu_bdf" superpage_maps; }
 sp0=$(sp_maps)
 r=$(edu_cmd "$edu" coherent_2m)
 value edu.coherent-2m "$r"

@@ -115,6 +115,18 @@ siommu_stat() { cat "$SIOMMU_SYSFS/stats/$1"; }
 # Who holds the page tables: vtd (ours) or kernel (the kernel's driver).
 siommu_backend() { cat $SIOMMU_SYSFS/backend; }
 
+# device_field <bdf> <name>: a managed device's name=value from devices.
+device_field() {
+	grep "^$1 " $SIOMMU_SYSFS/devices | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# drain_batches: flush every pending batch (a write of flush_timeout_us,
+# even of the value it has, drains them).
+drain_batches() {
+	sysfs_write $SIOMMU_SYSFS/flush_timeout_us \
+		"$(cat $SIOMMU_SYSFS/flush_timeout_us)" >/dev/null
+}
+
 # kernel_fault_logged <bdf> <read|write> <page>: on the kernel backend,
 # has the kernel's VT-d driver logged, since log_mark, a DMA-remapping
 # fault of that device at that page?  Its driver tells no one else (the

@@ -8,11 +8,8 @@
 # nvme, our own backend.
 . "$(dirname "$0")/lib.sh"
 
-# field <name>: the device's devices line's name=value
-field() { grep "^$nvme " $SIOMMU_SYSFS/devices | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
-# Flush every pending batch: a write of flush_timeout_us drains them.
-drain() { sysfs_write $SIOMMU_SYSFS/flush_timeout_us "$(cat $SIOMMU_SYSFS/flush_timeout_us)" >/dev/null; }
+# field <name>: the disk's name=value in devices
+field() { device_field "$nvme" "$1"; }
 
 # run_io <name>: fio with verification; a check.
 run_io() {
@@ -31,7 +28,7 @@ expect_eq reclaim.knob-default 1 "$(cat $SIOMMU_SYSFS/reclaim_tables)"
 expect_eq reclaim.attach ok "$(sysfs_write $SIOMMU_SYSFS/attach "$nvme")"
 wait_for 20 test -b /dev/nvme0n1
 sleep 1
-drain
+drain_batches
 idle=$(field table_pages)
 value reclaim.idle-table-pages "$idle"
 freeing0=$(siommu_stat table_freeing_unmaps)
@@ -39,7 +36,7 @@ freeing0=$(siommu_stat table_freeing_unmaps)
 for a in kmalloc magazine rbtree linux identity; do
 	expect_eq "reclaim.$a.allocator" ok "$(sysfs_write $SIOMMU_SYSFS/allocator $a)"
 	run_io "$a"
-	drain
+	drain_batches
 	after=$(field table_pages)
 	value "reclaim.$a" "table_pages after=$after idle=$idle peak=$(field table_pages_peak) live_module=$(siommu_stat live_table_pages) peak_module=$(siommu_stat table_pages_peak)"
 	# The root and one path (4 levels) at most beyond the standing ones.
@@ -54,7 +51,7 @@ expect_eq reclaim.knob-off ok "$(sysfs_write $SIOMMU_SYSFS/reclaim_tables 0)"
 expect_eq reclaim.off.allocator ok "$(sysfs_write $SIOMMU_SYSFS/allocator kmalloc)"
 before_off=$(field table_pages)
 run_io off
-drain
+drain_batches
 after_off=$(field table_pages)
 value reclaim.off "table_pages before=$before_off after=$after_off"
 check reclaim.off.kept "with reclaim_tables=0 the I/O's tables stay: $after_off > $((idle + 4))" \

@@ -25,11 +25,10 @@ a_if=$(ls /sys/bus/pci/devices/$1/net); b_if=$(ls /sys/bus/pci/devices/$2/net)
 check churn.link "ping across the hub" nic_pair_up "$a_if" "$b_if"
 /usr/sbin/ip netns exec peer /usr/bin/iperf3 -s -D >/dev/null 2>&1
 sleep 1
-drain() { sysfs_write $SIOMMU_SYSFS/flush_timeout_us "$(cat $SIOMMU_SYSFS/flush_timeout_us)" >/dev/null; }
 
 for a in ${CHURN_ALLOCATORS:-kmalloc magazine rbtree linux identity}; do
 	expect_eq "churn.$a.allocator" ok "$(sysfs_write $SIOMMU_SYSFS/allocator $a)"
-	drain
+	drain_batches
 	idle=$(siommu_stat table_pages)
 	end=$(($(date +%s) + secs))
 	(
@@ -55,7 +54,7 @@ for a in ${CHURN_ALLOCATORS:-kmalloc magazine rbtree linux identity}; do
 	done
 	wait $fio; rc=$?
 	kill $iperf 2>/dev/null; wait $iperf
-	drain
+	drain_batches
 	after=$(siommu_stat table_pages)
 	errs=$(sed -n 's/.*err= *\([0-9]*\).*/\1/p' /tmp/fio.out | head -n1)
 	mbps=$(sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p' /tmp/iperf.out | tail -n1)
