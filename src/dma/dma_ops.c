@@ -280,12 +280,19 @@ static u64 sg_place(u64 at, struct scatterlist *sg, u64 boundary)
 }
 
 /*
+ * Runs a scatterlist is mapped in per call to the page table: it walks
+ * each table once for all the runs of a call (kept small: it is stack).
+ */
+#define SG_RUNS_PER_MAP	8
+
+/*
  * Identity mappings segment by segment; otherwise one IOVA range for the
  * whole list, so the list needs one allocation and one invalidation: each
  * segment at the next page boundary in it, or past the next segment
- * boundary when it would cross one (the gap stays unmapped).  Segments
- * are never merged, so each DMA segment is the caller's and keeps within
- * dma_get_max_seg_size() as the caller's do.
+ * boundary when it would cross one (the gap stays unmapped).  DMA
+ * segments are never merged, so each is the caller's and keeps within
+ * dma_get_max_seg_size() as the caller's do; the page table sees runs,
+ * segments that follow each other both in IOVA and physically merged.
  */
 static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
 			 struct scatterlist *sgl, int nents,
@@ -293,10 +300,12 @@ static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
 {
 	u64 boundary = dma_get_seg_boundary(dev);
 	u64 prot = dir_prot(dom, dir);
+	struct siommu_run runs[SG_RUNS_PER_MAP];
+	unsigned int slot, nr = 0;
+	bool some_mapped = false;
 	struct scatterlist *sg;
-	dma_addr_t iova;
 	unsigned long total;
-	unsigned int slot;
+	dma_addr_t iova;
 	u64 at = 0;
 	int i;
 
@@ -324,24 +333,42 @@ static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
 	for_each_sg(sgl, sg, nents, i) {
 		phys_addr_t phys = sg_phys(sg);
 		phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
-		unsigned long n = sg_pages(sg);
+		u64 size = (u64)sg_pages(sg) << VTD_PAGE_SHIFT;
+		struct siommu_run *prev = nr ? &runs[nr - 1] : NULL;
 
 		at = sg_place(at, sg, boundary);
-		if (siommu_domain_map_at(dom, iova + at, phys - offset,
-					 n << VTD_PAGE_SHIFT, prot, slot)) {
-			/* Nothing was handed to the device yet. */
-			if (i)
-				siommu_domain_unmap_pages(dom, iova, total);
-			else
-				siommu_domain_free_iova(dom, iova, total, slot);
-			return -ENOMEM;
-		}
 		sg->dma_address = iova + at + offset;
 		sg_dma_len(sg) = sg->length;
-		at += (u64)n << VTD_PAGE_SHIFT;
+		if (prev && prev->iova + prev->size == iova + at &&
+		    prev->phys + prev->size == phys - offset) {
+			/* Contiguous both ways: one run. */
+			prev->size += size;
+		} else {
+			if (nr == ARRAY_SIZE(runs)) {
+				if (siommu_domain_map_runs(dom, runs, nr, prot,
+							   slot))
+					goto fail;
+				nr = 0;
+				some_mapped = true;
+			}
+			runs[nr].iova = iova + at;
+			runs[nr].phys = phys - offset;
+			runs[nr++].size = size;
+		}
+		at += size;
 	}
+	if (siommu_domain_map_runs(dom, runs, nr, prot, slot))
+		goto fail;
 	siommu_stat_inc(SIOMMU_STAT_MAPS);
 	return nents;
+
+fail:
+	/* Nothing was handed to the device yet. */
+	if (some_mapped)
+		siommu_domain_unmap_pages(dom, iova, total);
+	else
+		siommu_domain_free_iova(dom, iova, total, slot);
+	return -ENOMEM;
 }
 
 /*

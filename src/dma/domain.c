@@ -108,6 +108,7 @@ static int reserve_windows(struct siommu_domain *dom, struct siommu_iova *iova)
  */
 static int map_rmrrs(struct siommu_domain *dom, struct siommu_iova *iova)
 {
+	struct siommu_run run;
 	unsigned int i, j;
 	int ret;
 
@@ -128,8 +129,10 @@ static int map_rmrrs(struct siommu_domain *dom, struct siommu_iova *iova)
 					return ret;
 				break;
 			}
-			ret = dom->xlate->ops->map(dom->xlate, start, start,
-						   end - start + 1,
+			run.iova = start;
+			run.phys = start;
+			run.size = end - start + 1;
+			ret = dom->xlate->ops->map(dom->xlate, &run, 1,
 						   SIOMMU_PROT_RW, 0,
 						   GFP_KERNEL);
 			if (ret && ret != -EEXIST)
@@ -585,14 +588,55 @@ void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
 	rcu_read_unlock();
 }
 
-/* After a map wrote leaves: what the hardware needs to see them. */
-static void mapped(struct siommu_domain *dom, dma_addr_t iova,
-		   phys_addr_t phys, unsigned long npages)
+/*
+ * After a map wrote the leaves of @runs: what the hardware needs to see
+ * them, once for the span they lie in.
+ */
+static void mapped(struct siommu_domain *dom, const struct siommu_run *runs,
+		   unsigned int n)
 {
-	dom->xlate->ops->sync_map(dom->xlate, iova, npages);
-	siommu_stat_add(SIOMMU_STAT_PAGES_MAPPED, npages);
-	trace_siommu_map(&dom->pdev->dev, iova, phys,
-			 npages << VTD_PAGE_SHIFT);
+	u64 first = runs[0].iova, end = runs[n - 1].iova + runs[n - 1].size;
+	unsigned long pages = 0;
+	unsigned int r;
+
+	for (r = 0; r < n; r++) {
+		pages += runs[r].size >> VTD_PAGE_SHIFT;
+		trace_siommu_map(&dom->pdev->dev, runs[r].iova, runs[r].phys,
+				 runs[r].size);
+	}
+	dom->xlate->ops->sync_map(dom->xlate, first,
+				  (end - first) >> VTD_PAGE_SHIFT);
+	siommu_stat_add(SIOMMU_STAT_PAGES_MAPPED, pages);
+}
+
+/**
+ * siommu_domain_map_runs() - map pieces of an allocated range
+ * @dom: the domain
+ * @runs: page-aligned pieces inside one range from
+ *	  siommu_domain_alloc_iova(), ascending, not overlapping
+ * @n: how many
+ * @prot: SIOMMU_PROT_READ and/or SIOMMU_PROT_WRITE
+ * @slot: the slot siommu_domain_alloc_iova() named
+ *
+ * One pass over the page table for all of them (a scatterlist's
+ * segments), and one sync for the hardware.
+ *
+ * Return: 0, or -ENOMEM with nothing mapped.
+ */
+int siommu_domain_map_runs(struct siommu_domain *dom,
+			   const struct siommu_run *runs, unsigned int n,
+			   u64 prot, unsigned int slot)
+{
+	int ret;
+
+	ret = dom->xlate->ops->map(dom->xlate, runs, n, prot, slot,
+				   GFP_ATOMIC);
+	if (ret) {
+		siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
+		return ret;
+	}
+	mapped(dom, runs, n);
+	return 0;
 }
 
 /**
@@ -610,16 +654,9 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
 			 phys_addr_t phys, size_t size, u64 prot,
 			 unsigned int slot)
 {
-	int ret;
+	struct siommu_run run = { .iova = iova, .phys = phys, .size = size };
 
-	ret = dom->xlate->ops->map(dom->xlate, iova, phys, size, prot, slot,
-				   GFP_ATOMIC);
-	if (ret) {
-		siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
-		return ret;
-	}
-	mapped(dom, iova, phys, size >> VTD_PAGE_SHIFT);
-	return 0;
+	return siommu_domain_map_runs(dom, &run, 1, prot, slot);
 }
 
 /**
@@ -721,6 +758,7 @@ dma_addr_t siommu_domain_map_1to1(struct siommu_domain *dom, phys_addr_t phys,
 	unsigned long limit = limit_pfn(dom, dma_mask);
 	unsigned long pfn, inval = 0;
 	struct siommu_iova *iova;
+	struct siommu_run run;
 	unsigned int slot;
 
 	rcu_read_lock();
@@ -744,7 +782,10 @@ dma_addr_t siommu_domain_map_1to1(struct siommu_domain *dom, phys_addr_t phys,
 	rcu_read_unlock();
 	if (!pfn)
 		return DMA_MAPPING_ERROR;
-	mapped(dom, (dma_addr_t)pfn << VTD_PAGE_SHIFT, phys, npages);
+	run.iova = (u64)pfn << VTD_PAGE_SHIFT;
+	run.phys = phys;
+	run.size = (u64)npages << VTD_PAGE_SHIFT;
+	mapped(dom, &run, 1);
 	return (dma_addr_t)pfn << VTD_PAGE_SHIFT;
 }
 

@@ -138,6 +138,9 @@ dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
 				    unsigned int *slot);
 void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
 			     unsigned long npages, unsigned int slot);
+int siommu_domain_map_runs(struct siommu_domain *dom,
+			   const struct siommu_run *runs, unsigned int n,
+			   u64 prot, unsigned int slot);
 int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
 			 phys_addr_t phys, size_t size, u64 prot,
 			 unsigned int slot);

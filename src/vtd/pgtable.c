@@ -15,6 +15,7 @@
 #include <linux/errno.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <asm/barrier.h>
@@ -385,10 +386,20 @@ again:
 	return *err ? NULL : table;
 }
 
+/*
+ * The leaf table of @iova with @n entries reserved, as table_reserve():
+ * first by a plain walk and one raise of its count, the common case of a
+ * table that is there.
+ */
 static u64 *leaf_reserve(struct vtd_pgtable *pt, u64 iova, unsigned int n,
 			 gfp_t gfp, struct walk *w, int *err)
 {
-	return table_reserve(pt, iova, 1, n, gfp, w, err);
+	u64 *leaf = leaf_find(pt, iova, w);
+
+	*err = 0;
+	if (leaf && live_add(pt, w->link[2], leaf, n, err))
+		return leaf;
+	return *err ? NULL : table_reserve(pt, iova, 1, n, gfp, w, err);
 }
 
 /* Clear every leaf below @table; tables stay.  How many were set. */
@@ -537,81 +548,199 @@ static bool range_ok(const struct vtd_pgtable *pt, u64 iova, u64 size)
 	       iova + size - 1 <= vtd_pgtable_max_iova(pt);
 }
 
+/*
+ * Each run well formed and after the one before it: page-aligned, not
+ * empty, within the table, its address one a leaf can hold.
+ */
+static bool runs_ok(const struct vtd_pgtable *pt, const struct siommu_run *runs,
+		    unsigned int n, u64 prot)
+{
+	u64 iova_bits = 0, phys_bits = 0, end = 0;
+	unsigned int r;
+
+	if (!n || !(prot & VTD_PTE_TABLE) ||
+	    (prot & ~(VTD_PTE_TABLE | VTD_PTE_SW_MASK)))
+		return false;
+	for (r = 0; r < n; r++) {
+		/* Before the last end, or empty, or wrapping around. */
+		if (runs[r].iova < end ||
+		    runs[r].iova + runs[r].size <= runs[r].iova)
+			return false;
+		end = runs[r].iova + runs[r].size;
+		iova_bits |= runs[r].iova | runs[r].size;
+		phys_bits |= runs[r].phys;
+	}
+	return !(iova_bits & (VTD_PAGE_SIZE - 1)) &&
+	       !(phys_bits & ~VTD_PTE_ADDR_MASK) &&
+	       end - 1 <= vtd_pgtable_max_iova(pt);
+}
+
+/* Where a map over a list of runs has got to: run @r, @off bytes in. */
+struct run_pos {
+	unsigned int r;
+	u64 off;
+};
+
+/*
+ * Write the leaves from @pos on that fall in @leaf, the leaf table of
+ * the page at @pos (up to @last, its last byte or the runs' if sooner),
+ * advancing @pos past those written; stop at the first that is taken
+ * (*@err = -EEXIST).  Return: how many were written.
+ */
+static unsigned int fill_leaves(struct vtd_pgtable *pt, u64 *leaf,
+				const struct siommu_run *runs, unsigned int n,
+				struct run_pos *pos, u64 last, u64 prot,
+				int *err)
+{
+	/* Locals: each exchange is a compiler barrier that would reload them. */
+	unsigned int r = pos->r, done = 0, take, i;
+	u64 iova = runs[r].iova + pos->off;
+
+	for (;;) {
+		const struct siommu_run *run = &runs[r];
+		u64 run_last = run->iova + run->size - 1;
+		u64 stop = min(run_last, last);
+		u64 *entry = &leaf[vtd_index(iova, 1)];
+		u64 pte = (run->phys + (iova - run->iova)) | prot;
+
+		take = (stop + 1 - iova) >> VTD_PAGE_SHIFT;
+		for (i = 0; i < take; i++, pte += VTD_PAGE_SIZE)
+			if (cmpxchg64(&entry[i], 0ULL, pte))
+				break;
+		pt_flush(pt, entry, i * sizeof(u64));
+		done += i;
+		iova += (u64)i << VTD_PAGE_SHIFT;
+		if (i < take) {
+			*err = -EEXIST;
+			break;
+		}
+		if (stop != run_last)
+			break;		/* the run goes on in the next table */
+		if (++r == n)
+			break;
+		iova = runs[r].iova;
+		if (iova > last)
+			break;
+	}
+	pos->r = r;
+	pos->off = r < n ? iova - runs[r].iova : 0;
+	return done;
+}
+
+/* Clear what a failed map wrote: the runs before @pos.  Nothing freed. */
+static void unmap_runs_before(struct vtd_pgtable *pt,
+			      const struct siommu_run *runs, struct run_pos pos)
+{
+	unsigned int r;
+
+	for (r = 0; r < pos.r; r++)
+		unmap_range(pt, runs[r].iova, runs[r].size, NULL);
+	if (pos.off)
+		unmap_range(pt, runs[pos.r].iova, pos.off, NULL);
+}
+
 /**
- * vtd_pgtable_map() - map [iova, iova + size) to [phys, phys + size)
+ * vtd_pgtable_map_runs() - map a list of runs, each table walked once
  * @pt: the table
- * @iova: page-aligned I/O virtual address
- * @phys: page-aligned physical address
- * @size: bytes, a multiple of the page size
- * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE
+ * @runs: what to map, in ascending IOVA order, not overlapping; the span
+ *	  from the first run's start to the last one's end, gaps included,
+ *	  is the caller's alone (a range it allocated)
+ * @n: how many runs
+ * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE, and software bits
  * @gfp: how table pages may be allocated (GFP_ATOMIC on the DMA path)
  *
- * Each leaf table on the way is walked to once, and its live count
- * raised once for all the leaves it takes.  Where @pt->superpages allows
- * and both addresses are 2 MiB aligned, a 2 MiB run is one level-2 leaf
- * (unless a leaf table is already there).  A failure leaves the tables
- * it made (empty: the next map there uses them), never a leaf.
+ * All the leaves the runs put into one leaf table -- a long run's share
+ * of it, or several short runs' (a scatterlist's segments) -- are
+ * reserved with one walk and one raise of its live count, then written
+ * in place.  Where @pt->superpages allows and both addresses are 2 MiB
+ * aligned, a 2 MiB stretch of a run is one level-2 leaf (unless a leaf
+ * table is already there).  A failure leaves the tables it made (empty:
+ * the next map there uses them), never a leaf.
  *
- * Return: 0; -EINVAL for a misaligned or out-of-range request; -EEXIST if
- * a page is already mapped (a caller bug: nothing is changed); -ENOMEM if
- * a table page cannot be had (nothing is left mapped).
+ * Return: 0; -EINVAL for a misaligned, out-of-range or unordered run;
+ * -EEXIST if a page is already mapped (a caller bug: nothing is changed);
+ * -ENOMEM if a table page cannot be had (nothing is left mapped).
  */
-int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
-		    u64 prot, gfp_t gfp)
+int vtd_pgtable_map_runs(struct vtd_pgtable *pt, const struct siommu_run *runs,
+			 unsigned int n, u64 prot, gfp_t gfp)
 {
-	u64 done = 0;
+	struct run_pos pos = { 0, 0 };
+	u64 span_last;
 	struct walk w;
 	int ret = 0;
 
-	if (!range_ok(pt, iova, size) || (phys & ~VTD_PTE_ADDR_MASK) ||
-	    !(prot & VTD_PTE_TABLE) ||
-	    (prot & ~(VTD_PTE_TABLE | VTD_PTE_SW_MASK)))
+	if (!runs_ok(pt, runs, n, prot))
 		return -EINVAL;
+	span_last = runs[n - 1].iova + runs[n - 1].size - 1;
 
 	rcu_read_lock();
-	while (done < size) {
-		unsigned int n = chunk_pages(iova + done, size - done), i;
+	while (pos.r < n) {
+		const struct siommu_run *run = &runs[pos.r];
+		u64 iova = run->iova + pos.off, phys = run->phys + pos.off;
+		u64 last = min_t(u64, iova | (VTD_SUPERPAGE_SIZE - 1), span_last);
+		unsigned int pages, written;
 		u64 *leaf;
 
-		if (super_fits(pt, iova + done, phys + done, size - done)) {
-			ret = map_super(pt, iova + done, phys + done, prot, gfp);
+		if (super_fits(pt, iova, phys, run->size - pos.off)) {
+			ret = map_super(pt, iova, phys, prot, gfp);
 			if (!ret) {
-				done += VTD_SUPERPAGE_SIZE;
+				pos.off += VTD_SUPERPAGE_SIZE;
+				if (pos.off == run->size) {
+					pos.r++;
+					pos.off = 0;
+				}
 				continue;
 			}
 			if (ret != -EAGAIN)
 				break;
-			ret = 0;
 		}
-		leaf = leaf_reserve(pt, iova + done, n, gfp, &w, &ret);
+		/*
+		 * Reserve every entry from here to the end of the leaf
+		 * table or of the span, gaps between runs included (the
+		 * span is the caller's alone, so the count stays within
+		 * the table), and give back what no leaf took.
+		 */
+		pages = (last + 1 - iova) >> VTD_PAGE_SHIFT;
+		leaf = leaf_reserve(pt, iova, pages, gfp, &w, &ret);
 		if (!leaf) {
 			/* Only a caller bug overflows a live count. */
 			if (ret == -EBUSY)
 				ret = -EEXIST;
 			break;
 		}
-		leaf += vtd_index(iova + done, 1);
-		for (i = 0; i < n; i++) {
-			u64 pte = (phys + done + ((u64)i << VTD_PAGE_SHIFT)) |
-				  prot;
-
-			if (cmpxchg64(&leaf[i], 0ULL, pte)) {
-				ret = -EEXIST;
-				break;
-			}
-		}
-		pt_flush(pt, leaf, i * sizeof(u64));
-		done += (u64)i << VTD_PAGE_SHIFT;
-		if (ret) {
-			/* The reservations the leaves did not take. */
-			live_sub(pt, &w, 2, n - i, NULL);
+		written = fill_leaves(pt, leaf, runs, n, &pos, last, prot,
+				      &ret);
+		if (written < pages)
+			live_sub(pt, &w, 2, pages - written, NULL);
+		if (ret)
 			break;
-		}
 	}
-	if (ret && done)
-		unmap_range(pt, iova, done, NULL);
+	if (ret)
+		unmap_runs_before(pt, runs, pos);
 	rcu_read_unlock();
 	return ret;
+}
+
+/**
+ * vtd_pgtable_map() - map [iova, iova + size) to [phys, phys + size)
+ * @pt: the table
+ * @iova: page-aligned I/O virtual address
+ * @phys: page-aligned physical address
+ * @size: bytes, a multiple of the page size
+ * @prot: VTD_PTE_READ and/or VTD_PTE_WRITE, and software bits
+ * @gfp: how table pages may be allocated (GFP_ATOMIC on the DMA path)
+ *
+ * One run of vtd_pgtable_map_runs(): each leaf table on the way walked
+ * to once, its live count raised once for all the leaves it takes.
+ *
+ * Return: as vtd_pgtable_map_runs().
+ */
+int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
+		    u64 prot, gfp_t gfp)
+{
+	struct siommu_run run = { .iova = iova, .phys = phys, .size = size };
+
+	return vtd_pgtable_map_runs(pt, &run, 1, prot, gfp);
 }
 
 /**

@@ -41,6 +41,7 @@
 
 struct page;
 
+#include "base/map_run.h"
 #include "vtd/regs.h"
 
 #define VTD_PAGE_SHIFT		12
@@ -138,6 +139,8 @@ int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 void vtd_pgtable_destroy(struct vtd_pgtable *pt);
 int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
 		    u64 prot, gfp_t gfp);
+int vtd_pgtable_map_runs(struct vtd_pgtable *pt, const struct siommu_run *runs,
+			 unsigned int n, u64 prot, gfp_t gfp);
 u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size,
 		      struct page **freed);
 void vtd_pgtable_free_tables(struct page *freed);

@@ -5,8 +5,9 @@
  *
  * The first input byte picks a 3- or 4-level table, coherent or not, and
  * may fail the root's allocation or ask for an unsupported depth first.
- * The rest is a sequence of operations: map, unmap (reclaiming emptied
- * tables or keeping them), lookup, leaf_entry(), and allocation failure injection
+ * The rest is a sequence of operations: map, a list of runs
+ * (vtd_pgtable_map_runs()), unmap (reclaiming emptied tables or keeping
+ * them), lookup, leaf_entry(), and allocation failure injection
  * (shim_fail_alloc_after).  Addresses are offsets of up to +-32767 pages
  * from the table's boundaries (0, the end of the first leaf table, of the
  * first level-2 table, of the first level-3 table, and the top of the
@@ -317,6 +318,73 @@ static void op_map(struct input *in)
 	check_run(iova, n, in_u16(in) % PG);
 }
 
+/*
+ * vtd_pgtable_map_runs(): up to four runs of 1-32 pages from near a
+ * boundary, each after a gap of 0-3 pages, anywhere physically.  Its
+ * contract makes the span from the first run to the end of the last the
+ * caller's: a list whose gaps hold mapped pages is not made.  Checked as
+ * a map: -EINVAL exactly for bad rights or a span off the table, else as
+ * op_map() over the pages of all the runs; on error, no run left mapped.
+ */
+static void op_map_runs(struct input *in)
+{
+	unsigned int n = 1 + in_u8(in) % 4, r;
+	u64 at = pick_iova(in), prot = pick_prot(in), mapped = 0, pages = 0;
+	struct siommu_run runs[4];
+	u64 i, p, first;
+	bool good;
+	long before;
+	int ret;
+
+	for (r = 0; r < n; r++) {
+		u8 b = in_u8(in);
+
+		at += (b & 3) * PG;
+		runs[r].iova = at;
+		runs[r].size = (1 + (b >> 2) % 32) * PG;
+		runs[r].phys = pick_phys(in, false);
+		at += runs[r].size;
+		pages += runs[r].size / PG;
+	}
+	first = runs[0].iova;
+	good = range_good(first, at - first) && (prot & RW) &&
+	       !(prot & ~(RW | VTD_PTE_SW_MASK));
+	if (good) {
+		if (nr_mapped + pages > MODEL_MAX)
+			return;
+		for (r = 0, p = first; p < at; p += PG) {
+			if (p >= runs[r].iova + runs[r].size)
+				r++;
+			if (!model_get(p >> VTD_PAGE_SHIFT))
+				continue;
+			if (p < runs[r].iova)
+				return;		/* a mapped page in a gap */
+			mapped++;
+		}
+	}
+	before = shim_fail_alloc_after;
+	ret = vtd_pgtable_map_runs(&pt, runs, n, prot, GFP_ATOMIC);
+	if (!good)
+		FUZZ_CHECK(ret == -EINVAL && !injected_since(before),
+			   "map_runs from %#llx to %#llx prot %#llx: %d",
+			   (unsigned long long)first, (unsigned long long)at,
+			   (unsigned long long)prot, ret);
+	else if (injected_since(before))
+		FUZZ_CHECK(ret == -ENOMEM, "map_runs under failure: %d", ret);
+	else if (mapped)
+		FUZZ_CHECK(ret == -EEXIST, "map_runs over %llu mapped pages: %d",
+			   (unsigned long long)mapped, ret);
+	else
+		FUZZ_CHECK(ret == 0, "map_runs from %#llx: %d",
+			   (unsigned long long)first, ret);
+	for (r = 0; r < n && !ret; r++)
+		for (i = 0; i < runs[r].size / PG; i++)
+			model_set((runs[r].iova >> VTD_PAGE_SHIFT) + i,
+				  (runs[r].phys + i * PG) | prot);
+	for (r = 0; r < n; r++)
+		check_run(runs[r].iova, runs[r].size / PG, 0);
+}
+
 static void op_unmap(struct input *in)
 {
 	u8 how = in_u8(in);
@@ -471,7 +539,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (in.left) {
 		op = in_u8(&in);
-		switch (op % 6) {
+		switch (op % 7) {
 		case 0:
 		case 1:
 			op_map(&in);
@@ -489,6 +557,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* The n-th table allocation from now fails; 255: none. */
 			op = in_u8(&in);
 			shim_fail_alloc_after = op == 0xff ? -1 : op % 8;
+			break;
+		case 6:
+			op_map_runs(&in);
 			break;
 		}
 	}

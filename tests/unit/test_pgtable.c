@@ -634,6 +634,103 @@ static void test_superpages(void)
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
 	       shim_pages_outstanding());
 }
+/*
+ * A list of runs (a scatterlist's segments) in one pass: each page where
+ * its run says, gaps left unmapped, across a leaf-table boundary; a
+ * taken page in a later run undoes the whole list; bad lists change
+ * nothing; an aligned 2 MiB run among 4 KiB ones is one 2 MiB leaf.  The
+ * live counts stay exact: every table goes again once all is unmapped.
+ */
+static void test_map_runs(void)
+{
+	const u64 base = 0x40000000 + SP - 8 * PG, phys = 0x7000000;
+	struct siommu_run runs[16], bad[2];
+	struct vtd_pgtable pt;
+	long before;
+	u64 at = base;
+	int r, k;
+
+	vtd_pgtable_init(&pt, 4, true);
+	pt.superpages = true;
+	before = tables(&pt);
+	for (r = 0; r < 16; r++) {
+		runs[r].iova = at;
+		runs[r].phys = phys + (15 - r) * 3 * PG;
+		runs[r].size = (r % 3 + 1) * PG;
+		at += runs[r].size + (r == 5 ? 2 * PG : 0);	/* one gap */
+	}
+	EXPECT(vtd_pgtable_map_runs(&pt, runs, 16, RW, 0) == 0, "16 runs");
+	EXPECT(tables(&pt) == before + 4, "two leaf tables: %ld",
+	       tables(&pt) - before);
+	for (r = 0; r < 16; r++)
+		for (k = 0; k < (int)(runs[r].size / PG); k++)
+			EXPECT(vtd_pgtable_lookup(&pt, runs[r].iova + k * PG,
+						  NULL) ==
+			       runs[r].phys + k * PG, "run %d page %d", r, k);
+	EXPECT(vtd_pgtable_lookup(&pt, runs[5].iova + runs[5].size, NULL) ==
+	       0, "the gap stays unmapped");
+	unmap_reclaim(&pt, base, at - base);
+	EXPECT(tables(&pt) == before + 3,
+	       "all unmapped: the kept path only (%ld)", tables(&pt) - before);
+
+	/* A page of run 8 taken: nothing of the list stays. */
+	EXPECT(vtd_pgtable_map(&pt, runs[8].iova + PG, 0x1000, PG, RW, 0) ==
+	       0, "a page taken");
+	EXPECT(vtd_pgtable_map_runs(&pt, runs, 16, RW, 0) == -EEXIST,
+	       "the list over it: -EEXIST");
+	for (r = 0; r < 16; r++)
+		for (k = 0; k < (int)(runs[r].size / PG); k++)
+			EXPECT(vtd_pgtable_lookup(&pt, runs[r].iova + k * PG,
+						  NULL) ==
+			       (r == 8 && k == 1 ? 0x1000 : 0),
+			       "run %d page %d undone", r, k);
+	unmap_reclaim(&pt, runs[8].iova + PG, PG);
+	/* The undo frees nothing (no invalidation); a full cycle does. */
+	EXPECT(vtd_pgtable_map_runs(&pt, runs, 16, RW, 0) == 0,
+	       "the list again");
+	unmap_reclaim(&pt, base, at - base);
+	EXPECT(tables(&pt) == before + 3, "reservations all given back: %ld",
+	       tables(&pt) - before);
+
+	/* Bad lists: out of order, overlapping, empty, misaligned. */
+	bad[0] = runs[1];
+	bad[1] = runs[0];
+	EXPECT(vtd_pgtable_map_runs(&pt, bad, 2, RW, 0) == -EINVAL,
+	       "out of order");
+	bad[0] = runs[0];
+	bad[1] = runs[0];
+	EXPECT(vtd_pgtable_map_runs(&pt, bad, 2, RW, 0) == -EINVAL,
+	       "overlapping");
+	bad[1].iova += runs[0].size;
+	bad[1].size = 0;
+	EXPECT(vtd_pgtable_map_runs(&pt, bad, 2, RW, 0) == -EINVAL, "empty");
+	bad[1].size = PG;
+	bad[1].phys += 0x800;
+	EXPECT(vtd_pgtable_map_runs(&pt, bad, 2, RW, 0) == -EINVAL,
+	       "misaligned");
+	EXPECT(vtd_pgtable_map_runs(&pt, bad, 0, RW, 0) == -EINVAL, "none");
+	EXPECT(vtd_pgtable_lookup(&pt, runs[0].iova, NULL) == 0,
+	       "nothing mapped by them");
+
+	/* 4 KiB, an aligned 2 MiB, 4 KiB: one 2 MiB leaf among them. */
+	bad[0].iova = 0x80000000 - PG;
+	bad[0].phys = 0x1000;
+	bad[0].size = PG;
+	bad[1].iova = 0x80000000;
+	bad[1].phys = 0x200000000ULL;
+	bad[1].size = SP + PG;
+	before = atomic_long_read(&pt.super_maps);
+	EXPECT(vtd_pgtable_map_runs(&pt, bad, 2, RW, 0) == 0 &&
+	       atomic_long_read(&pt.super_maps) == before + 1 &&
+	       vtd_pgtable_lookup(&pt, 0x80000000 + SP - PG, NULL) ==
+	       0x200000000ULL + SP - PG &&
+	       vtd_pgtable_lookup(&pt, 0x80000000 + SP, NULL) ==
+	       0x200000000ULL + SP, "a 2 MiB leaf in the list");
+	unmap_reclaim(&pt, 0x80000000 - PG, SP + 2 * PG);
+	EXPECT(vtd_pgtable_lookup(&pt, 0x80000000, NULL) == 0, "unmapped");
+	vtd_pgtable_destroy(&pt);
+}
+
 
 /*
  * The RFC's sparse stress, scaled: one 4 KiB mapping every 2 MiB across
@@ -702,6 +799,7 @@ static const struct harness_case cases[] = {
 	HARNESS_CASE(test_reclaim_kept),
 	HARNESS_CASE(test_reclaim_after_failures),
 	HARNESS_CASE(test_superpages),
+	HARNESS_CASE(test_map_runs),
 	HARNESS_CASE(test_sparse),
 	HARNESS_CASE(test_concurrent_populate),
 	HARNESS_CASE(test_concurrent_reclaim),

@@ -193,9 +193,10 @@ make -s -C "$SIOMMU_ROOT/tests/unit" bench_pairs >&2 || die "harness build faile
 log "callgrind: instructions per pair ($BENCH_CALLGRIND_PAIRS pairs)"
 "$SIOMMU_ROOT/tools/bench/bench-callgrind.sh" "$BENCH_CALLGRIND_PAIRS" \
 	>"$out/callgrind.txt" || status=1
-awk 'NF == 0 { part++; next } { print > (part ? pairs : alloc) }' \
+awk 'NF == 0 { part++; next }
+	{ print > (part == 0 ? alloc : part == 1 ? pairs : range) }' \
 	alloc="$out/callgrind_allocators.csv" pairs="$out/callgrind_pairs.csv" \
-	"$out/callgrind.txt"
+	range="$out/callgrind_range.csv" "$out/callgrind.txt"
 rm -f "$out/callgrind.txt"
 
 log "report"

@@ -6,7 +6,8 @@ usage: tools/bench/bench_report.py [--expect-configs=A,B,...] RESULTS_DIR
 
 Reads RESULTS_DIR/measurements.csv (one row per number a guest measured:
 vcpus,side,round,seq,config,test,n,metric,value), harness_pairs.csv,
-callgrind_allocators.csv, callgrind_pairs.csv and meta.txt; writes
+callgrind_allocators.csv, callgrind_pairs.csv, callgrind_range.csv and
+meta.txt; writes
 report.md, ratios.csv and SVG plots (through gnuplot) beside them.
 
 Method: within one boot and one round, each measurement of a configuration
@@ -553,7 +554,13 @@ def main():
                          'Instructions per alloc+free pair (callgrind)'),
                         ('callgrind_pairs.csv',
                          'Instructions per map+unmap pair, allocator x policy '
-                         '(callgrind)')):
+                         '(callgrind)'),
+                        ('callgrind_range.csv',
+                         'Page-table instructions per page, 16-page map+unmap '
+                         'by how it is mapped (callgrind; 4k: a call per '
+                         'page, 64k: one range, sg16-seg: a 16-segment list '
+                         'a call per segment, sg16: the same list as one '
+                         'list of runs)')):
         path = os.path.join(results, name)
         if not os.path.exists(path):
             continue

@@ -18,6 +18,8 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+#include "base/map_run.h"
+
 struct page;
 
 #define SIOMMU_PROT_READ	BIT_ULL(0)
@@ -95,12 +97,15 @@ struct siommu_xlate_ops {
 	void (*free_tables)(struct siommu_xlate *xl, struct page *tables);
 
 	/*
-	 * Map [@iova, @iova + @size) to @phys, all pages unmapped before.
-	 * Any context, CPUs mapping disjoint ranges at once.  Returns 0;
-	 * -ENOMEM (nothing left mapped); -EEXIST, -EINVAL (caller bugs).
+	 * Map each of @n runs, all pages unmapped before: ascending, not
+	 * overlapping, the span from the first to the end of the last the
+	 * caller's alone (one allocated range: a scatterlist's segments
+	 * map in one call, each table walked once).  Any context, CPUs
+	 * mapping disjoint ranges at once.  Returns 0; -ENOMEM (nothing
+	 * left mapped); -EEXIST, -EINVAL (caller bugs).
 	 */
-	int (*map)(struct siommu_xlate *xl, u64 iova, u64 phys, u64 size,
-		   u64 prot, unsigned int tag, gfp_t gfp);
+	int (*map)(struct siommu_xlate *xl, const struct siommu_run *runs,
+		   unsigned int n, u64 prot, unsigned int tag, gfp_t gfp);
 	/*
 	 * Clear [@iova, @iova + @size); fill @what in.  Returns the bytes
 	 * that were mapped.  The hardware may still cache them: the caller

@@ -96,31 +96,6 @@ static u64 kx_shadow_unmap(struct siommu_kernel_xlate *kx, u64 iova,
 	return cleared;
 }
 
-static int kx_map(struct siommu_xlate *xl, u64 iova, u64 phys, u64 size,
-		  u64 prot, unsigned int tag, gfp_t gfp)
-{
-	struct siommu_kernel_xlate *kx = kx_of(xl);
-	int ret;
-
-	if (!size || (iova | phys | size) & (VTD_PAGE_SIZE - 1) ||
-	    !(prot & SIOMMU_PROT_RW) || iova + size - 1 > xl->max_iova)
-		return -EINVAL;
-	ret = vtd_pgtable_map(&kx->shadow, iova, phys, size,
-			      (prot & SIOMMU_PROT_RW) | VTD_PTE_TAG(tag), gfp);
-	if (ret)
-		return ret;
-	/* x86 DMA snoops the CPU caches, as iommu-dma asks for coherent devices. */
-	ret = siommu_iommu_map(kx->domain, iova, phys, size,
-			       (prot & SIOMMU_PROT_RW) |
-			       (dev_is_dma_coherent(kx->dev) ? IOMMU_CACHE : 0),
-			       gfp);
-	if (ret) {
-		kx_shadow_unmap(kx, iova, size);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* Keep @g's freed table pages (and its range) for the next invalidation. */
 static void kx_pend(struct siommu_kernel_xlate *kx,
 		    struct iommu_iotlb_gather *g)
@@ -134,11 +109,12 @@ static void kx_pend(struct siommu_kernel_xlate *kx,
 	spin_unlock_irqrestore(&kx->lock, flags);
 }
 
-static u64 kx_unmap(struct siommu_xlate *xl, u64 iova, u64 size,
-		    struct siommu_unmapped *what)
+/* Clear [@iova, @iova + @size) in the kernel's domain: tables freed? */
+static bool kx_domain_unmap(struct siommu_kernel_xlate *kx, u64 iova,
+			    u64 size)
 {
-	struct siommu_kernel_xlate *kx = kx_of(xl);
 	struct iommu_iotlb_gather g;
+	bool tables_freed;
 
 	/*
 	 * A gather of its own: the drivers sync a gather themselves when a
@@ -147,11 +123,58 @@ static u64 kx_unmap(struct siommu_xlate *xl, u64 iova, u64 size,
 	 */
 	iommu_iotlb_gather_init(&g);
 	iommu_unmap_fast(kx->domain, iova, size, &g);
-	what->tables_freed = !list_empty(&g.freelist);
-	if (what->tables_freed) {
-		siommu_stat_inc(SIOMMU_STAT_TABLE_FREEING_UNMAPS);
+	tables_freed = !list_empty(&g.freelist);
+	if (tables_freed)
 		kx_pend(kx, &g);
+	return tables_freed;
+}
+
+/*
+ * The shadow first (it checks the runs' shape), then each run into the
+ * kernel's domain; iommu_map() has no call for a list of runs with gaps.
+ */
+static int kx_map(struct siommu_xlate *xl, const struct siommu_run *runs,
+		  unsigned int n, u64 prot, unsigned int tag, gfp_t gfp)
+{
+	struct siommu_kernel_xlate *kx = kx_of(xl);
+	/* x86 DMA snoops the CPU caches, as iommu-dma asks for coherent devices. */
+	int iprot = (prot & SIOMMU_PROT_RW) |
+		    (dev_is_dma_coherent(kx->dev) ? IOMMU_CACHE : 0);
+	unsigned int r;
+	int ret;
+
+	if (!n || !(prot & SIOMMU_PROT_RW) ||
+	    runs[n - 1].iova + runs[n - 1].size - 1 > xl->max_iova)
+		return -EINVAL;
+	ret = vtd_pgtable_map_runs(&kx->shadow, runs, n,
+				   (prot & SIOMMU_PROT_RW) | VTD_PTE_TAG(tag),
+				   gfp);
+	if (ret)
+		return ret;
+	for (r = 0; r < n; r++) {
+		ret = siommu_iommu_map(kx->domain, runs[r].iova, runs[r].phys,
+				       runs[r].size, iprot, gfp);
+		if (ret)
+			break;
 	}
+	if (!ret)
+		return 0;
+	/* iommu_map() undid its own part; no device has seen the rest. */
+	while (r--)
+		kx_domain_unmap(kx, runs[r].iova, runs[r].size);
+	for (r = 0; r < n; r++)
+		kx_shadow_unmap(kx, runs[r].iova, runs[r].size);
+	return -ENOMEM;
+}
+
+static u64 kx_unmap(struct siommu_xlate *xl, u64 iova, u64 size,
+		    struct siommu_unmapped *what)
+{
+	struct siommu_kernel_xlate *kx = kx_of(xl);
+
+	what->tables_freed = kx_domain_unmap(kx, iova, size);
+	if (what->tables_freed)
+		siommu_stat_inc(SIOMMU_STAT_TABLE_FREEING_UNMAPS);
 	return kx_shadow_unmap(kx, iova, size);
 }
 

@@ -31,11 +31,11 @@ static struct vtd_pgtable *pt_of(struct siommu_xlate *xl)
 	return &siommu_vtd_xlate(xl)->pt;
 }
 
-static int vtd_map(struct siommu_xlate *xl, u64 iova, u64 phys, u64 size,
-		   u64 prot, unsigned int tag, gfp_t gfp)
+static int vtd_map(struct siommu_xlate *xl, const struct siommu_run *runs,
+		   unsigned int n, u64 prot, unsigned int tag, gfp_t gfp)
 {
-	return vtd_pgtable_map(pt_of(xl), iova, phys, size,
-			       prot | VTD_PTE_TAG(tag), gfp);
+	return vtd_pgtable_map_runs(pt_of(xl), runs, n,
+				    prot | VTD_PTE_TAG(tag), gfp);
 }
 
 /* Tables the unmap empties go with @what, to wait for its invalidation. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace stand-in for <linux/minmax.h>: type-checked min() and max(). */
+/* Userspace stand-in for <linux/minmax.h>: type-checked min() and max(),
+ * min_t() and max_t() casting first. */
 #ifndef SHIM_LINUX_MINMAX_H
 #define SHIM_LINUX_MINMAX_H
 
@@ -11,4 +12,6 @@
 })
 #define min(x, y)	__shim_cmp(x, y, <)
 #define max(x, y)	__shim_cmp(x, y, >)
+#define min_t(type, x, y)	min((type)(x), (type)(y))
+#define max_t(type, x, y)	max((type)(x), (type)(y))
 #endif
