@@ -145,13 +145,14 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 		n += sysfs_emit_at(buf, n, "%s ", pci_name(dom->pdev));
 		n += xl->ops->describe(xl, buf, n);
 		n += sysfs_emit_at(buf, n,
-				   " allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld table_pages_peak=%ld",
+				   " allocator=%s invalidation=%s driver=%s mappings=%lu table_pages=%ld table_pages_peak=%ld table_pages_needed=%ld",
 				   siommu_domain_allocator(dom)->name,
 				   siommu_domain_inval_policy(dom)->name,
 				   dev_driver_string(&dom->pdev->dev),
 				   siommu_domain_outstanding(dom),
 				   xl->ops->table_pages(xl),
-				   xl->ops->table_pages_peak(xl));
+				   xl->ops->table_pages_peak(xl),
+				   xl->ops->table_pages_needed(xl));
 		if (xl->ops->superpage_maps)
 			n += sysfs_emit_at(buf, n, " superpage_maps=%ld",
 					   xl->ops->superpage_maps(xl));
@@ -565,7 +566,8 @@ static const struct siommu_device_events device_dir_events = {
 struct domain_totals {
 	unsigned long outstanding;
 	struct siommu_iova_stats iova;
-	long tables;
+	long tables, tables_needed;
+	bool want_needed;	/* tables_needed walks every table: on demand */
 };
 
 static void add_domain(struct domain_totals *t, struct siommu_domain *dom)
@@ -573,13 +575,17 @@ static void add_domain(struct domain_totals *t, struct siommu_domain *dom)
 	t->outstanding += siommu_domain_outstanding(dom);
 	siommu_domain_iova_stats(dom, &t->iova);
 	t->tables += dom->xlate->ops->table_pages(dom->xlate);
+	if (t->want_needed)
+		t->tables_needed +=
+			dom->xlate->ops->table_pages_needed(dom->xlate);
 }
 
-static int sum_domains(struct domain_totals *t)
+static int sum_domains(struct domain_totals *t, bool want_needed)
 {
 	struct siommu_domain *dom;
 
 	memset(t, 0, sizeof(*t));
+	t->want_needed = want_needed;
 	if (!mutex_trylock(&sysfs_sio->lock))
 		return restart_syscall();
 	list_for_each_entry(dom, &sysfs_sio->domains, node)
@@ -594,7 +600,7 @@ static ssize_t outstanding_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
 	struct domain_totals t;
-	int ret = sum_domains(&t);
+	int ret = sum_domains(&t, false);
 
 	return ret ?: sysfs_emit(buf, "%lu\n", t.outstanding);
 }
@@ -606,11 +612,14 @@ static ssize_t iova_stat_show(struct kobject *kobj,
 {
 	struct domain_totals t;
 	unsigned long v;
-	int ret = sum_domains(&t);
+	bool needed = !strcmp(attr->attr.name, "table_pages_needed");
+	int ret = sum_domains(&t, needed);
 
 	if (ret)
 		return ret;
-	if (!strcmp(attr->attr.name, "cache_hits"))
+	if (needed)
+		v = t.tables_needed;
+	else if (!strcmp(attr->attr.name, "cache_hits"))
 		v = t.iova.cache_hits;
 	else if (!strcmp(attr->attr.name, "cache_misses"))
 		v = t.iova.cache_misses;
@@ -629,6 +638,8 @@ static struct kobj_attribute depot_exchanges_attr =
 	__ATTR(depot_exchanges, 0444, iova_stat_show, NULL);
 static struct kobj_attribute table_pages_attr =
 	__ATTR(table_pages, 0444, iova_stat_show, NULL);
+static struct kobj_attribute table_pages_needed_attr =
+	__ATTR(table_pages_needed, 0444, iova_stat_show, NULL);
 
 /*
  * Module-wide, whatever became of the domains and instances that held
@@ -680,6 +691,7 @@ static struct attribute *computed_stat_attrs[] = {
 	&cache_misses_attr.attr,
 	&depot_exchanges_attr.attr,
 	&table_pages_attr.attr,
+	&table_pages_needed_attr.attr,
 	&live_table_pages_attr.attr,
 	&table_pages_peak_attr.attr,
 	&live_magazines_attr.attr,

@@ -821,6 +821,56 @@ u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot)
 	return (pte & VTD_PTE_ADDR_MASK) | (iova & (VTD_PAGE_SIZE - 1));
 }
 
+/* Tables from @table (a level-@level one) down that hold a leaf below. */
+static long tables_needed(const u64 *table, unsigned int level)
+{
+	long n = 0;
+	bool leaf = false;
+	unsigned int i;
+
+	for (i = 0; i < VTD_PTES_PER_TABLE; i++) {
+		u64 e = READ_ONCE(table[i]);
+		long below;
+
+		if (!e)
+			continue;
+		if (level == 1)
+			return 1;
+		if (level == 2 && super_leaf(e)) {
+			leaf = true;
+			continue;
+		}
+		if (!linked(e))
+			continue;
+		below = tables_needed(table_of(e), level - 1);
+		n += below;
+		leaf |= below > 0;
+	}
+	return leaf ? n + 1 : 0;
+}
+
+/**
+ * vtd_pgtable_tables_needed() - the fewest table pages the mappings need
+ * @pt: the table
+ *
+ * The root and every table with a leaf below it: what @pt->nr_tables
+ * would be had every emptied table gone at once.  A walk of every linked
+ * table, for reports; a snapshot only while maps and unmaps go on.
+ *
+ * Return: the count, at least 1 (the root).
+ */
+long vtd_pgtable_tables_needed(struct vtd_pgtable *pt)
+{
+	long n;
+
+	if (!pt->root)
+		return 0;
+	rcu_read_lock();
+	n = tables_needed(pt->root, pt->levels);
+	rcu_read_unlock();
+	return max(n, 1L);
+}
+
 /**
  * vtd_pgtable_root_phys() - what a context entry points at
  * @pt: the table

@@ -148,6 +148,7 @@ u64 vtd_pgtable_clear_all(struct vtd_pgtable *pt);
 u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot);
 u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova);
 u64 vtd_pgtable_root_phys(const struct vtd_pgtable *pt);
+long vtd_pgtable_tables_needed(struct vtd_pgtable *pt);
 u64 *vtd_pgtable_leaf_entry(struct vtd_pgtable *pt, u64 iova);
 int vtd_pgtable_share(struct vtd_pgtable *pt, u64 iova, u64 phys,
 		      unsigned long npages, u64 prot, bool *cleared);

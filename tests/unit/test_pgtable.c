@@ -730,6 +730,42 @@ static void test_map_runs(void)
 	EXPECT(vtd_pgtable_lookup(&pt, 0x80000000, NULL) == 0, "unmapped");
 	vtd_pgtable_destroy(&pt);
 }
+/*
+ * The fewest tables the mappings need: the root alone when nothing is
+ * mapped (the kept path is not needed), a path per leaf table in use, no
+ * leaf table under a 2 MiB leaf -- against nr_tables, which also counts
+ * what is kept.
+ */
+static void test_tables_needed(void)
+{
+	struct vtd_pgtable pt;
+
+	vtd_pgtable_init(&pt, 4, true);
+	pt.superpages = true;
+	EXPECT(vtd_pgtable_tables_needed(&pt) == 1, "empty: the root");
+	vtd_pgtable_map(&pt, 0x40000000, 0x1000, PG, RW, 0);
+	vtd_pgtable_map(&pt, 0x40001000, 0x1000, PG, RW, 0);
+	EXPECT(vtd_pgtable_tables_needed(&pt) == 4, "one leaf table: 4 (%ld)",
+	       vtd_pgtable_tables_needed(&pt));
+	vtd_pgtable_map(&pt, 0x40200000, 0x1000, PG, RW, 0);
+	vtd_pgtable_map(&pt, 1ULL << 39, 0x1000, PG, RW, 0);
+	EXPECT(vtd_pgtable_tables_needed(&pt) == 8,
+	       "another leaf table, another L3 path: 8 (%ld)",
+	       vtd_pgtable_tables_needed(&pt));
+	vtd_pgtable_map(&pt, 0x80000000, 0x200000, SP, RW, 0);
+	EXPECT(vtd_pgtable_tables_needed(&pt) == 9,
+	       "a 2 MiB leaf needs its L2 only: 9 (%ld)",
+	       vtd_pgtable_tables_needed(&pt));
+	unmap_reclaim(&pt, 0x80000000, SP);
+	unmap_reclaim(&pt, 1ULL << 39, PG);
+	unmap_reclaim(&pt, 0x40200000, PG);
+	unmap_reclaim(&pt, 0x40000000, 2 * PG);
+	EXPECT(vtd_pgtable_tables_needed(&pt) == 1 && tables(&pt) == 4,
+	       "all gone: needed 1, held 4 (the kept path): %ld, %ld",
+	       vtd_pgtable_tables_needed(&pt), tables(&pt));
+	vtd_pgtable_destroy(&pt);
+}
+
 
 
 /*
@@ -800,6 +836,7 @@ static const struct harness_case cases[] = {
 	HARNESS_CASE(test_reclaim_after_failures),
 	HARNESS_CASE(test_superpages),
 	HARNESS_CASE(test_map_runs),
+	HARNESS_CASE(test_tables_needed),
 	HARNESS_CASE(test_sparse),
 	HARNESS_CASE(test_concurrent_populate),
 	HARNESS_CASE(test_concurrent_reclaim),

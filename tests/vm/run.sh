@@ -73,7 +73,7 @@ TESTS=(
 	"kernel-intel-iommu-on|--append intel_iommu=on --intremap on --device nvme|kernel_backend.sh"
 	"kernel-amd|--stock-cmdline --no-iommu --qemu-arg -device --qemu-arg amd-iommu --device nvme --device nics --env EXPECT_KERNEL_IOMMU=AMD-Vi|kernel_backend.sh nvme_io.sh nic_io.sh lifecycle.sh"
 	"edu-dma-no-iommu|--device edu|edu_dma.sh"
-	"lifecycle-edu|--aw-bits 48 --intremap off --device edu --device edu $LATE_ALLOW|late_calls.sh driver_pin.sh"
+	"lifecycle-edu|--aw-bits 48 --intremap off --device edu --device edu $LATE_ALLOW|late_calls.sh driver_pin.sh pgtable_stress.sh"
 	"lifecycle-cpuhp|--aw-bits 48 --intremap on --device nvme --timeout 500|cpu_hotplug.sh"
 	"hotplug-ir-off|--aw-bits 48 --intremap off --device hotplug --timeout 500|hotplug.sh"
 	"hotplug-identity-ir-on|--aw-bits 48 --intremap on --unit-opts pt=off,caching-mode=on --device hotplug --timeout 500|hotplug.sh"

@@ -3,7 +3,7 @@
 # 15).  With the NVMe disk attached, under each allocator, fio writes and
 # verifies (crc32c); once its unmaps are flushed the device's table pages
 # must be back to what its standing mappings (queues) need, plus at most
-# one path; the high-water mark shows what the I/O took.  Then the same
+# one path, and table_pages_needed (a walk) must agree; the high-water mark shows what the I/O took.  Then the same
 # with reclaim_tables=0, the control: the tables stay.  Needs --device
 # nvme, our own backend.
 . "$(dirname "$0")/lib.sh"
@@ -38,10 +38,15 @@ for a in kmalloc magazine rbtree linux identity; do
 	run_io "$a"
 	drain_batches
 	after=$(field table_pages)
-	value "reclaim.$a" "table_pages after=$after idle=$idle peak=$(field table_pages_peak) live_module=$(siommu_stat live_table_pages) peak_module=$(siommu_stat table_pages_peak)"
+	needed=$(field table_pages_needed)
+	value "reclaim.$a" "table_pages after=$after needed=$needed idle=$idle peak=$(field table_pages_peak) live_module=$(siommu_stat live_table_pages) peak_module=$(siommu_stat table_pages_peak)"
 	# The root and one path (4 levels) at most beyond the standing ones.
 	check "reclaim.$a.back" "table pages after the I/O: $after, idle $idle" \
 		test "$after" -le $((idle + 4))
+	# Beyond what the live mappings need: the kept path (3) at most.
+	check "reclaim.$a.needed" "held $after, the mappings need $needed" \
+		test "$needed" -ge 1 -a "$after" -ge "$needed" -a \
+		"$after" -le $((needed + 3))
 done
 freed=$(( $(siommu_stat table_freeing_unmaps) - freeing0 ))
 check reclaim.freeing-unmaps "unmaps that freed table pages: $freed" test "$freed" -gt 0
@@ -53,7 +58,10 @@ before_off=$(field table_pages)
 run_io off
 drain_batches
 after_off=$(field table_pages)
-value reclaim.off "table_pages before=$before_off after=$after_off"
+needed_off=$(field table_pages_needed)
+value reclaim.off "table_pages before=$before_off after=$after_off needed=$needed_off"
+check reclaim.off.needed "with reclaim_tables=0, held $after_off beyond the $needed_off needed" \
+	test "$after_off" -gt $((needed_off + 3))
 check reclaim.off.kept "with reclaim_tables=0 the I/O's tables stay: $after_off > $((idle + 4))" \
 	test "$after_off" -gt $((idle + 4))
 expect_eq reclaim.knob-on ok "$(sysfs_write $SIOMMU_SYSFS/reclaim_tables 1)"

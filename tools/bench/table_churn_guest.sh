@@ -5,8 +5,9 @@
 # time-based fio job that wraps around its file reports verify errors of
 # its own, with or without translation) and iperf3 between the NICs run
 # together for CHURN_SECONDS while table_pages (all devices) is sampled
-# every second; then the batches are flushed and the figure read once
-# more.  Prints one "# value churn.<allocator>=..." line per allocator and
+# every second beside table_pages_needed (the fewest the live mappings
+# need: the root and every table with a leaf below); then the batches are
+# flushed and the figure read once more.  Prints one "# value churn.<allocator>=..." line per allocator and
 # the samples as "# value series.<allocator>=...".
 . "$(dirname "$0")/lib.sh"
 
@@ -43,13 +44,17 @@ for a in ${CHURN_ALLOCATORS:-kmalloc magazine rbtree linux identity}; do
 	fio=$!
 	/usr/bin/iperf3 -c $PEER_IP -t "$secs" -f m >/tmp/iperf.out 2>&1 &
 	iperf=$!
-	series= min= max=0 sum=0 n=0
+	series= min= max=0 sum=0 n=0 need_sum=0 worst=0
 	while kill -0 $fio 2>/dev/null; do
 		t=$(siommu_stat table_pages)
-		series="$series $t"
+		need=$(siommu_stat table_pages_needed)
+		series="$series $t/$need"
 		[ -z "$min" ] || [ "$t" -lt "$min" ] && min=$t
 		[ "$t" -gt "$max" ] && max=$t
-		sum=$((sum + t)) n=$((n + 1))
+		sum=$((sum + t)) need_sum=$((need_sum + need)) n=$((n + 1))
+		# Held over needed, in hundredths: the worst second.
+		r=$((need ? t * 100 / need : 0))
+		[ "$r" -gt "$worst" ] && worst=$r
 		sleep 1
 	done
 	wait $fio; rc=$?
@@ -60,6 +65,7 @@ for a in ${CHURN_ALLOCATORS:-kmalloc magazine rbtree linux identity}; do
 	mbps=$(sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p' /tmp/iperf.out | tail -n1)
 	check "churn.$a.fio" "fio exit $rc err=${errs:-none}" test $rc = 0 -a "${errs:-x}" = 0 ||
 		grep -iE "verify|bad|err" /tmp/fio.out | head -n 8
-	value "churn.$a" "seconds=$secs idle=$idle min=${min:-0} avg=$((n ? sum / n : 0)) max=$max after=$after iperf_mbps=${mbps:-none}"
+	ratio=$(awk -v h="$sum" -v m="$need_sum" 'BEGIN { printf "%.2f", m ? h / m : 0 }')
+	value "churn.$a" "seconds=$secs idle=$idle min=${min:-0} avg=$((n ? sum / n : 0)) max=$max after=$after needed_avg=$((n ? need_sum / n : 0)) held_over_needed_avg=$ratio held_over_needed_max=$((worst / 100)).$(printf %02d $((worst % 100))) iperf_mbps=${mbps:-none}"
 	value "series.$a" "$series"
 done

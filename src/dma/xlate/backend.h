@@ -87,6 +87,8 @@ struct siommu_xlate_ops {
 	/* Page-table pages of ours they hold now, and the most they have. */
 	long (*table_pages)(struct siommu_xlate *xl);
 	long (*table_pages_peak)(struct siommu_xlate *xl);
+	/* The fewest the live mappings need (a walk: for reports only). */
+	long (*table_pages_needed)(struct siommu_xlate *xl);
 	/* Optional: 2 MiB leaves ever installed (NULL: none are used). */
 	long (*superpage_maps)(struct siommu_xlate *xl);
 	/*

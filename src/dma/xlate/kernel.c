@@ -317,12 +317,18 @@ static long kx_table_pages_peak(struct siommu_xlate *xl)
 	return atomic_long_read(&kx_of(xl)->shadow.peak_tables);
 }
 
+static long kx_table_pages_needed(struct siommu_xlate *xl)
+{
+	return vtd_pgtable_tables_needed(&kx_of(xl)->shadow);
+}
+
 const struct siommu_xlate_ops siommu_kernel_xlate_ops = {
 	.name = "kernel",
 	.destroy = kx_destroy,
 	.describe = kx_describe,
 	.table_pages = kx_table_pages,
 	.table_pages_peak = kx_table_pages_peak,
+	.table_pages_needed = kx_table_pages_needed,
 	.map = kx_map,
 	.unmap = kx_unmap,
 	.lookup = kx_lookup,

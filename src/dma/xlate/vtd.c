@@ -157,6 +157,11 @@ static long vtd_table_pages_peak(struct siommu_xlate *xl)
 	return atomic_long_read(&pt_of(xl)->peak_tables);
 }
 
+static long vtd_table_pages_needed(struct siommu_xlate *xl)
+{
+	return vtd_pgtable_tables_needed(pt_of(xl));
+}
+
 static long vtd_superpage_maps(struct siommu_xlate *xl)
 {
 	return atomic_long_read(&pt_of(xl)->super_maps);
@@ -177,6 +182,7 @@ const struct siommu_xlate_ops siommu_vtd_xlate_ops = {
 	.describe = vtd_describe,
 	.table_pages = vtd_table_pages,
 	.table_pages_peak = vtd_table_pages_peak,
+	.table_pages_needed = vtd_table_pages_needed,
 	.superpage_maps = vtd_superpage_maps,
 	.free_tables = vtd_free_tables,
 	.map = vtd_map,
