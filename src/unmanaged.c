@@ -80,8 +80,9 @@ static int unmanaged_init(struct siommu *sio, struct siommu_unit *unit)
 			       VTD_ECAP_C(unit->ecap));
 	if (ret)
 		return ret;
-	/* All of RAM 1:1: mostly 2 MiB leaves where the unit has them. */
+	/* All of RAM 1:1: mostly large leaves where the unit has them. */
 	unit->si_table.superpages = VTD_CAP_SLLPS(unit->cap) & 1;
+	unit->si_table.gigapages = (VTD_CAP_SLLPS(unit->cap) >> 1) & 1;
 	ret = walk_iomem_res_desc(IORES_DESC_NONE,
 				  IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0,
 				  -1, &w, si_map_ram);

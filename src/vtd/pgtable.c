@@ -40,11 +40,13 @@ atomic_long_t vtd_pgtable_pages_peak = ATOMIC_LONG_INIT(0);
  * The links a walk went through: link[l] (2 <= l <= levels) is the entry
  * of the level-l table that points at the level-(l - 1) table on the
  * way, and carries that table's live count.  @super: where a walk to a
- * leaf table found a 2 MiB leaf instead (else NULL).
+ * leaf table found a 2 MiB or 1 GiB leaf instead (else NULL), in a table
+ * of level @super_level.
  */
 struct walk {
 	u64 *link[VTD_MAX_LEVELS + 1];
 	u64 *super;
+	unsigned int super_level;
 };
 
 static unsigned int vtd_index(u64 iova, unsigned int level)
@@ -53,7 +55,7 @@ static unsigned int vtd_index(u64 iova, unsigned int level)
 	       (VTD_PTES_PER_TABLE - 1);
 }
 
-/* A link to a table: rights set, and not a 2 MiB leaf. */
+/* A link to a table: rights set, and not a 2 MiB or 1 GiB leaf. */
 static bool linked(u64 link)
 {
 	return (link & VTD_PTE_TABLE) && !(link & VTD_PTE_PS);
@@ -62,6 +64,12 @@ static bool linked(u64 link)
 static bool super_leaf(u64 entry)
 {
 	return entry & VTD_PTE_PS;
+}
+
+/* Bytes an entry of a level-@level table maps: 4 KiB, 2 MiB, 1 GiB. */
+static u64 level_size(unsigned int level)
+{
+	return BIT_ULL(VTD_PAGE_SHIFT + VTD_LEVEL_BITS * (level - 1));
 }
 
 static u64 *table_of(u64 link)
@@ -298,8 +306,10 @@ static u64 *leaf_find(struct vtd_pgtable *pt, u64 iova, struct walk *w)
 		u64 old = smp_load_acquire(link);
 
 		if (!linked(old)) {
-			if (level == 2 && super_leaf(old))
+			if (super_leaf(old)) {
 				w->super = link;
+				w->super_level = level;
+			}
 			return NULL;
 		}
 		w->link[level] = link;
@@ -318,7 +328,7 @@ static u64 *leaf_find(struct vtd_pgtable *pt, u64 iova, struct walk *w)
  * exist are passed with no hold on them -- if one goes meanwhile, the
  * live_add() under it fails and the walk starts again from the root.
  * NULL with *@err: -ENOMEM, -EBUSY for a count that would not fit, or
- * -EEXIST where a 2 MiB leaf covers @iova.
+ * -EEXIST where a 2 MiB or 1 GiB leaf covers @iova.
  */
 static u64 *table_reserve(struct vtd_pgtable *pt, u64 iova,
 			  unsigned int stop, unsigned int n, gfp_t gfp,
@@ -347,7 +357,7 @@ again:
 			continue;
 		}
 		if (old) {
-			*err = -EEXIST;		/* a 2 MiB leaf */
+			*err = -EEXIST;		/* a large leaf */
 			break;
 		}
 		if (!child) {
@@ -413,11 +423,11 @@ static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
 		old = READ_ONCE(table[i]);
 		if (!old)
 			continue;
-		if (level == 2 && super_leaf(old)) {
+		if (level > 1 && super_leaf(old)) {
 			/* Only the leaf read: a link may have replaced it. */
 			if (cmpxchg64(&table[i], old, 0ULL) == old) {
 				pt_flush(pt, &table[i], sizeof(u64));
-				cleared += VTD_PTES_PER_TABLE;
+				cleared += level_size(level) >> VTD_PAGE_SHIFT;
 				n++;
 			}
 			continue;
@@ -437,8 +447,8 @@ static u64 table_clear_leaves(struct vtd_pgtable *pt, u64 *table,
 		if (n)
 			live_sub(pt, w, 2, n, NULL);
 		cleared = n;
-	} else if (level == 2 && n) {
-		live_sub(pt, w, 3, n, NULL);	/* its 2 MiB leaves */
+	} else if (n && level < pt->levels) {
+		live_sub(pt, w, level + 1, n, NULL);	/* its large leaves */
 	}
 	return cleared;
 }
@@ -488,11 +498,17 @@ static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
 
 		old = !leaf && w.super ? READ_ONCE(*w.super) : 0;
 		if (super_leaf(old) && cmpxchg64(w.super, old, 0ULL) == old) {
-			/* A 2 MiB leaf goes whole, as it was mapped. */
+			u64 big = level_size(w.super_level);
+
+			/* A large leaf goes whole, as it was mapped. */
 			pt_flush(pt, w.super, sizeof(u64));
-			live_sub(pt, &w, 3, 1, freed);
-			cleared += VTD_SUPERPAGE_SIZE;
-		} else if (leaf) {
+			if (w.super_level < pt->levels)
+				live_sub(pt, &w, w.super_level + 1, 1, freed);
+			cleared += big;
+			iova = (iova | (big - 1)) + 1;
+			continue;
+		}
+		if (leaf) {
 			leaf += vtd_index(iova, 1);
 			for (i = 0; i < n; i++)
 				if (xchg(&leaf[i], 0ULL))
@@ -509,36 +525,64 @@ static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
 }
 
 /*
- * Map one 2 MiB leaf at @iova (both addresses aligned): 0; -EAGAIN when
- * a leaf table is there (the caller maps 4 KiB leaves instead); -EEXIST
- * when a 2 MiB leaf is; -ENOMEM.
+ * Map one leaf of a level-@level table at @iova (2 MiB at level 2, 1 GiB
+ * at level 3; both addresses aligned to it): 0; -EAGAIN when a table is
+ * there (the caller maps smaller leaves instead); -EEXIST when a large
+ * leaf is; -ENOMEM.  A root entry (a 3-level table's 1 GiB leaves) has no
+ * count to reserve in.
  */
-static int map_super(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 prot,
-		     gfp_t gfp)
+static int map_leaf_at(struct vtd_pgtable *pt, unsigned int level, u64 iova,
+		       u64 phys, u64 prot, gfp_t gfp)
 {
 	struct walk w;
 	u64 *table, *entry, found;
 	int err;
 
-	table = table_reserve(pt, iova, 2, 1, gfp, &w, &err);
+	table = table_reserve(pt, iova, level, 1, gfp, &w, &err);
 	if (!table)
 		return err == -EBUSY ? -EEXIST : err;
-	entry = &table[vtd_index(iova, 2)];
+	entry = &table[vtd_index(iova, level)];
 	found = cmpxchg64(entry, 0ULL, phys | prot | VTD_PTE_PS);
 	if (!found) {
 		pt_flush(pt, entry, sizeof(*entry));
 		atomic_long_inc(&pt->super_maps);
 		return 0;
 	}
-	live_sub(pt, &w, 3, 1, NULL);
+	if (level < pt->levels)
+		live_sub(pt, &w, level + 1, 1, NULL);
 	return super_leaf(found) ? -EEXIST : -EAGAIN;
 }
 
-static bool super_fits(const struct vtd_pgtable *pt, u64 iova, u64 phys,
-		       u64 left)
+/* May a level-@level leaf map @iova to @phys with @left bytes to go? */
+static bool large_fits(const struct vtd_pgtable *pt, unsigned int level,
+		       u64 iova, u64 phys, u64 left)
 {
-	return pt->superpages && left >= VTD_SUPERPAGE_SIZE &&
-	       !((iova | phys) & (VTD_SUPERPAGE_SIZE - 1));
+	u64 size = level_size(level);
+
+	return (level == 2 ? pt->superpages : pt->gigapages) &&
+	       level <= pt->levels && left >= size &&
+	       !((iova | phys) & (size - 1));
+}
+
+/*
+ * The largest leaf that fits at @iova, 1 GiB then 2 MiB: 0 and its size
+ * in *@size; -EAGAIN when none fits or tables are in the way (the caller
+ * maps 4 KiB leaves); -EEXIST, -ENOMEM.
+ */
+static int map_large(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 left,
+		     u64 prot, gfp_t gfp, u64 *size)
+{
+	unsigned int level;
+	int ret = -EAGAIN;
+
+	for (level = 3; level >= 2 && ret == -EAGAIN; level--) {
+		if (!large_fits(pt, level, iova, phys, left))
+			continue;
+		ret = map_leaf_at(pt, level, iova, phys, prot, gfp);
+		if (!ret)
+			*size = level_size(level);
+	}
+	return ret;
 }
 
 static bool range_ok(const struct vtd_pgtable *pt, u64 iova, u64 size)
@@ -652,10 +696,11 @@ static void unmap_runs_before(struct vtd_pgtable *pt,
  * All the leaves the runs put into one leaf table -- a long run's share
  * of it, or several short runs' (a scatterlist's segments) -- are
  * reserved with one walk and one raise of its live count, then written
- * in place.  Where @pt->superpages allows and both addresses are 2 MiB
- * aligned, a 2 MiB stretch of a run is one level-2 leaf (unless a leaf
- * table is already there).  A failure leaves the tables it made (empty:
- * the next map there uses them), never a leaf.
+ * in place.  Where @pt->gigapages or @pt->superpages allows and both
+ * addresses are so aligned, a 1 GiB or 2 MiB stretch of a run is one
+ * level-3 or level-2 leaf (unless a table is already there).  A failure
+ * leaves the tables it made (empty: the next map there uses them), never
+ * a leaf.
  *
  * Return: 0; -EINVAL for a misaligned, out-of-range or unordered run;
  * -EEXIST if a page is already mapped (a caller bug: nothing is changed);
@@ -679,21 +724,20 @@ int vtd_pgtable_map_runs(struct vtd_pgtable *pt, const struct siommu_run *runs,
 		u64 iova = run->iova + pos.off, phys = run->phys + pos.off;
 		u64 last = min_t(u64, iova | (VTD_SUPERPAGE_SIZE - 1), span_last);
 		unsigned int pages, written;
-		u64 *leaf;
+		u64 *leaf, big = 0;
 
-		if (super_fits(pt, iova, phys, run->size - pos.off)) {
-			ret = map_super(pt, iova, phys, prot, gfp);
-			if (!ret) {
-				pos.off += VTD_SUPERPAGE_SIZE;
-				if (pos.off == run->size) {
-					pos.r++;
-					pos.off = 0;
-				}
-				continue;
+		ret = map_large(pt, iova, phys, run->size - pos.off, prot, gfp,
+				&big);
+		if (!ret) {
+			pos.off += big;
+			if (pos.off == run->size) {
+				pos.r++;
+				pos.off = 0;
 			}
-			if (ret != -EAGAIN)
-				break;
+			continue;
 		}
+		if (ret != -EAGAIN)
+			break;
 		/*
 		 * Reserve every entry from here to the end of the leaf
 		 * table or of the span, gaps between runs included (the
@@ -755,7 +799,7 @@ int vtd_pgtable_map(struct vtd_pgtable *pt, u64 iova, u64 phys, u64 size,
  * The hardware may still hold the old translations in its IOTLB and the
  * unlinked tables in its paging-structure caches: the caller invalidates
  * before the IOVA range is reused and before the pages in @freed go.  A
- * 2 MiB leaf the range touches is cleared whole.
+ * 2 MiB or 1 GiB leaf the range touches is cleared whole.
  *
  * Return: bytes that were mapped and are now cleared (0 for a bad range).
  */
@@ -777,7 +821,7 @@ u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size,
  * @pt: the table
  * @iova: I/O virtual address
  *
- * Inside a 2 MiB leaf, the entry a 4 KiB leaf for @iova's page would be:
+ * Inside a large leaf, the entry a 4 KiB leaf for @iova's page would be:
  * the same bits, the address of that page.
  *
  * Return: the raw entry, software bits included; 0 when not mapped.
@@ -798,7 +842,7 @@ u64 vtd_pgtable_pte(struct vtd_pgtable *pt, u64 iova)
 	rcu_read_unlock();
 	if (super_leaf(pte))
 		pte = (pte & ~VTD_PTE_PS) +
-		      (iova & (VTD_SUPERPAGE_SIZE - VTD_PAGE_SIZE));
+		      (iova & (level_size(w.super_level) - VTD_PAGE_SIZE));
 	return pte;
 }
 
@@ -836,7 +880,7 @@ static long tables_needed(const u64 *table, unsigned int level)
 			continue;
 		if (level == 1)
 			return 1;
-		if (level == 2 && super_leaf(e)) {
+		if (super_leaf(e)) {
 			leaf = true;
 			continue;
 		}

@@ -106,10 +106,12 @@ struct vtd_pgtable {
 	unsigned int levels;		/* 3 (39-bit) or 4 (48-bit) */
 	bool coherent;			/* ECAP.C: walks snoop the CPU caches */
 	/*
-	 * Map aligned 2 MiB runs as one level-2 leaf (CAP.SLLPS bit 0):
-	 * set after vtd_pgtable_init(), before the first map.
+	 * Map aligned 2 MiB runs as one level-2 leaf (CAP.SLLPS bit 0), and
+	 * aligned 1 GiB runs as one level-3 leaf (bit 1): set after
+	 * vtd_pgtable_init(), before the first map.
 	 */
 	bool superpages;
+	bool gigapages;
 	atomic_long_t nr_tables;	/* table pages linked, root included */
 	atomic_long_t peak_tables;	/* the most nr_tables has been */
 	/*
@@ -118,7 +120,7 @@ struct vtd_pgtable {
 	 * each time; any more that empty go.
 	 */
 	atomic_t kept_empty;
-	atomic_long_t super_maps;	/* 2 MiB leaves ever installed */
+	atomic_long_t super_maps;	/* 2 MiB and 1 GiB leaves installed */
 };
 
 /*

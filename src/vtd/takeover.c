@@ -52,8 +52,9 @@ int siommu_unit_describe(const struct siommu_unit *unit, char *buf, int at)
 		n += sysfs_emit_at(buf, at + n, "%u%s", VTD_SAGAW_WIDTH(bit),
 				   sagaw ? "," : "");
 	}
-	/* The leaf sizes our tables use: 2 MiB where CAP.SLLPS allows. */
+	/* The large leaves our tables use: those CAP.SLLPS allows. */
 	n += sysfs_emit_at(buf, at + n, " superpages=%s",
+			   (VTD_CAP_SLLPS(unit->cap) & 3) == 3 ? "2M,1G" :
 			   VTD_CAP_SLLPS(unit->cap) & 1 ? "2M" : "none");
 	n += sysfs_emit_at(buf, at + n,
 			   " translation=%s invalidation=%s unmanaged=%s intremap=%s qi=%s include_all=%u scope=",

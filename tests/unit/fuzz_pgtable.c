@@ -4,8 +4,9 @@
  * unchanged over the shim.
  *
  * The first input byte picks a 3- or 4-level table, coherent or not, and
- * may fail the root's allocation or ask for an unsupported depth first.
- * The rest is a sequence of operations: map, a list of runs
+ * may fail the root's allocation or ask for an unsupported depth first,
+ * and whether 2 MiB leaves are allowed (maps may then align both
+ * addresses to 2 MiB to get them).  The rest is a sequence of operations: map, a list of runs
  * (vtd_pgtable_map_runs()), unmap (reclaiming emptied tables or keeping
  * them), lookup, leaf_entry(), and allocation failure injection
  * (shim_fail_alloc_after).  Addresses are offsets of up to +-32767 pages
@@ -20,11 +21,14 @@
  *    -ENOMEM exactly when an injected failure hit it, -EEXIST when a page
  *    of the range is already mapped, else 0; on any error every page of
  *    the range (and its neighbours) is as before: no partial mapping;
- *  - unmap returns the bytes the model had mapped in the range (0 for a
- *    bad range) and leaves none of them mapped;
+ *  - unmap returns the bytes the model had mapped in the range, each
+ *    2 MiB leaf it touches whole (read from the table: whether a map made
+ *    one depends on empty tables the model does not track), 0 for a bad
+ *    range, and leaves none of them mapped;
  *  - lookup() and vtd_pgtable_pte() agree with the model at any address;
  *  - leaf_entry() finds the model's entry, is NULL only where it may be;
- *  - at the end: walking the table finds exactly the model's entries,
+ *  - at the end: walking the table finds exactly the model's entries (a
+ *    2 MiB leaf as its 512 pages),
  *    each link's live count is the number of entries set in its table,
  *    every table page allocated is reachable and counted in nr_tables,
  *    and vtd_pgtable_destroy() gives back every page.
@@ -65,6 +69,7 @@
 } while (0)
 
 #define PG		VTD_PAGE_SIZE
+#define SP		VTD_SUPERPAGE_SIZE
 #define RW		(VTD_PTE_READ | VTD_PTE_WRITE)
 /* Pages one map or unmap covers at most: checked page by page. */
 #define MAX_RUN		1024
@@ -277,6 +282,11 @@ static void op_map(struct input *in)
 	long before;
 	int ret;
 
+	if (how & 0x10) {
+		/* 2 MiB aligned both ways: a 2 MiB leaf where allowed. */
+		iova &= ~(SP - 1);
+		phys &= ~(SP - 1);
+	}
 	if (how & 4)
 		iova += 1 + in_u16(in) % (PG - 1);
 	/* pgtable.c's kernel-doc: what is refused with -EINVAL. */
@@ -385,10 +395,41 @@ static void op_map_runs(struct input *in)
 		check_run(runs[r].iova, runs[r].size / PG, 0);
 }
 
+/*
+ * The level of the leaf that maps @iova now, read from the table itself
+ * (1: a 4 KiB leaf, 2: a 2 MiB one), 0 for none: the model cannot know
+ * whether a map made a 2 MiB leaf (an empty leaf table may be in the way).
+ */
+static unsigned int leaf_level(u64 iova)
+{
+	const u64 *table = pt.root;
+	unsigned int level;
+	u64 e;
+
+	if (iova > vtd_pgtable_max_iova(&pt))
+		return 0;
+	for (level = pt.levels;; level--) {
+		e = table[(iova >> (VTD_PAGE_SHIFT +
+				    VTD_LEVEL_BITS * (level - 1))) &
+			  (VTD_PTES_PER_TABLE - 1)];
+		if (!e)
+			return 0;
+		if (level == 1 || (e & VTD_PTE_PS))
+			return level;
+		table = (const u64 *)(uintptr_t)(e & VTD_PTE_ADDR_MASK);
+	}
+}
+
+/*
+ * Unmap: the model's pages of the range go, and every 2 MiB leaf the range
+ * touches goes whole (its 512 pages), counted once.
+ */
 static void op_unmap(struct input *in)
 {
 	u8 how = in_u8(in);
 	u64 iova = pick_iova(in), size = pick_size(in, how), i, n, want = 0;
+	u64 supers[MAX_RUN / 512 + 2];
+	unsigned int nr_supers = 0, k;
 	struct page *freed = NULL;
 	u64 got;
 	long before;
@@ -396,10 +437,21 @@ static void op_unmap(struct input *in)
 	if (how & 4)
 		iova += 1 + in_u16(in) % (PG - 1);
 	n = size / PG;
-	if (range_good(iova, size))
-		for (i = 0; i < n; i++)
-			if (model_get((iova >> VTD_PAGE_SHIFT) + i))
+	if (range_good(iova, size)) {
+		for (i = 0; i < n; i++) {
+			u64 a = iova + i * PG;
+
+			if (leaf_level(a) == 2) {
+				a &= ~(SP - 1);
+				if (!nr_supers || supers[nr_supers - 1] != a) {
+					supers[nr_supers++] = a;
+					want += SP;
+				}
+			} else if (model_get(a >> VTD_PAGE_SHIFT)) {
 				want += PG;
+			}
+		}
+	}
 	before = shim_fail_alloc_after;
 	got = vtd_pgtable_unmap(&pt, iova, size, (how & 8) ? &freed : NULL);
 	/* No unit to invalidate: the emptied tables can go at once. */
@@ -413,7 +465,12 @@ static void op_unmap(struct input *in)
 		return;
 	for (i = 0; i < n; i++)
 		model_set((iova >> VTD_PAGE_SHIFT) + i, 0);
+	for (k = 0; k < nr_supers; k++)
+		for (i = 0; i < SP / PG; i++)
+			model_set((supers[k] >> VTD_PAGE_SHIFT) + i, 0);
 	check_run(iova, n, 0);
+	for (k = 0; k < nr_supers; k++)
+		check_run(supers[k], SP / PG, 0);
 }
 
 static void op_lookup(struct input *in)
@@ -439,9 +496,9 @@ static void op_leaf(struct input *in)
 		return;
 	}
 	cur = model_get(iova >> VTD_PAGE_SHIFT);
-	/* A missing table means nothing mapped under it. */
-	FUZZ_CHECK(e || !cur, "no leaf entry for mapped %#llx",
-		   (unsigned long long)iova);
+	/* A missing leaf table: nothing mapped, or a 2 MiB leaf there. */
+	FUZZ_CHECK(e || !cur || leaf_level(iova) == 2,
+		   "no leaf entry for mapped %#llx", (unsigned long long)iova);
 	if (e)
 		FUZZ_CHECK(*e == cur, "leaf entry %#llx: %#llx, model %#llx",
 			   (unsigned long long)iova, (unsigned long long)*e,
@@ -481,6 +538,22 @@ static long walk(const u64 *table, unsigned int level, u64 base,
 				   (unsigned long long)e,
 				   (unsigned long long)model_get(base + i));
 			(*leaves)++;
+			continue;
+		}
+		if (level == 2 && (e & VTD_PTE_PS)) {
+			u64 k, want;
+
+			/* A 2 MiB leaf: the model's 512 pages, in order. */
+			for (k = 0; k < VTD_PTES_PER_TABLE; k++) {
+				want = (e & ~VTD_PTE_PS) + k * PG;
+				FUZZ_CHECK(model_get(base + i * span + k) == want,
+					   "2 MiB leaf %#llx, page %llu: model %#llx",
+					   (unsigned long long)e,
+					   (unsigned long long)k,
+					   (unsigned long long)
+					   model_get(base + i * span + k));
+			}
+			*leaves += VTD_PTES_PER_TABLE;
 			continue;
 		}
 		FUZZ_CHECK((e & ~(VTD_PTE_ADDR_MASK | VTD_PTE_LIVE_MASK |
@@ -536,6 +609,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(vtd_pgtable_init(&pt, levels, head & 2) == 0, "init");
+	/* 2 MiB leaves (CAP.SLLPS bit 0) for some inputs. */
+	pt.superpages = head & 0x40;
 
 	while (in.left) {
 		op = in_u8(&in);

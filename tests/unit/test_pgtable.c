@@ -634,6 +634,79 @@ static void test_superpages(void)
 	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
 	       shim_pages_outstanding());
 }
+#define GP	(1ULL << 30)
+
+/*
+ * 1 GiB leaves (CAP.SLLPS bit 1): a 1 GiB-aligned run of 1 GiB or more is
+ * one level-3 leaf, no level-2 table under it; what is left over goes in
+ * 2 MiB and 4 KiB leaves; a smaller map inside one is refused; an unmap
+ * touching one clears it whole and the emptied level-3 table goes.  In a
+ * 3-level table the 1 GiB leaves sit in the root.
+ */
+static void test_gigapages(void)
+{
+	const u64 base = 4 * GP, phys = 8 * GP;
+	struct vtd_pgtable pt;
+	u64 pte;
+	long supers;
+
+	vtd_pgtable_init(&pt, 4, true);
+	pt.superpages = true;
+	pt.gigapages = true;
+	EXPECT(vtd_pgtable_map(&pt, base, phys, 2 * GP + SP + PG, RW, 0) == 0,
+	       "2 GiB + 2 MiB + 4 KiB");
+	supers = atomic_long_read(&pt.super_maps);
+	EXPECT(supers == 3, "two 1 GiB leaves and a 2 MiB one: %ld", supers);
+	EXPECT(tables(&pt) == 4, "root, L3, one L2 and one leaf table: %ld",
+	       tables(&pt));
+	EXPECT(vtd_pgtable_tables_needed(&pt) == 4, "all needed");
+	EXPECT(vtd_pgtable_lookup(&pt, base + GP + 0x12345678, NULL) ==
+	       phys + GP + 0x12345678, "translates inside the second");
+	pte = vtd_pgtable_pte(&pt, base + 0x3ff000);
+	EXPECT((pte & VTD_PTE_ADDR_MASK) == phys + 0x3ff000 &&
+	       !(pte & VTD_PTE_PS), "pte reads as a 4 KiB leaf would: %#llx",
+	       (unsigned long long)pte);
+	EXPECT(vtd_pgtable_lookup(&pt, base + 2 * GP + SP, NULL) ==
+	       phys + 2 * GP + SP, "the 4 KiB tail");
+	EXPECT(vtd_pgtable_map(&pt, base + GP + SP, 0, SP, RW, 0) == -EEXIST &&
+	       vtd_pgtable_map(&pt, base + 0x5000, 0, PG, RW, 0) == -EEXIST,
+	       "2 MiB and 4 KiB maps inside one: refused");
+	EXPECT(vtd_pgtable_unmap(&pt, base + GP + 0x7000, PG, NULL) == GP &&
+	       vtd_pgtable_lookup(&pt, base + GP, NULL) == 0 &&
+	       vtd_pgtable_lookup(&pt, base, NULL) == phys,
+	       "a 4 KiB unmap clears one whole, only it");
+	EXPECT(vtd_pgtable_clear_all(&pt) == (GP + SP + PG) / PG,
+	       "clear_all counts pages");
+	EXPECT(vtd_pgtable_map(&pt, base, phys, 2 * GP, RW, 0) == 0 &&
+	       atomic_long_read(&pt.super_maps) == supers + 2, "again");
+	EXPECT(unmap_reclaim(&pt, base, 2 * GP) == 0 && tables(&pt) == 4,
+	       "unmapped: the tables kept by the tail stay (%ld)", tables(&pt));
+	unmap_reclaim(&pt, base + 2 * GP, SP + PG);
+	EXPECT(vtd_pgtable_tables_needed(&pt) == 1, "nothing needed");
+
+	/* Not 1 GiB aligned physically: 2 MiB leaves. */
+	supers = atomic_long_read(&pt.super_maps);
+	EXPECT(vtd_pgtable_map(&pt, 64 * GP, phys + SP, GP, RW, 0) == 0 &&
+	       atomic_long_read(&pt.super_maps) == supers + 512,
+	       "misaligned: 512 2 MiB leaves");
+	unmap_reclaim(&pt, 64 * GP, GP);
+	vtd_pgtable_destroy(&pt);
+
+	/* 3 levels: the root holds them. */
+	vtd_pgtable_init(&pt, 3, true);
+	pt.superpages = true;
+	pt.gigapages = true;
+	EXPECT(vtd_pgtable_map(&pt, GP, phys, GP, RW, 0) == 0 &&
+	       tables(&pt) == 1 && vtd_pgtable_lookup(&pt, GP + 0x1000, NULL) ==
+	       phys + 0x1000, "3 levels: a 1 GiB leaf in the root");
+	EXPECT(vtd_pgtable_unmap(&pt, GP, GP, NULL) == GP &&
+	       vtd_pgtable_lookup(&pt, GP, NULL) == 0, "and gone");
+	vtd_pgtable_destroy(&pt);
+	rcu_barrier();
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
 /*
  * A list of runs (a scatterlist's segments) in one pass: each page where
  * its run says, gaps left unmapped, across a leaf-table boundary; a
@@ -835,6 +908,7 @@ static const struct harness_case cases[] = {
 	HARNESS_CASE(test_reclaim_kept),
 	HARNESS_CASE(test_reclaim_after_failures),
 	HARNESS_CASE(test_superpages),
+	HARNESS_CASE(test_gigapages),
 	HARNESS_CASE(test_map_runs),
 	HARNESS_CASE(test_tables_needed),
 	HARNESS_CASE(test_sparse),

@@ -222,8 +222,9 @@ struct siommu_xlate *siommu_vtd_xlate_create(struct siommu_unit *unit)
 		ida_free(&unit->dids, vx->did);
 		goto free;
 	}
-	/* 2 MiB leaves for aligned contiguous runs, where the unit has them. */
+	/* Large leaves for aligned contiguous runs, where the unit has them. */
 	vx->pt.superpages = VTD_CAP_SLLPS(unit->cap) & 1;
+	vx->pt.gigapages = (VTD_CAP_SLLPS(unit->cap) >> 1) & 1;
 	vx->unit = unit;
 	vx->base = (struct siommu_xlate) {
 		.ops = &siommu_vtd_xlate_ops,
