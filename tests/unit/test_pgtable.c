@@ -327,6 +327,48 @@ static void *churn_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * Lists of runs with gaps (vtd_pgtable_map_runs()) in spans of 8 pages,
+ * each thread's beside the others' in the same leaf tables, mapped,
+ * checked and unmapped with reclamation: the gaps' reservations given
+ * back while other threads fill and empty the same tables.
+ */
+static void *runs_worker(void *arg)
+{
+	static const unsigned int first[] = { 0, 3, 7 }, len[] = { 2, 3, 1 };
+	struct worker *w = arg;
+	struct siommu_run runs[3];
+	struct page *freed;
+	unsigned int i, r, k;
+
+	for (i = 0; i < 2000; i++) {
+		u64 span = BASE + (i & 32 ? 1ULL << 30 : 0) +
+			   ((u64)(i % 32) * THREADS + w->id) * 8 * PG;
+
+		for (r = 0; r < 3; r++) {
+			runs[r].iova = span + first[r] * PG;
+			runs[r].phys = phys_of(i * 8 + first[r] * 3);
+			runs[r].size = len[r] * PG;
+		}
+		if (vtd_pgtable_map_runs(w->pt, runs, 3, RW, GFP_ATOMIC))
+			w->errors++;
+		for (r = 0; r < 3; r++)
+			for (k = 0; k < len[r]; k++)
+				if (vtd_pgtable_lookup(w->pt, runs[r].iova +
+						       k * PG, NULL) !=
+				    runs[r].phys + k * PG)
+					w->errors++;
+		if (vtd_pgtable_lookup(w->pt, span + 2 * PG, NULL) ||
+		    vtd_pgtable_lookup(w->pt, span + 6 * PG, NULL))
+			w->errors++;	/* a gap mapped */
+		freed = NULL;
+		if (vtd_pgtable_unmap(w->pt, span, 8 * PG, &freed) != 6 * PG)
+			w->errors++;
+		vtd_pgtable_free_tables(freed);
+	}
+	return NULL;
+}
+
 static unsigned long run_workers(struct vtd_pgtable *pt, void *(*fn)(void *))
 {
 	pthread_t tid[THREADS];
@@ -874,7 +916,10 @@ static void test_sparse(void)
 	       shim_pages_outstanding());
 }
 
-/* Tables emptied and made again under other threads' walks. */
+/*
+ * Tables emptied and made again under other threads' walks: pages mapped
+ * one at a time (rounds 0, 1), or lists of runs with gaps (2, 3).
+ */
 static void test_concurrent_reclaim(void)
 {
 	struct vtd_pgtable pt;
@@ -882,7 +927,8 @@ static void test_concurrent_reclaim(void)
 
 	for (round = 0; round < 4; round++) {
 		vtd_pgtable_init(&pt, 4, round & 1);
-		EXPECT(run_workers(&pt, churn_worker) == 0,
+		EXPECT(run_workers(&pt, round & 2 ? runs_worker :
+					 churn_worker) == 0,
 		       "round %u: errors", round);
 		EXPECT(tables(&pt) == 4, "round %u: %ld tables left", round,
 		       tables(&pt));
