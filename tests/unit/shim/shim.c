@@ -141,9 +141,16 @@ long shim_kmalloc_outstanding(void)
 	return __atomic_load_n(&shim_kmalloc_count, __ATOMIC_RELAXED);
 }
 
-/* A set of flushed cache-line addresses, open addressing. */
+/*
+ * A set of flushed cache-line addresses, open addressing, recorded from
+ * the first shim_flush_reset() on.  Never more than 3/4 full: a test that
+ * goes on flushing long after its checks (later tests in the same binary)
+ * would otherwise fill it and probe for ever; it is emptied instead, as
+ * the checks only ask about what was flushed since their own reset.
+ */
 #define FLUSH_SLOTS	(1u << 20)
 static uintptr_t *flushed;
+static size_t nr_flushed;
 static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t slot_of(uintptr_t line)
@@ -156,6 +163,7 @@ void shim_flush_reset(void)
 	pthread_mutex_lock(&flush_lock);
 	free(flushed);
 	flushed = calloc(FLUSH_SLOTS, sizeof(*flushed));
+	nr_flushed = 0;
 	pthread_mutex_unlock(&flush_lock);
 }
 
@@ -168,8 +176,14 @@ void clflush_cache_range(void *addr, unsigned int size)
 	for (; flushed && line < end; line += 64) {
 		size_t s = slot_of(line);
 
+		if (nr_flushed >= FLUSH_SLOTS / 4 * 3) {
+			memset(flushed, 0, FLUSH_SLOTS * sizeof(*flushed));
+			nr_flushed = 0;
+		}
 		while (flushed[s] && flushed[s] != line)
 			s = (s + 1) & (FLUSH_SLOTS - 1);
+		if (!flushed[s])
+			nr_flushed++;
 		flushed[s] = line;
 	}
 	pthread_mutex_unlock(&flush_lock);
