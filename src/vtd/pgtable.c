@@ -328,7 +328,9 @@ static u64 *leaf_find(struct vtd_pgtable *pt, u64 iova, struct walk *w)
  * exist are passed with no hold on them -- if one goes meanwhile, the
  * live_add() under it fails and the walk starts again from the root.
  * NULL with *@err: -ENOMEM, -EBUSY for a count that would not fit, or
- * -EEXIST where a 2 MiB or 1 GiB leaf covers @iova.
+ * -EEXIST where a 2 MiB or 1 GiB leaf covers @iova.  Inside one
+ * rcu_read_lock() of the caller's, which a @gfp that may sleep leaves
+ * for the allocation.
  */
 static u64 *table_reserve(struct vtd_pgtable *pt, u64 iova,
 			  unsigned int stop, unsigned int n, gfp_t gfp,
@@ -359,6 +361,22 @@ again:
 		if (old) {
 			*err = -EEXIST;		/* a large leaf */
 			break;
+		}
+		if (!child && gfpflags_allow_blocking(gfp)) {
+			/*
+			 * An allocation that may sleep must not in the
+			 * caller's RCU read section (its only one: a caller
+			 * that may sleep holds no other).  Nothing of this
+			 * walk is held yet: leave, allocate, walk again.
+			 */
+			rcu_read_unlock();
+			child = table_alloc(pt, gfp);
+			rcu_read_lock();
+			if (!child) {
+				*err = -ENOMEM;
+				break;
+			}
+			goto again;
 		}
 		if (!child) {
 			child = table_alloc(pt, gfp);

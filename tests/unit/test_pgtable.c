@@ -750,6 +750,31 @@ static void test_gigapages(void)
 }
 
 /*
+ * A map that may sleep (GFP_KERNEL: the identity domain's all-of-RAM map,
+ * RMRRs) allocates its table pages outside its RCU read section: the
+ * shim aborts on a sleeping allocation inside one.
+ */
+static void test_sleeping_gfp(void)
+{
+	struct siommu_run runs[2] = {
+		{ .iova = 5 * GP, .phys = 0x1000, .size = PG },
+		{ .iova = 5 * GP + SP, .phys = 2 * SP, .size = SP },
+	};
+	struct vtd_pgtable pt;
+
+	vtd_pgtable_init(&pt, 4, true);
+	pt.superpages = true;
+	EXPECT(vtd_pgtable_map(&pt, 3 * GP, 0x5000, 3 * PG, RW,
+			       GFP_KERNEL) == 0 &&
+	       vtd_pgtable_lookup(&pt, 3 * GP + 2 * PG, NULL) == 0x7000,
+	       "a map making three tables, GFP_KERNEL");
+	EXPECT(vtd_pgtable_map_runs(&pt, runs, 2, RW, GFP_KERNEL) == 0 &&
+	       vtd_pgtable_lookup(&pt, 5 * GP + SP + PG, NULL) == 2 * SP + PG,
+	       "a list with a 2 MiB leaf, GFP_KERNEL");
+	vtd_pgtable_destroy(&pt);
+}
+
+/*
  * A list of runs (a scatterlist's segments) in one pass: each page where
  * its run says, gaps left unmapped, across a leaf-table boundary; a
  * taken page in a later run undoes the whole list; bad lists change
@@ -956,6 +981,7 @@ static const struct harness_case cases[] = {
 	HARNESS_CASE(test_superpages),
 	HARNESS_CASE(test_gigapages),
 	HARNESS_CASE(test_map_runs),
+	HARNESS_CASE(test_sleeping_gfp),
 	HARNESS_CASE(test_tables_needed),
 	HARNESS_CASE(test_sparse),
 	HARNESS_CASE(test_concurrent_populate),

@@ -102,7 +102,11 @@ unsigned long get_zeroed_page(gfp_t gfp)
 {
 	void *p;
 
-	(void)gfp;
+	/* The kernel may sleep here, which an RCU reader must not. */
+	if (gfpflags_allow_blocking(gfp) && shim_rcu_nesting) {
+		fprintf(stderr, "shim: a sleeping page allocation inside an RCU read section\n");
+		abort();
+	}
 	if (shim_alloc_should_fail())
 		return 0;
 	p = page_pool_get();

@@ -12,6 +12,13 @@
 #define __GFP_NOWARN	0x4u
 #define PAGE_SIZE	4096UL
 
+/* GFP_KERNEL may sleep (get_zeroed_page() aborts if it is asked to in an
+ * RCU read section); GFP_ATOMIC may not. */
+static inline bool gfpflags_allow_blocking(gfp_t gfp)
+{
+	return gfp & GFP_KERNEL;
+}
+
 unsigned long get_zeroed_page(gfp_t gfp);
 void free_page(unsigned long addr);
 #endif

@@ -21,8 +21,10 @@ struct rcu_head {
 	void (*func)(struct rcu_head *head);
 };
 
-#ifdef SHIM_FAST_RCU
+/* Read sections the calling thread is in. */
 extern __thread unsigned int shim_rcu_nesting;
+
+#ifdef SHIM_FAST_RCU
 
 static inline void rcu_read_lock(void)
 {
