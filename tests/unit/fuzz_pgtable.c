@@ -273,6 +273,21 @@ static u64 pick_phys(struct input *in, bool bad)
 	return phys;
 }
 
+/*
+ * What a map must return (pgtable.c's kernel-doc): -EINVAL for a bad
+ * request (@good false; it allocates nothing), -ENOMEM exactly when an
+ * injected failure hit it, -EEXIST when @mapped of its pages were taken,
+ * else 0.
+ */
+static int map_expected(bool good, long before, u64 mapped)
+{
+	if (!good)
+		return -EINVAL;
+	if (injected_since(before))
+		return -ENOMEM;
+	return mapped ? -EEXIST : 0;
+}
+
 static void op_map(struct input *in)
 {
 	u8 how = in_u8(in);
@@ -280,7 +295,7 @@ static void op_map(struct input *in)
 	u64 phys = pick_phys(in, how & 8), prot = pick_prot(in);
 	bool good;
 	long before;
-	int ret;
+	int ret, want;
 
 	if (how & 0x10) {
 		/* 2 MiB aligned both ways: a 2 MiB leaf where allowed. */
@@ -302,24 +317,14 @@ static void op_map(struct input *in)
 	}
 	before = shim_fail_alloc_after;
 	ret = vtd_pgtable_map(&pt, iova, phys, size, prot, GFP_ATOMIC);
-	if (!good) {
-		FUZZ_CHECK(ret == -EINVAL && !injected_since(before),
-			   "map %#llx +%#llx phys %#llx prot %#llx: %d",
-			   (unsigned long long)iova, (unsigned long long)size,
-			   (unsigned long long)phys, (unsigned long long)prot,
-			   ret);
+	want = map_expected(good, before, mapped);
+	FUZZ_CHECK(ret == want && (good || !injected_since(before)),
+		   "map %#llx +%#llx phys %#llx prot %#llx over %llu mapped pages: %d, want %d",
+		   (unsigned long long)iova, (unsigned long long)size,
+		   (unsigned long long)phys, (unsigned long long)prot,
+		   (unsigned long long)mapped, ret, want);
+	if (!good)
 		return;
-	}
-	/* A table page that cannot be had is the only -ENOMEM. */
-	if (injected_since(before))
-		FUZZ_CHECK(ret == -ENOMEM, "map under failure: %d", ret);
-	else if (mapped)
-		FUZZ_CHECK(ret == -EEXIST, "map over %llu mapped pages: %d",
-			   (unsigned long long)mapped, ret);
-	else
-		FUZZ_CHECK(ret == 0, "map %#llx +%#llx: %d",
-			   (unsigned long long)iova, (unsigned long long)size,
-			   ret);
 	if (!ret)
 		for (i = 0; i < n; i++)
 			model_set((iova >> VTD_PAGE_SHIFT) + i,
@@ -344,7 +349,7 @@ static void op_map_runs(struct input *in)
 	u64 i, p, first;
 	bool good;
 	long before;
-	int ret;
+	int ret, want;
 
 	for (r = 0; r < n; r++) {
 		u8 b = in_u8(in);
@@ -374,19 +379,12 @@ static void op_map_runs(struct input *in)
 	}
 	before = shim_fail_alloc_after;
 	ret = vtd_pgtable_map_runs(&pt, runs, n, prot, GFP_ATOMIC);
-	if (!good)
-		FUZZ_CHECK(ret == -EINVAL && !injected_since(before),
-			   "map_runs from %#llx to %#llx prot %#llx: %d",
-			   (unsigned long long)first, (unsigned long long)at,
-			   (unsigned long long)prot, ret);
-	else if (injected_since(before))
-		FUZZ_CHECK(ret == -ENOMEM, "map_runs under failure: %d", ret);
-	else if (mapped)
-		FUZZ_CHECK(ret == -EEXIST, "map_runs over %llu mapped pages: %d",
-			   (unsigned long long)mapped, ret);
-	else
-		FUZZ_CHECK(ret == 0, "map_runs from %#llx: %d",
-			   (unsigned long long)first, ret);
+	want = map_expected(good, before, mapped);
+	FUZZ_CHECK(ret == want && (good || !injected_since(before)),
+		   "map_runs from %#llx to %#llx prot %#llx over %llu mapped pages: %d, want %d",
+		   (unsigned long long)first, (unsigned long long)at,
+		   (unsigned long long)prot, (unsigned long long)mapped, ret,
+		   want);
 	for (r = 0; r < n && !ret; r++)
 		for (i = 0; i < runs[r].size / PG; i++)
 			model_set((runs[r].iova >> VTD_PAGE_SHIFT) + i,
