@@ -57,6 +57,9 @@ STAT_ATTR(injected_failures, SIOMMU_STAT_INJECTED_FAILURES);
 STAT_ATTR(late_calls, SIOMMU_STAT_LATE_CALLS);
 STAT_ATTR(table_freeing_unmaps, SIOMMU_STAT_TABLE_FREEING_UNMAPS);
 STAT_ATTR(queue_errors, SIOMMU_STAT_QUEUE_ERRORS);
+STAT_ATTR(inval_descriptors, SIOMMU_STAT_INVAL_DESCS);
+STAT_ATTR(inval_waits, SIOMMU_STAT_INVAL_WAITS);
+STAT_ATTR(inval_lock_ns, SIOMMU_STAT_INVAL_LOCK_NS);
 
 static struct attribute *stat_attrs[] = {
 	&stat_maps.attr.attr,
@@ -75,6 +78,9 @@ static struct attribute *stat_attrs[] = {
 	&stat_late_calls.attr.attr,
 	&stat_table_freeing_unmaps.attr.attr,
 	&stat_queue_errors.attr.attr,
+	&stat_inval_descriptors.attr.attr,
+	&stat_inval_waits.attr.attr,
+	&stat_inval_lock_ns.attr.attr,
 	NULL,
 };
 

@@ -26,6 +26,10 @@ enum siommu_stat {
 	SIOMMU_STAT_LATE_CALLS,		/* calls with a detached domain's handle */
 	SIOMMU_STAT_QUEUE_ERRORS,	/* invalidation queue errors recovered */
 	SIOMMU_STAT_TABLE_FREEING_UNMAPS, /* unmaps that freed table pages */
+	SIOMMU_STAT_INVAL_DESCS,	/* invalidation descriptors submitted */
+	/* Waits for the unit: wait descriptors, calls to the kernel's queue. */
+	SIOMMU_STAT_INVAL_WAITS,
+	SIOMMU_STAT_INVAL_LOCK_NS,	/* ns a submission lock was held */
 	SIOMMU_NR_STATS
 };
 

@@ -33,6 +33,11 @@
 #define VTD_DESC_IOTLB_DR	BIT_ULL(7)	/* drain reads */
 #define VTD_DESC_ADDR(hi)	((hi) & ~0xfffULL)	/* IOTLB page address */
 #define VTD_DESC_AM(hi)		((unsigned int)((hi) & 0x3f))	/* 2^AM pages */
+/*
+ * Invalidation hint (page-selective only): the range's leaves changed, no
+ * table above them did, so the unit may keep its paging-structure caches.
+ */
+#define VTD_DESC_IOTLB_IH	BIT_ULL(6)
 
 /* Invalidation wait: write @data to @addr once everything before is done. */
 #define VTD_DESC_WAIT_SW	BIT_ULL(5)
@@ -52,14 +57,17 @@ static inline struct vtd_desc vtd_desc_context(unsigned int gran, u16 did,
 	return d;
 }
 
-/* @drain: the unit's CAP.DRD/DWD bits, to drain DMA before completing. */
+/*
+ * @drain: the unit's CAP.DRD/DWD bits, to drain DMA before completing.
+ * @ih: 0 or VTD_DESC_IOTLB_IH, for a page-selective one.
+ */
 static inline struct vtd_desc vtd_desc_iotlb(unsigned int gran, u16 did,
 					     u64 addr, unsigned int am,
-					     u64 drain)
+					     u64 drain, u64 ih)
 {
 	struct vtd_desc d = {
 		.lo = VTD_DESC_IOTLB | (u64)gran << 4 | (u64)did << 16 | drain,
-		.hi = gran == VTD_GRAN_PAGE ? (addr & ~0xfffULL) | am : 0,
+		.hi = gran == VTD_GRAN_PAGE ? (addr & ~0xfffULL) | ih | am : 0,
 	};
 	return d;
 }

@@ -14,6 +14,23 @@
  * invalidation complete, which is what strict unmapping needs, or fails:
  * after a bounded wait (INVAL_SPIN_NS), or when the unit refused the
  * descriptor, which on our queue is skipped so that the queue runs on.
+ *
+ * Strict unmapping submits one invalidation per unmap from every CPU at
+ * once, so neither queue path holds a lock while the unit works:
+ *
+ *  - our queue: a submitter appends its descriptor under reg_lock and
+ *    leaves.  Descriptors appended while the unit still works on the last
+ *    group form the next group; whoever first finds the unit idle closes
+ *    it with ONE wait descriptor, carrying the group's sequence number,
+ *    and writes the tail.  Every waiter watches the status word the
+ *    unit's wait descriptors write, without a lock, until it reaches its
+ *    group's number.  One group in flight at a time keeps the tail
+ *    writes in order although they happen outside the lock.
+ *  - the kernel's queue: qi_submit_sync() spins with the kernel's queue
+ *    lock held; a submitter puts its descriptor on a list and whoever
+ *    finds no call in flight hands the kernel everything listed in one
+ *    call (one wait descriptor), then tells each submitter through its
+ *    own request.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +41,7 @@
 #include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 
 #include "vtd/inval.h"
@@ -33,9 +51,9 @@
 #include "vtd/regs.h"
 
 /*
- * How long one invalidation may spin.  Every caller holds reg_lock with
- * interrupts off, and strict unmapping calls from any context, interrupt
- * handlers included, so the wait can neither sleep nor be long.  A unit
+ * How long one invalidation may spin.  Strict unmapping calls from any
+ * context, interrupt handlers and interrupts-off sections included, so
+ * the wait can neither sleep nor be long.  A unit
  * completes a context-cache or IOTLB invalidation in microseconds (QEMU's
  * inside the register write itself); one that has not after 10 ms is
  * broken, and the invalidation fails with -ETIMEDOUT rather than keep
@@ -47,8 +65,32 @@
 #define INVAL_SPIN_MS		10
 #define INVAL_SPIN_NS		((u64)INVAL_SPIN_MS * NSEC_PER_MSEC)
 #define QUEUE_ENTRIES		(PAGE_SIZE / sizeof(struct vtd_desc))
-/* Refused descriptors one submission skips before it gives up. */
-#define QUEUE_MAX_SKIPS		4
+/*
+ * Spins on the status word between two looks at the unit's fault status
+ * (an MMIO read: a refused descriptor stops the unit until skipped).
+ */
+#define QUEUE_CHECK_SPINS	64
+
+/*
+ * What each slot of our queue holds, for its waiter: the group it went
+ * in (the sequence number of the wait descriptor that closes it) and
+ * whether the unit refused it, in one word a waiter reads at once, as
+ * SLOT_STATE(); and where each group ends.
+ */
+#define SLOT_STATE(group, refused)	((u64)(group) << 1 | (refused))
+struct siommu_queue_book {
+	u64 slot[QUEUE_ENTRIES];
+	/* The slot after group g's wait descriptor, at g % QUEUE_ENTRIES. */
+	u16 end[QUEUE_ENTRIES];
+};
+
+/* One descriptor waiting for the kernel's queue (submit_kernel_queue()). */
+struct siommu_inval_request {
+	struct vtd_desc desc;
+	int ret;
+	int done;			/* set last, by whoever submitted it */
+	struct siommu_inval_request *next;
+};
 
 /*
  * Units without queued invalidation are rare and QEMU's unit always has
@@ -115,6 +157,27 @@ static int submit_registers(struct siommu_unit *unit, struct vtd_desc d)
 	return -EINVAL;
 }
 
+/* reg_lock, timed for stats/inval_lock_ns. */
+static u64 unit_lock(struct siommu_unit *unit, unsigned long *flags)
+	__acquires(&unit->reg_lock)
+{
+	raw_spin_lock_irqsave(&unit->reg_lock, *flags);
+	return local_clock();
+}
+
+static void unit_unlock(struct siommu_unit *unit, unsigned long flags,
+			u64 since)
+	__releases(&unit->reg_lock)
+{
+	siommu_stat_add(SIOMMU_STAT_INVAL_LOCK_NS, local_clock() - since);
+	raw_spin_unlock_irqrestore(&unit->reg_lock, flags);
+}
+
+static bool seq_reached(u32 now, u32 seq)
+{
+	return (s32)(now - seq) >= 0;
+}
+
 /* The slot the unit fetches next (or stopped at). */
 static unsigned int queue_head(struct siommu_unit *unit)
 {
@@ -122,132 +185,299 @@ static unsigned int queue_head(struct siommu_unit *unit)
 	       QUEUE_ENTRIES;
 }
 
-static void queue_write_tail(struct siommu_unit *unit)
+/* writeq orders the descriptor stores before the tail update. */
+static void queue_write_tail(struct siommu_unit *unit, unsigned int tail)
 {
-	/* writeq orders the descriptor stores before the tail update. */
-	writeq((u64)unit->queue_tail << VTD_IQ_TAIL_SHIFT,
-	       unit->regs + VTD_REG_IQT);
+	writeq((u64)tail << VTD_IQ_TAIL_SHIFT, unit->regs + VTD_REG_IQT);
+}
+
+/* Has the unit completed every group it was given? */
+static bool queue_idle(struct siommu_unit *unit)
+{
+	return READ_ONCE(*unit->wait_status) == READ_ONCE(unit->wait_seq);
+}
+
+/*
+ * Slots in use: from the end of the last group the unit completed (it
+ * may be further on) to the tail, groups not yet closed included.
+ */
+static unsigned int queue_used(struct siommu_unit *unit)
+{
+	u32 done = READ_ONCE(*unit->wait_status);
+	unsigned int from = unit->book->end[done % QUEUE_ENTRIES];
+
+	return (unit->queue_tail + QUEUE_ENTRIES - from) % QUEUE_ENTRIES;
+}
+
+/*
+ * Add @n descriptors to the open group; false when the ring has no room
+ * for them and a wait, one slot left free (tail == head means empty).
+ * A group has two slots at least, so fewer than QUEUE_ENTRIES groups are
+ * ever in the ring and book->end[] never wraps onto a live one.
+ */
+static bool queue_append(struct siommu_unit *unit, const struct vtd_desc *d,
+			 unsigned int n, unsigned int *first, u32 *seq)
+{
+	unsigned int t = unit->queue_tail, i;
+
+	lockdep_assert_held(&unit->reg_lock);
+	if (queue_used(unit) + n + 2 >= QUEUE_ENTRIES)
+		return false;
+	*first = t;
+	*seq = unit->wait_seq + 1;
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(unit->book->slot[t], SLOT_STATE(*seq, 0));
+		unit->queue[t] = d[i];
+		t = (t + 1) % QUEUE_ENTRIES;
+	}
+	unit->queue_tail = t;
+	siommu_stat_add(SIOMMU_STAT_INVAL_DESCS, n);
+	return true;
+}
+
+/*
+ * Close the open group with a wait descriptor and publish it: the tail
+ * the caller writes once it has dropped reg_lock.  Only when the unit is
+ * idle, so that tail writes, outside the lock, still reach it in order.
+ */
+static unsigned int queue_close(struct siommu_unit *unit)
+{
+	unsigned int t = unit->queue_tail;
+	u32 seq = unit->wait_seq + 1;
+
+	lockdep_assert_held(&unit->reg_lock);
+	WRITE_ONCE(unit->book->slot[t], SLOT_STATE(seq, 0));
+	unit->queue[t] = vtd_desc_wait(virt_to_phys(unit->wait_status), seq);
+	t = (t + 1) % QUEUE_ENTRIES;
+	unit->book->end[seq % QUEUE_ENTRIES] = t;
+	unit->queue_tail = t;
+	unit->queue_published = t;
+	WRITE_ONCE(unit->wait_seq, seq);
+	siommu_stat_inc(SIOMMU_STAT_INVAL_WAITS);
+	return t;
+}
+
+/* Is there an open group the unit is ready for? */
+static bool queue_can_close(struct siommu_unit *unit)
+{
+	return unit->queue_tail != unit->queue_published && queue_idle(unit);
 }
 
 /*
  * The unit refused the descriptor at @head (FSTS.IQE): IQH stays on it and
- * nothing behind it runs until IQE is cleared.  Overwrite it with a wait
- * descriptor writing a stale sequence number: every unit takes one, it
- * invalidates nothing, and no waiter waits for that value, so whoever
- * queued behind it still waits for their own.  Then clear IQE (write 1)
- * and write IQT again: the spec has the unit resume at IQH once IQE is
- * clear, but QEMU resumes only on a tail write.  One report per error.
+ * nothing behind it runs until IQE is cleared.  Mark it refused for its
+ * waiter and overwrite it with a wait descriptor that writes the number
+ * the status word holds when the unit gets there (everything before is
+ * done: the group before its own), or its own group's, if it was its
+ * group's wait: every unit takes one, and it invalidates nothing.  Then
+ * clear IQE (write 1) and write IQT again: the spec has the unit resume
+ * at IQH once IQE is clear, but QEMU resumes only on a tail write.  One
+ * report per error.
  */
 static void queue_skip(struct siommu_unit *unit, unsigned int head, u32 fsts)
 {
 	struct vtd_desc bad = unit->queue[head];
+	u64 status = virt_to_phys(unit->wait_status);
+	u32 group = unit->book->slot[head] >> 1;
+	bool wait = VTD_DESC_TYPE(bad.lo) == VTD_DESC_WAIT && bad.hi == status;
 
 	lockdep_assert_held(&unit->reg_lock);
-	unit->queue[head] = vtd_desc_wait(virt_to_phys(unit->wait_status),
-					  unit->wait_seq - 1);
+	WRITE_ONCE(unit->book->slot[head], SLOT_STATE(group, 1));
+	unit->queue[head] = vtd_desc_wait(status, wait ? group : group - 1);
 	siommu_stat_inc(SIOMMU_STAT_QUEUE_ERRORS);
 	pr_err_ratelimited("dmar%u: invalidation queue error: the unit refused descriptor %#018llx %#018llx (slot %u, fault status %#x); skipped it\n",
 			   unit->index, bad.lo, bad.hi, head, fsts);
 	writel(VTD_FSTS_IQE, unit->regs + VTD_REG_FSTS);
-	queue_write_tail(unit);
+	queue_write_tail(unit, unit->queue_published);
 }
 
 /*
- * Wait for our wait descriptor (in slot @mine + 1) to write @seq, skipping
- * descriptors the unit refuses on the way.  Our own descriptor refused
- * (or our wait): -EIO for us, though the queue runs on.  Someone else's
- * (left by a submission that timed out): skipped, and ours still counts.
+ * Look at the unit's fault status: skip a descriptor it refused.  ITE
+ * and ICE come from device-TLB invalidations, which we never queue;
+ * after ITE the unit drops pending waits, ours perhaps: clear, report,
+ * fail rather than wait for nothing.
  */
-static int queue_wait(struct siommu_unit *unit, unsigned int mine, u32 seq,
-		      u64 end)
+static int queue_check(struct siommu_unit *unit)
 {
-	unsigned int skips = 0, head;
+	u32 fsts = readl(unit->regs + VTD_REG_FSTS);
+
+	lockdep_assert_held(&unit->reg_lock);
+	if (fsts & (VTD_FSTS_ITE | VTD_FSTS_ICE)) {
+		writel(fsts & (VTD_FSTS_ITE | VTD_FSTS_ICE),
+		       unit->regs + VTD_REG_FSTS);
+		siommu_stat_inc(SIOMMU_STAT_QUEUE_ERRORS);
+		pr_err_ratelimited("dmar%u: invalidation %s error (fault status %#x); invalidation failed\n",
+				   unit->index, fsts & VTD_FSTS_ITE ?
+				   "time-out" : "completion", fsts);
+		return -EIO;
+	}
+	if (fsts & VTD_FSTS_IQE)
+		queue_skip(unit, queue_head(unit), fsts);
+	return 0;
+}
+
+/*
+ * Help the unit on: close the open group if the unit is idle, or, every
+ * QUEUE_CHECK_SPINS calls (@look), skip a descriptor it refused.
+ */
+static int queue_help(struct siommu_unit *unit, bool look)
+{
+	unsigned int tail = 0;
+	unsigned long flags;
 	int ret = 0;
-	u32 fsts;
+	u64 t0;
+
+	if (!look && !queue_can_close(unit))
+		return 0;
+	t0 = unit_lock(unit, &flags);
+	if (queue_can_close(unit))
+		tail = queue_close(unit);
+	else if (look)
+		ret = queue_check(unit);
+	unit_unlock(unit, flags, t0);
+	if (tail)
+		queue_write_tail(unit, tail);
+	return ret;
+}
+
+/*
+ * Wait, without reg_lock, until the unit completes group @seq, where our
+ * @n descriptors from slot @first went.  -EIO when it refused one of them
+ * (or the slot was reused before we looked: a waiter held off that long
+ * cannot tell, and reports failure, which is safe), -ETIMEDOUT after
+ * @end.  The status word is read once more after the deadline, so a vCPU
+ * descheduled mid-wait does not time out on a unit that completed.
+ */
+static int queue_wait(struct siommu_unit *unit, unsigned int first,
+		      unsigned int n, u32 seq, u64 end)
+{
+	unsigned int spins = 0, i;
+	int ret;
 
 	for (;;) {
 		bool late = ktime_get_ns() > end;
 
-		if (READ_ONCE(*unit->wait_status) == seq)
+		if (seq_reached(READ_ONCE(*unit->wait_status), seq))
+			break;
+		ret = queue_help(unit, late || !(++spins % QUEUE_CHECK_SPINS));
+		if (ret)
 			return ret;
-		fsts = readl(unit->regs + VTD_REG_FSTS);
-		/*
-		 * ITE and ICE come from device-TLB invalidations, which we
-		 * never queue; after ITE the unit drops pending waits, ours
-		 * perhaps: clear, report, fail rather than wait for nothing.
-		 */
-		if (fsts & (VTD_FSTS_ITE | VTD_FSTS_ICE)) {
-			writel(fsts & (VTD_FSTS_ITE | VTD_FSTS_ICE),
-			       unit->regs + VTD_REG_FSTS);
-			siommu_stat_inc(SIOMMU_STAT_QUEUE_ERRORS);
-			pr_err_ratelimited("dmar%u: invalidation %s error (fault status %#x); invalidation failed\n",
-					   unit->index, fsts & VTD_FSTS_ITE ?
-					   "time-out" : "completion", fsts);
-			return -EIO;
-		}
-		if (fsts & VTD_FSTS_IQE) {
-			if (++skips > QUEUE_MAX_SKIPS) {
-				pr_err_ratelimited("dmar%u: invalidation queue still stopped after %u skipped descriptors\n",
-						   unit->index, QUEUE_MAX_SKIPS);
-				return -EIO;
-			}
-			head = queue_head(unit);
-			if (head == mine || head == (mine + 1) % QUEUE_ENTRIES)
-				ret = -EIO;
-			queue_skip(unit, head, fsts);
-			continue;
-		}
-		if (late)
+		if (late) {
+			if (seq_reached(READ_ONCE(*unit->wait_status), seq))
+				break;
 			return -ETIMEDOUT;
+		}
 		cpu_relax();
+	}
+	/* A skip marks the slot before the wait that completes us runs. */
+	smp_rmb();
+	for (i = 0; i < n; i++)
+		if (READ_ONCE(unit->book->slot[(first + i) % QUEUE_ENTRIES]) !=
+		    SLOT_STATE(seq, 0))
+			return -EIO;
+	return 0;
+}
+
+static int submit_own_queue(struct siommu_unit *unit,
+			    const struct vtd_desc *d, unsigned int n)
+{
+	u64 end = ktime_get_ns() + INVAL_SPIN_NS, t0;
+	unsigned int first, tail = 0;
+	unsigned long flags;
+	bool room;
+	u32 seq;
+	int ret;
+
+	for (;;) {
+		t0 = unit_lock(unit, &flags);
+		room = queue_append(unit, d, n, &first, &seq);
+		if (room && queue_idle(unit))
+			tail = queue_close(unit);
+		unit_unlock(unit, flags, t0);
+		if (room)
+			break;
+		/* Full: the unit is behind, or stopped on a refused one. */
+		if (ktime_get_ns() > end) {
+			pr_err_ratelimited("dmar%u: invalidation queue full: the unit stopped fetching\n",
+					   unit->index);
+			return -EBUSY;
+		}
+		ret = queue_help(unit, true);
+		if (ret)
+			return ret;
+		cpu_relax();
+	}
+	if (tail)
+		queue_write_tail(unit, tail);
+	return queue_wait(unit, first, n, seq, end);
+}
+
+/*
+ * Hand the kernel every request on @r, SIOMMU_KERNEL_QUEUE_BATCH a call,
+ * and tell each its result.  A request's memory is its submitter's stack:
+ * gone once done is set, so the next one is read before.
+ */
+static void kernel_queue_run(struct siommu_unit *unit,
+			     struct siommu_inval_request *r)
+{
+	struct vtd_desc d[SIOMMU_KERNEL_QUEUE_BATCH];
+	struct siommu_inval_request *first, *next;
+	unsigned int n;
+	int ret;
+	u64 t0;
+
+	while (r) {
+		first = r;
+		for (n = 0; r && n < ARRAY_SIZE(d); r = r->next)
+			d[n++] = r->desc;
+		/* It holds its queue lock until the unit is done. */
+		t0 = local_clock();
+		ret = siommu_kernel_queue_submit(unit->kernel_iommu, d, n);
+		siommu_stat_add(SIOMMU_STAT_INVAL_LOCK_NS, local_clock() - t0);
+		siommu_stat_inc(SIOMMU_STAT_INVAL_WAITS);
+		for (; first != r; first = next) {
+			next = first->next;
+			first->ret = ret;
+			/* Pairs with the acquire its submitter reads done by. */
+			smp_store_release(&first->done, 1);
+		}
 	}
 }
 
 /*
- * Our queue: the descriptor, then a wait descriptor that writes a new
- * sequence number once the first has completed.  The lock is held until
- * then, so after a completed submission the unit has consumed everything
- * queued.  Only a submission that did not complete leaves entries behind;
- * until one completes again, check that the ring has room.
+ * The kernel's queue: list the descriptor; whoever finds no call in flight
+ * takes the whole list, with interrupts off so that no submitter waits on
+ * a preempted one.
  */
-static int queue_put(struct siommu_unit *unit, struct vtd_desc d,
-		     unsigned int *mine, u32 *seq)
+static int submit_kernel_queue(struct siommu_unit *unit, struct vtd_desc d)
 {
-	unsigned int t = unit->queue_tail;
+	struct siommu_inval_request req = { .desc = d }, *list;
+	unsigned long flags;
+	u64 t0;
 
-	lockdep_assert_held(&unit->reg_lock);
-	if (unit->queue_unfinished &&
-	    (t + QUEUE_ENTRIES - queue_head(unit)) % QUEUE_ENTRIES + 2 >=
-	    QUEUE_ENTRIES) {
-		/* Two more, one slot left free: tail == head means empty. */
-		pr_err_ratelimited("dmar%u: invalidation queue full: the unit stopped fetching\n",
-				   unit->index);
-		return -EBUSY;
+	siommu_stat_inc(SIOMMU_STAT_INVAL_DESCS);
+	t0 = unit_lock(unit, &flags);
+	*unit->pending_tail = &req;
+	unit->pending_tail = &req.next;
+	unit_unlock(unit, flags, t0);
+	for (;;) {
+		/* ret, written before done (kernel_queue_run()). */
+		if (smp_load_acquire(&req.done))
+			return req.ret;
+		t0 = unit_lock(unit, &flags);
+		list = unit->combining ? NULL : unit->pending;
+		if (list) {
+			unit->pending = NULL;
+			unit->pending_tail = &unit->pending;
+			unit->combining = true;
+			raw_spin_unlock(&unit->reg_lock);
+			kernel_queue_run(unit, list);
+			raw_spin_lock(&unit->reg_lock);
+			unit->combining = false;
+		}
+		unit_unlock(unit, flags, t0);
+		cpu_relax();
 	}
-	*mine = t;
-	*seq = ++unit->wait_seq;
-	unit->queue[t] = d;
-	t = (t + 1) % QUEUE_ENTRIES;
-	unit->queue[t] = vtd_desc_wait(virt_to_phys(unit->wait_status), *seq);
-	t = (t + 1) % QUEUE_ENTRIES;
-	unit->queue_tail = t;
-	queue_write_tail(unit);
-	return 0;
-}
-
-static int submit_own_queue(struct siommu_unit *unit, struct vtd_desc d)
-{
-	u64 end = ktime_get_ns() + INVAL_SPIN_NS;
-	unsigned int mine;
-	u32 seq;
-	int ret;
-
-	ret = queue_put(unit, d, &mine, &seq);
-	if (ret)
-		return ret;
-	ret = queue_wait(unit, mine, seq, end);
-	unit->queue_unfinished = READ_ONCE(*unit->wait_status) != seq;
-	return ret;
 }
 
 /**
@@ -256,8 +486,8 @@ static int submit_own_queue(struct siommu_unit *unit, struct vtd_desc d)
  * @desc: a context-cache or IOTLB descriptor
  *
  * Callable from any context, interrupts included.  On our queue and the
- * registers it spins at most INVAL_SPIN_NS with interrupts off; on the
- * kernel's queue, qi_submit_sync() waits as long as the kernel's does.
+ * registers it spins at most INVAL_SPIN_NS; on the kernel's queue,
+ * qi_submit_sync() waits as long as the kernel's does.
  *
  * Return: 0; -ETIMEDOUT when the unit does not complete it in time; -EIO
  * when the unit refused it (the queue recovered); -EBUSY when the queue
@@ -267,16 +497,21 @@ int siommu_inval_submit(struct siommu_unit *unit, struct vtd_desc desc)
 {
 	unsigned long flags;
 	int ret;
+	u64 t0;
 
-	if (unit->inval_path == SIOMMU_INVAL_KERNEL_QUEUE)
-		return siommu_kernel_queue_submit(unit->kernel_iommu, desc);
-
-	raw_spin_lock_irqsave(&unit->reg_lock, flags);
-	if (unit->inval_path == SIOMMU_INVAL_OWN_QUEUE)
-		ret = submit_own_queue(unit, desc);
-	else
+	switch (unit->inval_path) {
+	case SIOMMU_INVAL_KERNEL_QUEUE:
+		return submit_kernel_queue(unit, desc);
+	case SIOMMU_INVAL_OWN_QUEUE:
+		ret = submit_own_queue(unit, &desc, 1);
+		break;
+	default:
+		t0 = unit_lock(unit, &flags);
 		ret = submit_registers(unit, desc);
-	raw_spin_unlock_irqrestore(&unit->reg_lock, flags);
+		unit_unlock(unit, flags, t0);
+		siommu_stat_inc(SIOMMU_STAT_INVAL_DESCS);
+		siommu_stat_inc(SIOMMU_STAT_INVAL_WAITS);
+	}
 	if (ret == -ETIMEDOUT)
 		pr_err_ratelimited("dmar%u: invalidation timed out after %u ms (%s)\n",
 				   unit->index, INVAL_SPIN_MS,
@@ -299,13 +534,13 @@ int siommu_inval_context_device(struct siommu_unit *unit, u16 did, u16 sid)
 int siommu_inval_iotlb_global(struct siommu_unit *unit)
 {
 	return siommu_inval_submit(unit, vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0,
-							0, unit->drain));
+							0, unit->drain, 0));
 }
 
 int siommu_inval_iotlb_domain(struct siommu_unit *unit, u16 did)
 {
 	return siommu_inval_submit(unit, vtd_desc_iotlb(VTD_GRAN_DOMAIN, did,
-							0, 0, unit->drain));
+							0, 0, unit->drain, 0));
 }
 
 /**
@@ -314,13 +549,15 @@ int siommu_inval_iotlb_domain(struct siommu_unit *unit, u16 did)
  * @did: domain id
  * @iova: first byte (page aligned)
  * @npages: pages in the range
+ * @leaves_only: no table on the range's path changed (no table page was
+ *	freed or added): the unit may keep its paging-structure caches
  *
- * Page-selective with the smallest address mask whose aligned block
- * covers the range, where CAP.PSI and CAP.MAMV allow; the whole domain
- * otherwise.
+ * One page-selective descriptor with the smallest address mask whose
+ * aligned block covers the range, where CAP.PSI and CAP.MAMV allow; the
+ * whole domain otherwise.
  */
 int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
-			     unsigned long npages)
+			     unsigned long npages, bool leaves_only)
 {
 	u64 first = iova >> VTD_PAGE_SHIFT, last = first + npages - 1;
 	unsigned int am = 0;
@@ -334,7 +571,8 @@ int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 	return siommu_inval_submit(unit,
 			vtd_desc_iotlb(VTD_GRAN_PAGE, did,
 				       (first >> am) << (am + VTD_PAGE_SHIFT),
-				       am, unit->drain));
+				       am, unit->drain,
+				       leaves_only ? VTD_DESC_IOTLB_IH : 0));
 }
 
 const char *siommu_inval_path_name(const struct siommu_unit *unit)
@@ -364,19 +602,23 @@ const char *siommu_inval_path_name(const struct siommu_unit *unit)
  */
 #define VTD_DESC_MALFORMED_BIT	BIT_ULL(63)	/* reserved in IOTLB descriptors */
 
+/* Append, and close its group if the unit is idle; nobody waits for it. */
 static int inject_queued(struct siommu_unit *unit, struct vtd_desc bad)
 {
+	unsigned int first, tail = 0;
 	unsigned long flags;
-	unsigned int mine;
+	bool room;
 	u32 seq;
-	int ret;
+	u64 t0;
 
-	raw_spin_lock_irqsave(&unit->reg_lock, flags);
-	ret = queue_put(unit, bad, &mine, &seq);
-	if (!ret)
-		unit->queue_unfinished = true;
-	raw_spin_unlock_irqrestore(&unit->reg_lock, flags);
-	return ret;
+	t0 = unit_lock(unit, &flags);
+	room = queue_append(unit, &bad, 1, &first, &seq);
+	if (room && queue_idle(unit))
+		tail = queue_close(unit);
+	unit_unlock(unit, flags, t0);
+	if (tail)
+		queue_write_tail(unit, tail);
+	return room ? 0 : -EBUSY;
 }
 
 /**
@@ -390,7 +632,7 @@ static int inject_queued(struct siommu_unit *unit, struct vtd_desc bad)
  */
 int siommu_inval_inject_error(struct siommu_unit *unit, bool queued)
 {
-	struct vtd_desc bad = vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0, 0, 0);
+	struct vtd_desc bad = vtd_desc_iotlb(VTD_GRAN_GLOBAL, 0, 0, 0, 0, 0);
 
 	if (!unit->translating || unit->inval_path != SIOMMU_INVAL_OWN_QUEUE) {
 		pr_err("inject_queue_error: dmar%u invalidates through %s, not a queue of ours; refused\n",
@@ -418,6 +660,9 @@ int siommu_inval_init(struct siommu_unit *unit)
 
 	unit->drain = (VTD_CAP_DRD(unit->cap) ? VTD_DESC_IOTLB_DR : 0) |
 		      (VTD_CAP_DWD(unit->cap) ? VTD_DESC_IOTLB_DW : 0);
+	unit->pending = NULL;
+	unit->pending_tail = &unit->pending;
+	unit->combining = false;
 
 	if (!VTD_ECAP_QI(unit->ecap)) {
 		unit->inval_path = SIOMMU_INVAL_REGISTERS;
@@ -443,13 +688,15 @@ int siommu_inval_init(struct siommu_unit *unit)
 
 	unit->queue = (struct vtd_desc *)get_zeroed_page(GFP_KERNEL);
 	unit->wait_status = kzalloc(L1_CACHE_BYTES, GFP_KERNEL);
-	if (!unit->queue || !unit->wait_status) {
+	unit->book = kzalloc(sizeof(*unit->book), GFP_KERNEL);
+	if (!unit->queue || !unit->wait_status || !unit->book) {
 		ret = -ENOMEM;
 		goto fail;
 	}
+	/* Group 0, done before anything was queued, ends at slot 0. */
 	unit->queue_tail = 0;
+	unit->queue_published = 0;
 	unit->wait_seq = 0;
-	unit->queue_unfinished = false;
 	writeq(0, unit->regs + VTD_REG_IQT);
 	/* QS = 0: one 4 KiB page of 256 legacy descriptors. */
 	writeq(virt_to_phys(unit->queue), unit->regs + VTD_REG_IQA);
@@ -464,8 +711,10 @@ int siommu_inval_init(struct siommu_unit *unit)
 fail:
 	free_page((unsigned long)unit->queue);
 	kfree(unit->wait_status);
+	kfree(unit->book);
 	unit->queue = NULL;
 	unit->wait_status = NULL;
+	unit->book = NULL;
 	return ret;
 }
 
@@ -487,7 +736,9 @@ void siommu_inval_exit(struct siommu_unit *unit)
 	writeq(0, unit->regs + VTD_REG_IQT);
 	writeq(unit->iqa_at_load, unit->regs + VTD_REG_IQA);
 	kfree(unit->wait_status);
+	kfree(unit->book);
 	unit->queue = NULL;
 	unit->wait_status = NULL;
+	unit->book = NULL;
 	unit->inval_path = SIOMMU_INVAL_REGISTERS;
 }

@@ -50,7 +50,7 @@ int siommu_inval_context_device(struct siommu_unit *unit, u16 did, u16 sid);
 int siommu_inval_iotlb_global(struct siommu_unit *unit);
 int siommu_inval_iotlb_domain(struct siommu_unit *unit, u16 did);
 int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
-			     unsigned long npages);
+			     unsigned long npages, bool leaves_only);
 const char *siommu_inval_path_name(const struct siommu_unit *unit);
 int siommu_inval_inject_error(struct siommu_unit *unit, bool queued);
 

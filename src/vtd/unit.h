@@ -15,6 +15,8 @@
 
 struct siommu_unit_devices_ops;
 struct vtd_desc;
+struct siommu_queue_book;
+struct siommu_inval_request;
 
 /*
  * The domain id of every device we do not manage: shared by its
@@ -73,19 +75,24 @@ struct siommu_unit {
 	/* Invalidation (inval.c). */
 	enum siommu_inval_path inval_path;
 	/*
-	 * GCMD, CCMD/IOTLB registers, our queue.  Raw, as the kernel's VT-d
+	 * GCMD, the CCMD/IOTLB registers, our queue's bookkeeping, the
+	 * requests waiting for the kernel's.  Raw, as the kernel's VT-d
 	 * driver's register and queue locks are: it stays a spinning lock
-	 * with interrupts off on PREEMPT_RT, so an invalidation is one
-	 * bounded section (INVAL_SPIN_NS at most) wherever it is called
-	 * from.  Nothing inside it allocates or takes a sleeping lock.
+	 * with interrupts off on PREEMPT_RT.  Held only to write registers
+	 * and descriptors, never while waiting for our queue: waiters
+	 * watch a sequence number (inval.c).  Nothing inside it allocates
+	 * or takes a sleeping lock.
 	 */
 	raw_spinlock_t reg_lock;
 	struct vtd_desc *queue;		/* our queue: one page */
-	/* Protected by reg_lock. */
-	unsigned int queue_tail;	/* next free slot */
-	u32 *wait_status;		/* written by wait descriptors */
-	u32 wait_seq;
-	bool queue_unfinished;		/* last submission left entries */
+	struct siommu_queue_book *book;	/* reg_lock: what each slot holds */
+	unsigned int queue_tail;	/* reg_lock: next free slot */
+	unsigned int queue_published;	/* reg_lock: IQT as last written */
+	u32 *wait_status;		/* the unit's: last group completed */
+	u32 wait_seq;			/* reg_lock; read lock-free */
+	/* reg_lock: the kernel's queue's pending requests (inval.c) */
+	struct siommu_inval_request *pending, **pending_tail;
+	bool combining;			/* reg_lock: someone submits them */
 	void *kernel_iommu;		/* struct intel_iommu * of the kernel */
 	u64 drain;			/* DR/DW bits for IOTLB descriptors */
 

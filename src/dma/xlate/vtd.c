@@ -81,7 +81,8 @@ static void vtd_sync_map(struct siommu_xlate *xl, u64 iova,
 	 * write buffers may not see the new ones yet.
 	 */
 	if (VTD_CAP_CM(vx->unit->cap))
-		siommu_inval_iotlb_range(vx->unit, vx->did, iova, npages);
+		siommu_inval_iotlb_range(vx->unit, vx->did, iova, npages,
+					 false);
 	else
 		siommu_unit_flush_write_buffer(vx->unit);
 }
@@ -108,10 +109,10 @@ static int vtd_unshare(struct siommu_xlate *xl, u64 iova, u64 phys,
 }
 
 /*
- * The descriptor always has IH clear: it drops the paging-structure
- * caches for the range too, which an unmap that freed table pages
- * (@what->tables_freed) needs -- its tables all lie on the range's path.
- * Setting IH when none went is left for later (issue 16).
+ * An unmap that freed table pages (@what->tables_freed) needs the
+ * paging-structure caches for the range dropped too (its tables all lie
+ * on the range's path); one that cleared leaves only sets the
+ * invalidation hint, and the unit may keep them (as F&S, SOSP'24, do).
  */
 static int vtd_inval_range(struct siommu_xlate *xl, u64 iova,
 			   unsigned long npages,
@@ -120,7 +121,8 @@ static int vtd_inval_range(struct siommu_xlate *xl, u64 iova,
 	struct siommu_vtd_xlate *vx = siommu_vtd_xlate(xl);
 
 	trace_siommu_inval(vx->unit->index, vx->did, iova, npages);
-	return siommu_inval_iotlb_range(vx->unit, vx->did, iova, npages);
+	return siommu_inval_iotlb_range(vx->unit, vx->did, iova, npages,
+					!what->tables_freed);
 }
 
 static int vtd_inval_domain(struct siommu_xlate *xl)
