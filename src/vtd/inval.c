@@ -191,6 +191,24 @@ static void queue_write_tail(struct siommu_unit *unit, unsigned int tail)
 	writeq((u64)tail << VTD_IQ_TAIL_SHIFT, unit->regs + VTD_REG_IQT);
 }
 
+/*
+ * Drop reg_lock and, when @closed, write the tail of the group just closed
+ * (@tail): outside the lock, so that other CPUs append meanwhile (QEMU's
+ * unit works inside the write), but with interrupts still off, so that
+ * nothing interrupting this CPU waits for a group whose tail it has yet to
+ * write.
+ */
+static void unit_unlock_tail(struct siommu_unit *unit, unsigned long flags,
+			     u64 since, bool closed, unsigned int tail)
+	__releases(&unit->reg_lock)
+{
+	siommu_stat_add(SIOMMU_STAT_INVAL_LOCK_NS, local_clock() - since);
+	raw_spin_unlock(&unit->reg_lock);
+	if (closed)
+		queue_write_tail(unit, tail);
+	local_irq_restore(flags);
+}
+
 /* Has the unit completed every group it was given? */
 static bool queue_idle(struct siommu_unit *unit)
 {
@@ -237,8 +255,9 @@ static bool queue_append(struct siommu_unit *unit, const struct vtd_desc *d,
 
 /*
  * Close the open group with a wait descriptor and publish it: the tail
- * the caller writes once it has dropped reg_lock.  Only when the unit is
- * idle, so that tail writes, outside the lock, still reach it in order.
+ * the caller writes once it has dropped reg_lock (unit_unlock_tail()).
+ * Only when the unit is idle, so that tail writes, outside the lock,
+ * still reach it in order.
  */
 static unsigned int queue_close(struct siommu_unit *unit)
 {
@@ -324,19 +343,19 @@ static int queue_help(struct siommu_unit *unit, bool look)
 {
 	unsigned int tail = 0;
 	unsigned long flags;
+	bool closed;
 	int ret = 0;
 	u64 t0;
 
 	if (!look && !queue_can_close(unit))
 		return 0;
 	t0 = unit_lock(unit, &flags);
-	if (queue_can_close(unit))
+	closed = queue_can_close(unit);
+	if (closed)
 		tail = queue_close(unit);
 	else if (look)
 		ret = queue_check(unit);
-	unit_unlock(unit, flags, t0);
-	if (tail)
-		queue_write_tail(unit, tail);
+	unit_unlock_tail(unit, flags, t0, closed, tail);
 	return ret;
 }
 
@@ -384,16 +403,17 @@ static int submit_own_queue(struct siommu_unit *unit,
 	u64 end = ktime_get_ns() + INVAL_SPIN_NS, t0;
 	unsigned int first, tail = 0;
 	unsigned long flags;
-	bool room;
+	bool room, closed;
 	u32 seq;
 	int ret;
 
 	for (;;) {
 		t0 = unit_lock(unit, &flags);
 		room = queue_append(unit, d, n, &first, &seq);
-		if (room && queue_idle(unit))
+		closed = room && queue_idle(unit);
+		if (closed)
 			tail = queue_close(unit);
-		unit_unlock(unit, flags, t0);
+		unit_unlock_tail(unit, flags, t0, closed, tail);
 		if (room)
 			break;
 		/* Full: the unit is behind, or stopped on a refused one. */
@@ -407,8 +427,6 @@ static int submit_own_queue(struct siommu_unit *unit,
 			return ret;
 		cpu_relax();
 	}
-	if (tail)
-		queue_write_tail(unit, tail);
 	return queue_wait(unit, first, n, seq, end);
 }
 
@@ -607,17 +625,16 @@ static int inject_queued(struct siommu_unit *unit, struct vtd_desc bad)
 {
 	unsigned int first, tail = 0;
 	unsigned long flags;
-	bool room;
+	bool room, closed;
 	u32 seq;
 	u64 t0;
 
 	t0 = unit_lock(unit, &flags);
 	room = queue_append(unit, &bad, 1, &first, &seq);
-	if (room && queue_idle(unit))
+	closed = room && queue_idle(unit);
+	if (closed)
 		tail = queue_close(unit);
-	unit_unlock(unit, flags, t0);
-	if (tail)
-		queue_write_tail(unit, tail);
+	unit_unlock_tail(unit, flags, t0, closed, tail);
 	return room ? 0 : -EBUSY;
 }
 
