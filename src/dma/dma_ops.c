@@ -9,9 +9,11 @@
  * readable too on units without CAP.ZLR, which treat zero-length reads
  * (used by devices to flush posted writes) as reads.
  *
- * x86 DMA is cache-coherent and nothing is bounced, so the sync hooks
- * have nothing to copy; they exist so the DMA API never falls back to the
- * direct path for a managed device.
+ * x86 DMA is cache-coherent and nothing is bounced, so there are no sync
+ * hooks: with dma_map_ops set and no sync_* in them, the DMA API's sync
+ * calls do nothing (it never falls back to the direct path for a device
+ * whose ops are set) and dma_need_sync() says false, so drivers that ask
+ * (page_pool) skip their sync calls altogether.
  *
  * From its first attach until unload a device's dma_ops are its struct
  * siommu_dev's copy of this table, which leads to its domain under RCU:
@@ -237,6 +239,8 @@ static bool sg_map_1to1(struct siommu_domain *dom, struct scatterlist *sgl,
 	struct scatterlist *sg;
 	int i;
 
+	if (!siommu_domain_active_1to1(dom))
+		return false;
 	for_each_sg(sgl, sg, nents, i) {
 		phys_addr_t phys = sg_phys(sg);
 		phys_addr_t offset = phys & (VTD_PAGE_SIZE - 1);
@@ -608,16 +612,6 @@ static int siommu_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
 	return ret;
 }
 
-static void siommu_sync_single(struct device *dev, dma_addr_t addr,
-			       size_t size, enum dma_data_direction dir)
-{
-}
-
-static void siommu_sync_sg(struct device *dev, struct scatterlist *sg,
-			   int nents, enum dma_data_direction dir)
-{
-}
-
 static int siommu_dma_supported(struct device *dev, u64 mask)
 {
 	return mask >= SIOMMU_MIN_DMA_MASK;
@@ -664,10 +658,6 @@ const struct dma_map_ops siommu_dma_ops = {
 	.unmap_sg = siommu_unmap_sg,
 	.map_resource = siommu_map_resource,
 	.unmap_resource = siommu_unmap_resource,
-	.sync_single_for_cpu = siommu_sync_single,
-	.sync_single_for_device = siommu_sync_single,
-	.sync_sg_for_cpu = siommu_sync_sg,
-	.sync_sg_for_device = siommu_sync_sg,
 	.dma_supported = siommu_dma_supported,
 	.get_required_mask = siommu_get_required_mask,
 	.max_mapping_size = siommu_max_mapping_size,

@@ -174,6 +174,17 @@ static unsigned int layout_windows(struct siommu_domain *dom,
 	return n;
 }
 
+/* Record in dom->slots_1to1 whether @slot holds a 1:1 instance. */
+static void slot_mark(struct siommu_domain *dom, unsigned int slot,
+		      const struct siommu_iova *iova)
+{
+	unsigned long bits = dom->slots_1to1 & ~BIT(slot);
+
+	if (iova && iova->mode == SIOMMU_IOVA_1TO1)
+		bits |= BIT(slot);
+	WRITE_ONCE(dom->slots_1to1, bits);
+}
+
 /* Slots change only under dom->lock; readers outside it use RCU. */
 static struct siommu_iova *slot_get(struct siommu_domain *dom,
 				    unsigned int slot)
@@ -297,6 +308,7 @@ struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 		ret = PTR_ERR(iova);
 		goto free_slots;
 	}
+	slot_mark(dom, 1, iova);
 	RCU_INIT_POINTER(dom->slots[1], iova);
 	dom->active = 1;
 	return dom;
@@ -429,6 +441,7 @@ int siommu_domain_set_allocator(struct siommu_domain *dom,
 	iova = slot_create(dom, slot, ops);
 	if (IS_ERR(iova))
 		return PTR_ERR(iova);
+	slot_mark(dom, slot, iova);
 	rcu_assign_pointer(dom->slots[slot], iova);
 	WRITE_ONCE(dom->active, slot);
 	dom->retired |= BIT(old);
@@ -459,6 +472,7 @@ bool siommu_domain_reap(struct siommu_domain *dom)
 		dom->retired &= ~BIT(slot);
 		/* An unmap that freed its last range may still be inside. */
 		synchronize_rcu();
+		slot_mark(dom, slot, NULL);
 		iova->ops->destroy(iova);
 	}
 	return dom->retired != 0;
@@ -686,6 +700,8 @@ bool siommu_domain_mapped_1to1(struct siommu_domain *dom, dma_addr_t iova)
 	struct siommu_iova *inst;
 	bool ret;
 
+	if (!READ_ONCE(dom->slots_1to1))
+		return false;
 	dom->xlate->ops->lookup(dom->xlate, iova, &leaf);
 	rcu_read_lock();
 	inst = rcu_dereference(dom->slots[leaf.tag]);
@@ -694,19 +710,22 @@ bool siommu_domain_mapped_1to1(struct siommu_domain *dom, dma_addr_t iova)
 	return ret;
 }
 
-/**
- * siommu_domain_unmap_pages() - clear a range and hand it to the policy
- * @dom: the domain
- * @iova: the range's first byte, as the map gave it
- * @npages: the range's size in pages, as mapped
- *
- * The first leaf's tag says which instance the range goes back to, and
- * that instance's mode how it is cleared.  A range that is not mapped (a
- * driver unmapping twice) is reported and left alone: freeing it could
- * hand out a range someone else holds.
+/* A range that is not mapped (a driver unmapping twice): left alone. */
+static void bad_unmap(struct siommu_domain *dom, dma_addr_t iova)
+{
+	dev_err_ratelimited(&dom->pdev->dev, "unmap of IOVA %#llx, which is not mapped; ignored\n",
+			    (u64)iova);
+	siommu_stat_inc(SIOMMU_STAT_BAD_UNMAPS);
+}
+
+/*
+ * Some instance maps 1:1, or the translations cannot say what they
+ * cleared: look at the first leaf, whose tag names the instance the range
+ * goes back to and whose mode says how it is cleared (shared leaves drop
+ * a reference each).
  */
-void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
-			       unsigned long npages)
+static void unmap_looked_up(struct siommu_domain *dom, dma_addr_t iova,
+			    unsigned long npages)
 {
 	struct siommu_xlate *xl = dom->xlate;
 	struct siommu_unmapped what = { };
@@ -715,9 +734,7 @@ void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 	struct siommu_iova *inst;
 
 	if (!xl->ops->lookup(xl, iova, &leaf)) {
-		dev_err_ratelimited(&dom->pdev->dev, "unmap of IOVA %#llx, which is not mapped; ignored\n",
-				    (u64)iova);
-		siommu_stat_inc(SIOMMU_STAT_BAD_UNMAPS);
+		bad_unmap(dom, iova);
 		return;
 	}
 	trace_siommu_unmap(&dom->pdev->dev, iova, leaf.phys,
@@ -736,6 +753,44 @@ void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
 		policy->unmapped(xl, inst, iova >> VTD_PAGE_SHIFT, npages,
 				&what);
 	}
+	rcu_read_unlock();
+}
+
+/**
+ * siommu_domain_unmap_pages() - clear a range and hand it to the policy
+ * @dom: the domain
+ * @iova: the range's first byte, as the map gave it
+ * @npages: the range's size in pages, as mapped
+ *
+ * The first leaf's tag says which instance the range goes back to.  With
+ * no 1:1 instance in the domain, one walk clears the range and reads the
+ * tag from the exchange that cleared the first leaf.  A range whose first
+ * page is not mapped (a driver unmapping twice) is reported and left
+ * alone: freeing it could hand out a range someone else holds.
+ */
+void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
+			       unsigned long npages)
+{
+	struct siommu_xlate *xl = dom->xlate;
+	struct siommu_unmapped what = { };
+	struct siommu_iova *inst;
+
+	if (!xl->unmap_tells || READ_ONCE(dom->slots_1to1)) {
+		unmap_looked_up(dom, iova, npages);
+		return;
+	}
+	rcu_read_lock();
+	if (!xl->ops->unmap(xl, iova, (u64)npages << VTD_PAGE_SHIFT, &what)) {
+		rcu_read_unlock();
+		bad_unmap(dom, iova);
+		return;
+	}
+	trace_siommu_unmap(&dom->pdev->dev, iova, what.phys,
+			   npages << VTD_PAGE_SHIFT);
+	inst = rcu_dereference(dom->slots[what.tag]);
+	rcu_dereference(dom->policy)->unmapped(xl, inst,
+					       iova >> VTD_PAGE_SHIFT, npages,
+					       &what);
 	rcu_read_unlock();
 }
 
@@ -813,11 +868,14 @@ dma_addr_t siommu_domain_map(struct siommu_domain *dom, phys_addr_t phys,
 	unsigned int slot;
 	dma_addr_t iova;
 
-	iova = siommu_domain_map_1to1(dom, phys - offset, npages, prot,
-				      dma_mask);
-	if (iova != DMA_MAPPING_ERROR) {
-		siommu_stat_inc(SIOMMU_STAT_MAPS);
-		return iova + offset;
+	/* A hint: the 1:1 path checks the slot's mode again. */
+	if (siommu_domain_active_1to1(dom)) {
+		iova = siommu_domain_map_1to1(dom, phys - offset, npages, prot,
+					      dma_mask);
+		if (iova != DMA_MAPPING_ERROR) {
+			siommu_stat_inc(SIOMMU_STAT_MAPS);
+			return iova + offset;
+		}
 	}
 	iova = siommu_domain_alloc_iova(dom, npages, dma_mask, &slot);
 	if (iova == DMA_MAPPING_ERROR)

@@ -64,6 +64,15 @@ struct siommu_domain {
 	struct siommu_iova __rcu *slots[SIOMMU_IOVA_SLOTS];
 	/* Written under *lock (WRITE_ONCE); read lock-free: new mappings. */
 	unsigned int active;
+	/*
+	 * Written under *lock (WRITE_ONCE), read lock-free: a bit per slot
+	 * holding a 1:1 instance, set before the slot is published and
+	 * cleared once it is unpublished with nothing out.  While it is 0
+	 * no leaf is shared, and an unmap needs no look before it clears
+	 * (siommu_domain_unmap_pages()); a map tries the 1:1 path only when
+	 * the active slot's bit is set.
+	 */
+	unsigned long slots_1to1;
 	unsigned long retired;		/* protected by *lock: slots draining */
 	/* RCU; written under *lock. */
 	const struct siommu_inval_policy __rcu *policy;
@@ -151,6 +160,12 @@ dma_addr_t siommu_domain_map_1to1(struct siommu_domain *dom, phys_addr_t phys,
 bool siommu_domain_mapped_1to1(struct siommu_domain *dom, dma_addr_t iova);
 
 bool siommu_domain_owns(struct siommu_domain *dom, dma_addr_t addr);
+
+/* Might the active slot map 1:1?  A hint: see slots_1to1. */
+static inline bool siommu_domain_active_1to1(struct siommu_domain *dom)
+{
+	return READ_ONCE(dom->slots_1to1) & BIT(READ_ONCE(dom->active));
+}
 
 /* dma_ops.c */
 extern const struct dma_map_ops siommu_dma_ops;

@@ -503,9 +503,14 @@ static unsigned int chunk_pages(u64 iova, u64 size)
 	return VTD_PTES_PER_TABLE - first;
 }
 
-/* Clear the leaf entries of [iova, iova + size); return bytes cleared. */
+/*
+ * Clear the leaf entries of [iova, iova + size); return bytes cleared.
+ * With @first (holding 0), only if the first page is mapped: its old
+ * entry, read by the exchange that clears it, goes to *@first; when it
+ * is not mapped nothing is touched and 0 returned.
+ */
 static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
-		       struct page **freed)
+		       struct page **freed, u64 *first)
 {
 	u64 end = iova + size, cleared = 0;
 	struct walk w;
@@ -518,6 +523,9 @@ static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
 		if (super_leaf(old) && cmpxchg64(w.super, old, 0ULL) == old) {
 			u64 big = level_size(w.super_level);
 
+			if (first && !*first)
+				*first = old;
+
 			/* A large leaf goes whole, as it was mapped. */
 			pt_flush(pt, w.super, sizeof(u64));
 			if (w.super_level < pt->levels)
@@ -528,7 +536,15 @@ static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
 		}
 		if (leaf) {
 			leaf += vtd_index(iova, 1);
-			for (i = 0; i < n; i++)
+			i = 0;
+			if (first && !*first) {
+				*first = xchg(&leaf[0], 0ULL);
+				if (!*first)
+					return 0;
+				gone = 1;
+				i = 1;
+			}
+			for (; i < n; i++)
 				if (xchg(&leaf[i], 0ULL))
 					gone++;
 			pt_flush(pt, leaf, n * sizeof(u64));
@@ -536,6 +552,8 @@ static u64 unmap_range(struct vtd_pgtable *pt, u64 iova, u64 size,
 			if (gone)
 				live_sub(pt, &w, 2, gone, freed);
 			cleared += (u64)gone << VTD_PAGE_SHIFT;
+		} else if (first && !*first) {
+			return 0;	/* no table for the first page */
 		}
 		iova += (u64)n << VTD_PAGE_SHIFT;
 	}
@@ -696,9 +714,9 @@ static void unmap_runs_before(struct vtd_pgtable *pt,
 	unsigned int r;
 
 	for (r = 0; r < pos.r; r++)
-		unmap_range(pt, runs[r].iova, runs[r].size, NULL);
+		unmap_range(pt, runs[r].iova, runs[r].size, NULL, NULL);
 	if (pos.off)
-		unmap_range(pt, runs[pos.r].iova, pos.off, NULL);
+		unmap_range(pt, runs[pos.r].iova, pos.off, NULL, NULL);
 }
 
 /**
@@ -829,7 +847,38 @@ u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size,
 	if (!range_ok(pt, iova, size))
 		return 0;
 	rcu_read_lock();
-	cleared = unmap_range(pt, iova, size, freed);
+	cleared = unmap_range(pt, iova, size, freed, NULL);
+	rcu_read_unlock();
+	return cleared;
+}
+
+/**
+ * vtd_pgtable_unmap_mapped() - clear a mapping whose first page is mapped
+ * @pt: the table
+ * @iova: page-aligned I/O virtual address
+ * @size: bytes, a multiple of the page size
+ * @freed: as for vtd_pgtable_unmap()
+ * @first: receives the first page's entry as it was (0 when not mapped)
+ *
+ * As vtd_pgtable_unmap(), in the same walk, but only when @iova's page is
+ * mapped: the exchange that clears it returns its entry (software bits
+ * included), so a caller that needs the entry (its tag) and to refuse
+ * ranges that are not mapped does not walk twice.  A range whose first
+ * page is not mapped is left alone.
+ *
+ * Return: bytes that were mapped and are now cleared; 0 when the first
+ * page was not mapped or the range is bad.
+ */
+u64 vtd_pgtable_unmap_mapped(struct vtd_pgtable *pt, u64 iova, u64 size,
+			     struct page **freed, u64 *first)
+{
+	u64 cleared;
+
+	*first = 0;
+	if (!range_ok(pt, iova, size))
+		return 0;
+	rcu_read_lock();
+	cleared = unmap_range(pt, iova, size, freed, first);
 	rcu_read_unlock();
 	return cleared;
 }

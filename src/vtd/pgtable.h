@@ -145,6 +145,8 @@ int vtd_pgtable_map_runs(struct vtd_pgtable *pt, const struct siommu_run *runs,
 			 unsigned int n, u64 prot, gfp_t gfp);
 u64 vtd_pgtable_unmap(struct vtd_pgtable *pt, u64 iova, u64 size,
 		      struct page **freed);
+u64 vtd_pgtable_unmap_mapped(struct vtd_pgtable *pt, u64 iova, u64 size,
+			     struct page **freed, u64 *first);
 void vtd_pgtable_free_tables(struct page *freed);
 u64 vtd_pgtable_clear_all(struct vtd_pgtable *pt);
 u64 vtd_pgtable_lookup(struct vtd_pgtable *pt, u64 iova, u64 *prot);

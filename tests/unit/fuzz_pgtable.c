@@ -420,7 +420,9 @@ static unsigned int leaf_level(u64 iova)
 
 /*
  * Unmap: the model's pages of the range go, and every 2 MiB leaf the range
- * touches goes whole (its 512 pages), counted once.
+ * touches goes whole (its 512 pages), counted once.  how & 0x20: through
+ * vtd_pgtable_unmap_mapped(), which touches nothing when the first page
+ * is not mapped and otherwise returns its entry.
  */
 static void op_unmap(struct input *in)
 {
@@ -429,7 +431,7 @@ static void op_unmap(struct input *in)
 	u64 supers[MAX_RUN / 512 + 2];
 	unsigned int nr_supers = 0, k;
 	struct page *freed = NULL;
-	u64 got;
+	u64 got, first = 0, first_pte;
 	long before;
 
 	if (how & 4)
@@ -450,8 +452,20 @@ static void op_unmap(struct input *in)
 			}
 		}
 	}
+	first_pte = range_good(iova, size) ?
+		    vtd_pgtable_pte(&pt, iova & ~(PG - 1)) : 0;
+	if ((how & 0x20) && !first_pte) {
+		want = 0;
+		nr_supers = 0;
+	}
 	before = shim_fail_alloc_after;
-	got = vtd_pgtable_unmap(&pt, iova, size, (how & 8) ? &freed : NULL);
+	if (how & 0x20)
+		got = vtd_pgtable_unmap_mapped(&pt, iova, size,
+					       (how & 8) ? &freed : NULL,
+					       &first);
+	else
+		got = vtd_pgtable_unmap(&pt, iova, size,
+					(how & 8) ? &freed : NULL);
 	/* No unit to invalidate: the emptied tables can go at once. */
 	vtd_pgtable_free_tables(freed);
 	rcu_barrier();
@@ -459,6 +473,12 @@ static void op_unmap(struct input *in)
 		   "unmap %#llx +%#llx: %#llx, model %#llx",
 		   (unsigned long long)iova, (unsigned long long)size,
 		   (unsigned long long)got, (unsigned long long)want);
+	/* pte() reads a 2 MiB leaf as its page's entry would be. */
+	FUZZ_CHECK(!(how & 0x20) || !want ||
+		   ((first ^ first_pte) & ~(VTD_PTE_ADDR_MASK | VTD_PTE_PS)) == 0,
+		   "unmap_mapped %#llx: first entry %#llx, was %#llx",
+		   (unsigned long long)iova, (unsigned long long)first,
+		   (unsigned long long)first_pte);
 	if (!want)
 		return;
 	for (i = 0; i < n; i++)

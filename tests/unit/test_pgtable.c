@@ -26,6 +26,8 @@ static u64 phys_of(u64 i)
 	return 0x100000000ULL + i * PG;
 }
 
+#define SP	VTD_SUPERPAGE_SIZE
+
 static void test_init(void)
 {
 	struct vtd_pgtable pt;
@@ -443,6 +445,37 @@ static void test_software_bits(void)
 	vtd_pgtable_destroy(&pt);
 }
 
+/* One walk: clear only when the first page is mapped, and say its entry. */
+static void test_unmap_mapped(void)
+{
+	struct vtd_pgtable pt;
+	u64 first;
+
+	vtd_pgtable_init(&pt, 4, true);
+	EXPECT(vtd_pgtable_map(&pt, 0x10000, 0x42000, 4 * PG,
+			       RW | VTD_PTE_TAG(3), 0) == 0, "map 4 pages");
+	EXPECT(vtd_pgtable_unmap_mapped(&pt, 0xf000, 3 * PG, NULL, &first) ==
+	       0 && first == 0, "first page not mapped: 0");
+	EXPECT(vtd_pgtable_pte(&pt, 0x10000) && vtd_pgtable_pte(&pt, 0x11000),
+	       "and the mapped pages behind it are left alone");
+	EXPECT(vtd_pgtable_unmap_mapped(&pt, 1ULL << 40, PG, NULL, &first) ==
+	       0 && first == 0, "no table for the first page: 0");
+	EXPECT(vtd_pgtable_unmap_mapped(&pt, 0x10000, 4 * PG, NULL, &first) ==
+	       4 * PG, "mapped: all cleared");
+	EXPECT(VTD_PTE_TAG_OF(first) == 3 &&
+	       (first & VTD_PTE_ADDR_MASK) == 0x42000 && (first & RW) == RW,
+	       "the first entry as it was: %#llx", (unsigned long long)first);
+	EXPECT(vtd_pgtable_unmap_mapped(&pt, 0x10000, 4 * PG, NULL, &first) ==
+	       0 && first == 0, "again: 0");
+	pt.superpages = true;
+	EXPECT(vtd_pgtable_map(&pt, SP, 2 * SP, SP, RW | VTD_PTE_TAG(6), 0) ==
+	       0, "a 2 MiB leaf");
+	EXPECT(vtd_pgtable_unmap_mapped(&pt, SP, SP, NULL, &first) == SP &&
+	       VTD_PTE_TAG_OF(first) == 6 && (first & VTD_PTE_PS),
+	       "a 2 MiB leaf's entry: %#llx", (unsigned long long)first);
+	vtd_pgtable_destroy(&pt);
+}
+
 /* Where a leaf entry is kept, for inspection. */
 static void test_leaf_entry(void)
 {
@@ -606,7 +639,6 @@ static void test_reclaim_after_failures(void)
 	       shim_pages_outstanding());
 }
 
-#define SP	VTD_SUPERPAGE_SIZE
 
 /* 2 MiB leaves for aligned runs where the unit has them (CAP.SLLPS). */
 static void test_superpages(void)
@@ -974,6 +1006,7 @@ static const struct harness_case cases[] = {
 	HARNESS_CASE(test_clear_all),
 	HARNESS_CASE(test_noncoherent_flush),
 	HARNESS_CASE(test_software_bits),
+	HARNESS_CASE(test_unmap_mapped),
 	HARNESS_CASE(test_leaf_entry),
 	HARNESS_CASE(test_reclaim),
 	HARNESS_CASE(test_reclaim_kept),

@@ -152,6 +152,22 @@ expected_ops() {
 	esac
 }
 
+# Our invalidation counters (stats/), summed: unmaps, descriptors, waits
+# for the unit, ns a submission lock was held.  Nothing without the module.
+inval_counters() {
+	[ $siommu = yes ] || return 0
+	for s in unmaps inval_descriptors inval_waits inval_lock_ns; do
+		printf '%s ' "$(cat "$SIOMMU_SYSFS/stats/$s")"
+	done
+}
+
+# What the counters grew by, per unmap: "descs_per_unmap=.. ...".
+per_unmap() {
+	echo "$1 $2" | awk '{ u = $5 - $1; if (u <= 0) exit
+		printf "descs_per_unmap=%.4f waits_per_unmap=%.4f lock_ns_per_unmap=%.1f\n",
+			($6 - $2) / u, ($7 - $3) / u, ($8 - $4) / u }'
+}
+
 seq=0
 emit() {
 	seq=$((seq + 1))
@@ -165,9 +181,11 @@ micro() {
 		test=micro_$((bytes / 1024))k
 		[ "$segs" -gt 1 ] && test=${test}_sg$segs
 		for n in $BENCH_THREADS; do
+			c0=$(inval_counters)
 			r=$(sysfs_write $BENCH_SYSFS/run \
 				"$nvme $n $BENCH_MICRO_MS $bytes $segs")
 			res=$(cat $BENCH_SYSFS/result)
+			c1=$(inval_counters)
 			ops=$(echo "$res" | sed -n 's/.* dma_ops=\([^ ]*\).*/\1/p')
 			case $want:$ops in
 			direct:direct | iommu_dma_ops:iommu_dma_ops) ;;
@@ -179,7 +197,15 @@ micro() {
 				fail "bench.$1.$test.$n" "run: $r; $res (want $want)"
 				continue
 			fi
-			emit "$1" "$test" "$n" $(echo "$res" | sed 's/ dma_ops=.*//')
+			# x86 DMA is coherent: nothing of ours needs a sync.
+			case $BENCH_SIDE:$want in
+			ours:translated) expect_eq "bench.$1.$test.$n.need-sync" \
+				0 "$(echo "$res" | sed -n 's/.* need_sync=\([0-9]*\).*/\1/p')" ;;
+			esac
+			counters=
+			[ "$want" = translated ] && counters=$(per_unmap "$c0" "$c1")
+			emit "$1" "$test" "$n" $(echo "$res" | sed 's/ dma_ops=.*//') \
+				$counters
 		done
 	done
 }

@@ -53,6 +53,12 @@ struct siommu_xlate {
 	/* Besides the ones every domain keeps out (dma/domain.c). */
 	const struct siommu_xlate_resv *resv;
 	unsigned int nr_resv;
+	/*
+	 * ->unmap() clears nothing unless the range's first page is mapped,
+	 * and then says which leaf it cleared there (siommu_unmapped's tag
+	 * and phys): the DMA layer need not look the leaf up first.
+	 */
+	bool unmap_tells;
 };
 
 /* What one leaf holds, as ->lookup() reads it. */
@@ -73,6 +79,9 @@ struct siommu_xlate_leaf {
 struct siommu_unmapped {
 	bool tables_freed;
 	struct page *tables;		/* chained: vtd_pgtable_free_tables() */
+	/* With siommu_xlate.unmap_tells: the first page's leaf, cleared. */
+	unsigned int tag;
+	u64 phys;
 };
 
 struct siommu_xlate_ops {
@@ -111,7 +120,7 @@ struct siommu_xlate_ops {
 	/*
 	 * Clear [@iova, @iova + @size); fill @what in.  Returns the bytes
 	 * that were mapped.  The hardware may still cache them: the caller
-	 * invalidates before the range is reused.
+	 * invalidates before the range is reused.  See unmap_tells.
 	 */
 	u64 (*unmap)(struct siommu_xlate *xl, u64 iova, u64 size,
 		     struct siommu_unmapped *what);

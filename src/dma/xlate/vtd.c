@@ -38,11 +38,19 @@ static int vtd_map(struct siommu_xlate *xl, const struct siommu_run *runs,
 				    prot | VTD_PTE_TAG(tag), gfp);
 }
 
-/* Tables the unmap empties go with @what, to wait for its invalidation. */
+/*
+ * Tables the unmap empties go with @what, to wait for its invalidation;
+ * the first page's leaf, read by the exchange that cleared it, too.
+ */
 static u64 vtd_unmap(struct siommu_xlate *xl, u64 iova, u64 size,
 		     struct siommu_unmapped *what)
 {
-	u64 cleared = vtd_pgtable_unmap(pt_of(xl), iova, size, &what->tables);
+	u64 first, cleared;
+
+	cleared = vtd_pgtable_unmap_mapped(pt_of(xl), iova, size,
+					   &what->tables, &first);
+	what->tag = VTD_PTE_TAG_OF(first);
+	what->phys = first & VTD_PTE_ADDR_MASK;
 
 	what->tables_freed = what->tables;
 	if (what->tables_freed)
@@ -233,6 +241,7 @@ struct siommu_xlate *siommu_vtd_xlate_create(struct siommu_unit *unit)
 		.max_iova = unit->max_iova,
 		.write_reads = !VTD_CAP_ZLR(unit->cap),
 		.scope = unit,
+		.unmap_tells = true,
 	};
 	return &vx->base;
 free:

@@ -23,16 +23,20 @@
  *       progress), -ENOMEM.
  *   result (read-only)  the last run, one line:
  *       "ops=<n> errors=<n> seconds=<s> ops_per_sec=<n> map_p50_ns=<n>
- *        map_p99_ns=<n> unmap_p50_ns=<n> unmap_p99_ns=<n> dma_ops=<symbol>"
+ *        map_p99_ns=<n> unmap_p50_ns=<n> unmap_p99_ns=<n> need_sync=<0|1>
+ *        dma_ops=<symbol>"
  *       ops counts map+unmap pairs; errors the maps the DMA API refused
- *       (each is retried, not counted as an op); dma_ops is the device's
+ *       (each is retried, not counted as an op); need_sync, what
+ *       dma_need_sync() said of the first mapping; dma_ops is the device's
  *       ops table (direct when there is none).  "none" before any run.
  *
- * Latency: one pair in LATENCY_SAMPLE is timed (ktime_get_ns around the
- * map and around the unmap), so that reading the clock, dearer under
- * emulation than a direct map, does not weigh on ops_per_sec.  The
- * percentiles come from a log-linear histogram with 16 steps per power
- * of two: within about 3%.
+ * Latency: one pair in latency_sample (module parameter, 16 by default;
+ * 0: none) is timed (ktime_get_ns around the map and around the unmap).
+ * Reading the clock is dearer under emulation than a direct map, and even
+ * one pair in 16 timed adds to every configuration's time per pair, which
+ * compresses ratios to direct DMA (docs/benchmarks.md).  The percentiles
+ * come from a log-linear histogram with 16 steps per power of two: within
+ * about 3%.
  */
 
 #include <linux/module.h>
@@ -55,6 +59,10 @@
 #define MAX_BYTES	(256 * 1024)
 #define MAX_SEGMENTS	64
 #define LATENCY_SAMPLE	16
+
+static unsigned int latency_sample = LATENCY_SAMPLE;
+module_param(latency_sample, uint, 0644);
+MODULE_PARM_DESC(latency_sample, "Time one map+unmap pair in this many (0: none)");
 
 /*
  * Histogram of nanoseconds: values below 2^SUB_BITS each have a bucket;
@@ -81,6 +89,7 @@ struct bench_thread {
 	u64 ops;
 	u64 errors;
 	u64 elapsed_ns;
+	int need_sync;			/* -1 until the first mapping */
 	u32 map_hist[HIST_BUCKETS];
 	u32 unmap_hist[HIST_BUCKETS];
 };
@@ -175,6 +184,8 @@ static bool bench_pair(struct bench_thread *t, bool timed)
 				    DMA_BIDIRECTIONAL);
 		if (dma_mapping_error(p->dev, addr))
 			return false;
+		if (t->need_sync < 0)
+			t->need_sync = dma_need_sync(p->dev, addr);
 		if (timed)
 			t1 = ktime_get_ns();
 		dma_unmap_page(p->dev, addr, p->bytes, DMA_BIDIRECTIONAL);
@@ -183,6 +194,9 @@ static bool bench_pair(struct bench_thread *t, bool timed)
 				    DMA_BIDIRECTIONAL);
 		if (!mapped)
 			return false;
+		if (t->need_sync < 0)
+			t->need_sync = dma_need_sync(p->dev,
+						     sg_dma_address(t->sgt.sgl));
 		if (timed)
 			t1 = ktime_get_ns();
 		dma_unmap_sg(p->dev, t->sgt.sgl, p->segments,
@@ -199,11 +213,12 @@ static bool bench_pair(struct bench_thread *t, bool timed)
 static int bench_thread_fn(void *data)
 {
 	struct bench_thread *t = data;
+	unsigned int sample = READ_ONCE(latency_sample);
 	u64 start = ktime_get_ns();
 	unsigned int n = 0;
 
 	while (!READ_ONCE(*t->stop) && !kthread_should_stop()) {
-		if (bench_pair(t, n % LATENCY_SAMPLE == 0))
+		if (bench_pair(t, sample && n % sample == 0))
 			t->ops++;
 		else
 			t->errors++;
@@ -256,13 +271,14 @@ static void bench_report(const struct bench_params *p,
 		}
 	}
 	snprintf(bench_result, sizeof(bench_result),
-		 "ops=%llu errors=%llu seconds=%llu.%03llu ops_per_sec=%lu map_p50_ns=%llu map_p99_ns=%llu unmap_p50_ns=%llu unmap_p99_ns=%llu dma_ops=%s",
+		 "ops=%llu errors=%llu seconds=%llu.%03llu ops_per_sec=%lu map_p50_ns=%llu map_p99_ns=%llu unmap_p50_ns=%llu unmap_p99_ns=%llu need_sync=%d dma_ops=%s",
 		 ops, errors, div_u64(max_ns, NSEC_PER_SEC),
 		 div_u64(max_ns % NSEC_PER_SEC, NSEC_PER_MSEC), rate,
 		 hist_percentile(map_hist, samples, 50),
 		 hist_percentile(map_hist, samples, 99),
 		 hist_percentile(unmap_hist, samples, 50),
-		 hist_percentile(unmap_hist, samples, 99), ops_name);
+		 hist_percentile(unmap_hist, samples, 99),
+		 threads[0].need_sync > 0, ops_name);
 	kfree(map_hist);
 }
 
@@ -283,6 +299,7 @@ static int bench_run(const struct bench_params *p)
 		if (i == p->threads)
 			break;
 		t->p = p;
+		t->need_sync = -1;
 		t->stop = &stop;
 		ret = bench_alloc_buffers(t, cpu_to_node(cpu));
 		if (ret)
