@@ -611,7 +611,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (in.left) {
 		op = in_u8(&in);
-		/* The top bit makes a burst: magazines fill at 127. */
+		/* The top bit makes a burst: magazines fill at 255. */
 		repeat = (op & 0x80) ? 1 + in_u8(&in) % 64 : 1;
 		switch ((op & 0x7f) % 9) {
 		case 0:

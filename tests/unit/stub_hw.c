@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hardware side of the invalidation policies for the harness and the
- * benchmark: siommu_inval_iotlb_global/_range() over a fake unit
+ * benchmark: siommu_inval_iotlb_global/_domain/_range() over a fake unit
  * (flush_shim/stub_hw.h), the per-CPU statistics and the flush
  * tracepoint.  An invalidation costs stub_flush_spin iterations of an
  * empty loop under the unit's lock: a fixed amount of work (so callgrind
@@ -46,6 +46,9 @@ bool stub_covered(struct siommu_unit *unit, u64 token, u16 did,
 {
 	if (__atomic_load_n(&unit->global_done, __ATOMIC_ACQUIRE) > token)
 		return true;
+	if (did < STUB_DIDS &&
+	    __atomic_load_n(&unit->domain_done[did], __ATOMIC_ACQUIRE) > token)
+		return true;
 	return last_range.unit == unit && last_range.next > token &&
 	       last_range.did == did && last_range.pfn <= pfn &&
 	       pfn + npages <= last_range.pfn + last_range.npages;
@@ -86,6 +89,25 @@ int siommu_inval_iotlb_global(struct siommu_unit *unit)
 	return ret;
 }
 
+int siommu_inval_iotlb_domain(struct siommu_unit *unit, u16 did)
+{
+	unsigned long flags;
+	int ret = 0;
+	u64 nr;
+
+	spin_lock_irqsave(&unit->reg_lock, flags);
+	nr = begin(unit);
+	if (unit->fail || did >= STUB_DIDS) {
+		ret = -EIO;
+	} else {
+		unit->domain_flushes++;
+		__atomic_store_n(&unit->domain_done[did], nr + 1,
+				 __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&unit->reg_lock, flags);
+	return ret;
+}
+
 int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 			     unsigned long npages)
 {
@@ -115,6 +137,16 @@ unsigned long stub_global_flushes(struct siommu_unit *unit)
 
 	spin_lock_irqsave(&unit->reg_lock, flags);
 	n = unit->global_flushes;
+	spin_unlock_irqrestore(&unit->reg_lock, flags);
+	return n;
+}
+
+unsigned long stub_domain_flushes(struct siommu_unit *unit)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&unit->reg_lock, flags);
+	n = unit->domain_flushes;
 	spin_unlock_irqrestore(&unit->reg_lock, flags);
 	return n;
 }
@@ -151,6 +183,14 @@ static int stub_inval_range(struct siommu_xlate *xl, u64 iova,
 	return siommu_inval_iotlb_range(dom->unit, dom->did, iova, npages);
 }
 
+static int stub_inval_domain(struct siommu_xlate *xl)
+{
+	struct siommu_domain *dom = container_of(xl, struct siommu_domain, xl);
+
+	trace_siommu_inval(dom->unit->index, dom->did, 0, 0);
+	return siommu_inval_iotlb_domain(dom->unit, dom->did);
+}
+
 static int stub_inval_all(struct siommu_xlate *xl)
 {
 	struct siommu_domain *dom = container_of(xl, struct siommu_domain, xl);
@@ -162,6 +202,7 @@ static int stub_inval_all(struct siommu_xlate *xl)
 const struct siommu_xlate_ops stub_xlate_ops = {
 	.name = "stub",
 	.inval_range = stub_inval_range,
+	.inval_domain = stub_inval_domain,
 	.inval_all = stub_inval_all,
 };
 

@@ -155,6 +155,17 @@ static const struct alloc_variant allocators[] = {
 static struct siommu_unit unit0, unit1;
 static struct siommu_domain dom0 = STUB_DOMAIN(&unit0, 3);
 static struct siommu_domain dom1 = STUB_DOMAIN(&unit1, 4);
+/* More domains on unit0, for batches that touch many. */
+static struct siommu_domain doms0[] = {
+	STUB_DOMAIN(&unit0, 5), STUB_DOMAIN(&unit0, 6), STUB_DOMAIN(&unit0, 7),
+	STUB_DOMAIN(&unit0, 8), STUB_DOMAIN(&unit0, 9),
+};
+
+/* A batch's wide invalidations: domain-selective or global. */
+static unsigned long wide(struct siommu_unit *unit)
+{
+	return stub_global_flushes(unit) + stub_domain_flushes(unit);
+}
 
 static void set_batch(unsigned int n)
 {
@@ -192,22 +203,22 @@ static void test_batching(const struct siommu_inval_policy *pol,
 			  const struct siommu_iova_ops *a)
 {
 	struct checked *c = checked_new(a, &dom0), *c1;
-	unsigned long g = stub_global_flushes(&unit0), g1, batched;
+	unsigned long g = wide(&unit0), g1, batched;
 	unsigned long pfn[4];
 	bool bounded = true;
-	unsigned int i;
+	unsigned int i, n;
 
 	shim_set_cpu(5);
 	set_batch(8);
 	churn(pol, c, 7);
-	EXPECT(pending(c) == 7 && stub_global_flushes(&unit0) == g,
+	EXPECT(pending(c) == 7 && wide(&unit0) == g,
 	       "%s: flushed before batch_size", pol->name);
 	EXPECT(shim_timers_armed() >= 1, "%s: no timer armed", pol->name);
 	batched = siommu_stats.v[SIOMMU_STAT_BATCHED];
 	churn(pol, c, 1);
-	EXPECT(pending(c) == 0 && stub_global_flushes(&unit0) == g + 1,
+	EXPECT(pending(c) == 0 && wide(&unit0) == g + 1,
 	       "%s: batch of 8: %ld pending, %lu flushes", pol->name,
-	       pending(c), stub_global_flushes(&unit0) - g);
+	       pending(c), wide(&unit0) - g);
 	EXPECT(siommu_stats.v[SIOMMU_STAT_BATCHED] == batched + 8,
 	       "%s: batched stat", pol->name);
 
@@ -230,9 +241,9 @@ static void test_batching(const struct siommu_inval_policy *pol,
 	churn(pol, c, 1);
 	EXPECT(pending(c) == 0, "%s: max batch not flushed", pol->name);
 	set_batch(1);
-	g = stub_global_flushes(&unit0);
+	g = wide(&unit0);
 	churn(pol, c, 10);
-	EXPECT(pending(c) == 0 && stub_global_flushes(&unit0) == g + 10,
+	EXPECT(pending(c) == 0 && wide(&unit0) == g + 10,
 	       "%s: batch_size 1", pol->name);
 
 	/* A smaller batch_size takes effect at the next unmap. */
@@ -245,22 +256,22 @@ static void test_batching(const struct siommu_inval_policy *pol,
 	/* A drain: one global invalidation for the batch. */
 	set_batch(250);
 	churn(pol, c, 5);
-	g = stub_global_flushes(&unit0);
+	g = wide(&unit0);
 	pol->drain();
-	EXPECT(pending(c) == 0 && stub_global_flushes(&unit0) == g + 1,
+	EXPECT(pending(c) == 0 && wide(&unit0) == g + 1,
 	       "%s: drain", pol->name);
 
 	/* One global flush per unit in a batch; a failing unit leaks. */
 	c1 = checked_new(a, &dom1);
 	set_batch(8);
-	g = stub_global_flushes(&unit0);
-	g1 = stub_global_flushes(&unit1);
+	g = wide(&unit0);
+	g1 = wide(&unit1);
 	for (i = 0; i < 4; i++) {
 		churn(pol, c, 1);
 		churn(pol, c1, 1);
 	}
-	EXPECT(stub_global_flushes(&unit0) == g + 1 &&
-	       stub_global_flushes(&unit1) == g1 + 1 &&
+	EXPECT(wide(&unit0) == g + 1 &&
+	       wide(&unit1) == g1 + 1 &&
 	       pending(c) == 0 && pending(c1) == 0,
 	       "%s: two units, one batch", pol->name);
 	set_batch(4);
@@ -277,6 +288,29 @@ static void test_batching(const struct siommu_inval_policy *pol,
 	for (i = 0; i < 2; i++)
 		reclaim(c1, pfn[i], 1);
 	checked_done(c1, pol->name);
+
+	/*
+	 * Domain-selective while a batch touches at most 4 domains of a
+	 * unit, one each; one global for the unit past that.
+	 */
+	for (n = 2; n <= 5; n += 3) {
+		struct checked *cs[HARNESS_ARRAY_SIZE(doms0)];
+		unsigned long d = stub_domain_flushes(&unit0);
+
+		g = stub_global_flushes(&unit0);
+		set_batch(2 * n);
+		for (i = 0; i < n; i++)
+			cs[i] = checked_new(a, &doms0[i]);
+		for (i = 0; i < 2 * n; i++)
+			churn(pol, cs[i % n], 1);
+		EXPECT(stub_domain_flushes(&unit0) - d == (n <= 4 ? n : 0) &&
+		       stub_global_flushes(&unit0) - g == (n <= 4 ? 0 : 1),
+		       "%s: %u domains in a batch: %lu domain, %lu global flushes",
+		       pol->name, n, stub_domain_flushes(&unit0) - d,
+		       stub_global_flushes(&unit0) - g);
+		for (i = 0; i < n; i++)
+			checked_done(cs[i], pol->name);
+	}
 
 	/* The timer: not before the timeout (after it, the contract's). */
 	set_batch(250);
@@ -350,10 +384,10 @@ static void test_finished(const struct policy_variant *v)
 	v->pol->drain();
 	EXPECT(pending(c) == 0, "%s: %ld pending after drain", v->name,
 	       pending(c));
-	g = stub_global_flushes(&unit0);
+	g = wide(&unit0);
 	r = stub_range_flushes(&unit0);
 	v->pol->drain();
-	EXPECT(stub_global_flushes(&unit0) == g &&
+	EXPECT(wide(&unit0) == g &&
 	       stub_range_flushes(&unit0) == r, "%s: an empty drain flushed",
 	       v->name);
 	shim_set_cpu(0);

@@ -22,7 +22,7 @@
 static const struct siommu_iova_ops *ops = &siommu_iova_magazine_ops;
 
 /* As in src/dma/iova/magazine.c: what the tests rely on. */
-#define MAG_SIZE	127
+#define MAG_SIZE	255
 #define MAG_DEPOT	8
 #define MAX_CLASS	32
 
@@ -220,7 +220,7 @@ static void test_exhaustion(void)
 	EXPECT(ops->alloc(iova, 1, ULONG_MAX) == 10, "CPU 1 reuses its own");
 	taken[10] = 1;
 
-	/* 2 * 127 + 46 frees on CPU 1: one full magazine reaches the depot. */
+	/* 2 * MAG_SIZE + 46 frees on CPU 1: one full magazine reaches the depot. */
 	for (p = 100; p < 100 + 2 * MAG_SIZE + 46 - 9; p++) {
 		ops->free(iova, p, 1);
 		taken[p] = 0;
@@ -341,23 +341,24 @@ static void test_cpu_dead(void)
  */
 static void test_alloc_failure(void)
 {
+	enum { TOTAL = 2 * MAG_SIZE + 46 };
 	struct siommu_iova *iova = ops->create(1, 4095);
-	unsigned long p[300], i;
+	unsigned long p[TOTAL], i;
 
 	shim_set_cpu(0);
-	/* The 255th free needs a new magazine; without one it spills. */
-	for (i = 0; i < 300; i++)
+	/* Free 2 * MAG_SIZE + 1 needs a new magazine; without one it spills. */
+	for (i = 0; i < TOTAL; i++)
 		p[i] = ops->alloc(iova, 1, ULONG_MAX);
 	for (i = 0; i < 2 * MAG_SIZE; i++)
 		ops->free(iova, p[i], 1);
 	shim_fail_alloc_after = 0;
 	EXPECT(ops->free(iova, p[i], 1) == 0, "free without memory");
 	shim_fail_alloc_after = -1;
-	for (i++; i < 300; i++)
+	for (i++; i < TOTAL; i++)
 		ops->free(iova, p[i], 1);
 	EXPECT(ops->outstanding(iova) == 0, "%lu out", ops->outstanding(iova));
-	/* The spilled 127 went to the tree, not lost. */
-	EXPECT(backing_out(iova) == 300 - MAG_SIZE, "%lu in magazines",
+	/* The spilled MAG_SIZE went to the tree, not lost. */
+	EXPECT(backing_out(iova) == TOTAL - MAG_SIZE, "%lu in magazines",
 	       backing_out(iova));
 	ops->drain(iova);
 	EXPECT(backing_out(iova) == 0, "drained: %lu", backing_out(iova));
@@ -372,7 +373,8 @@ static void test_stats(void)
 {
 	struct siommu_iova *iova = ops->create(1, 1 << 20);
 	struct siommu_iova_stats st = { 0 };
-	unsigned long p[300], i;
+	enum { TOTAL = 2 * MAG_SIZE + 46 };
+	unsigned long p[TOTAL], i;
 
 	EXPECT(ops->cpu_dead && ops->drain && ops->stats && !ops->check_space,
 	       "hooks");
@@ -386,16 +388,17 @@ static void test_stats(void)
 	       "1 hit, 1 miss: %lu, %lu", st.cache_hits, st.cache_misses);
 	EXPECT(st.depot_exchanges == 0, "no exchange yet");
 
-	/* 300 frees overflow loaded and previous: a full one goes over. */
-	for (i = 0; i < 300; i++)
+	/* TOTAL frees overflow loaded and previous: a full one goes over. */
+	for (i = 0; i < TOTAL; i++)
 		p[i] = ops->alloc(iova, 1, ULONG_MAX);
-	for (i = 0; i < 300; i++)
+	for (i = 0; i < TOTAL; i++)
 		ops->free(iova, p[i], 1);
 	memset(&st, 0, sizeof(st));
 	ops->stats(iova, &st);
 	EXPECT(st.depot_exchanges >= 1, "%lu depot exchanges",
 	       st.depot_exchanges);
-	EXPECT(st.cache_hits + st.cache_misses == 302, "every alloc counted");
+	EXPECT(st.cache_hits + st.cache_misses == TOTAL + 2,
+	       "every alloc counted");
 	ops->destroy(iova);
 }
 

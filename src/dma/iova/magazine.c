@@ -40,11 +40,15 @@
 #define IOVA_MAG_ORDERS		6
 #define IOVA_MAG_MAX_PAGES	(1UL << (IOVA_MAG_ORDERS - 1))
 /*
- * 127 pfns and the count make 1 KiB, a slab size with no waste.  A CPU
- * goes to the depot at most once per 127 operations of a class; two
- * magazines per class hold up to 254 ranges per CPU.
+ * 255 pfns and the count make 2 KiB, a slab size with no waste.  At least
+ * one batch of the batching policies (SIOMMU_BATCH_DEFAULT, 250 unmaps),
+ * so that a CPU takes the ranges of a whole flush back into its own
+ * magazines, with no trip to the depot (and its lock) or the tree: two
+ * magazines per class hold up to 510 ranges per CPU, a batch's worth
+ * cached and a batch's worth coming back.  A CPU goes to the depot at
+ * most once per 255 operations of a class.
  */
-#define IOVA_MAG_SIZE		127
+#define IOVA_MAG_SIZE		255
 /* Full magazines kept per class beyond the CPUs' own (and as many empty). */
 #define IOVA_MAG_DEPOT		8
 

@@ -137,6 +137,7 @@ static int vtd_inval_domain(struct siommu_xlate *xl)
 {
 	struct siommu_vtd_xlate *vx = siommu_vtd_xlate(xl);
 
+	trace_siommu_inval(vx->unit->index, vx->did, 0, 0);
 	return siommu_inval_iotlb_domain(vx->unit, vx->did);
 }
 

@@ -8,13 +8,17 @@
  * covered by invalidation number g or any later one (it began after the
  * PTEs were cleared).  stub_covered() answers whether such an
  * invalidation has completed, as seen from the calling thread: a global
- * one by anyone, or the caller's own latest page-selective one if its
- * domain and range cover the range.
+ * one by anyone, a domain-selective one of its domain by anyone, or the
+ * caller's own latest page-selective one if its domain and range cover
+ * the range.
  */
 #ifndef SIOMMU_STUB_HW_H
 #define SIOMMU_STUB_HW_H
 #include <linux/spinlock.h>
 #include <linux/types.h>
+
+/* Domain ids the fake unit tracks domain-selective invalidations of. */
+#define STUB_DIDS	16
 
 struct siommu_unit {
 	unsigned int index;
@@ -22,7 +26,10 @@ struct siommu_unit {
 	bool fail;			/* invalidations fail (-EIO) while set */
 	u64 begun;			/* invalidations begun (atomic) */
 	u64 global_done;		/* 1 + number of newest global one done */
+	/* The same, per domain id below STUB_DIDS: domain-selective ones. */
+	u64 domain_done[STUB_DIDS];
 	unsigned long global_flushes;	/* succeeded, under reg_lock */
+	unsigned long domain_flushes;	/* succeeded, under reg_lock */
 	unsigned long range_flushes;	/* succeeded, under reg_lock */
 };
 
@@ -38,6 +45,7 @@ bool stub_covered(struct siommu_unit *unit, u64 token, u16 did,
 		  unsigned long pfn, unsigned long npages);
 unsigned long stub_global_flushes(struct siommu_unit *unit);
 unsigned long stub_range_flushes(struct siommu_unit *unit);
+unsigned long stub_domain_flushes(struct siommu_unit *unit);
 /* trace_siommu_inval() calls, all units. */
 unsigned long stub_trace_flushes(void);
 #endif

@@ -36,6 +36,7 @@ extern const struct siommu_unmapped stub_unmapped;
 
 /* The hardware side, src/vtd/inval.c in the module, stub_hw.c here. */
 int siommu_inval_iotlb_global(struct siommu_unit *unit);
+int siommu_inval_iotlb_domain(struct siommu_unit *unit, u16 did);
 int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 			     unsigned long npages);
 #endif
