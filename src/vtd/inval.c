@@ -71,17 +71,26 @@
  */
 #define QUEUE_CHECK_SPINS	64
 
+/* Skipped descriptors remembered for their waiters (a power of two). */
+#define QUEUE_SKIP_LOG		8
+
 /*
- * What each slot of our queue holds, for its waiter: the group it went
- * in (the sequence number of the wait descriptor that closes it) and
- * whether the unit refused it, in one word a waiter reads at once, as
- * SLOT_STATE(); and where each group ends.
+ * Our queue's bookkeeping, under reg_lock: the group each slot went in
+ * (the sequence number of the wait descriptor that closes it), where each
+ * group ends, and the last descriptors the unit refused.  A waiter that
+ * saw skips unchanged since it appended knows none of its own was refused
+ * without reading the log (the common case); one that saw more than the
+ * log holds cannot tell, and reports failure, which is safe.
  */
-#define SLOT_STATE(group, refused)	((u64)(group) << 1 | (refused))
 struct siommu_queue_book {
-	u64 slot[QUEUE_ENTRIES];
+	u32 group[QUEUE_ENTRIES];
 	/* The slot after group g's wait descriptor, at g % QUEUE_ENTRIES. */
 	u16 end[QUEUE_ENTRIES];
+	u32 skips;			/* read lock-free too */
+	struct {
+		u32 group;
+		u16 slot;
+	} skipped[QUEUE_SKIP_LOG];
 };
 
 /* One descriptor waiting for the kernel's queue (submit_kernel_queue()). */
@@ -244,7 +253,7 @@ static bool queue_append(struct siommu_unit *unit, const struct vtd_desc *d,
 	*first = t;
 	*seq = unit->wait_seq + 1;
 	for (i = 0; i < n; i++) {
-		WRITE_ONCE(unit->book->slot[t], SLOT_STATE(*seq, 0));
+		unit->book->group[t] = *seq;
 		unit->queue[t] = d[i];
 		t = (t + 1) % QUEUE_ENTRIES;
 	}
@@ -265,7 +274,7 @@ static unsigned int queue_close(struct siommu_unit *unit)
 	u32 seq = unit->wait_seq + 1;
 
 	lockdep_assert_held(&unit->reg_lock);
-	WRITE_ONCE(unit->book->slot[t], SLOT_STATE(seq, 0));
+	unit->book->group[t] = seq;
 	unit->queue[t] = vtd_desc_wait(virt_to_phys(unit->wait_status), seq);
 	t = (t + 1) % QUEUE_ENTRIES;
 	unit->book->end[seq % QUEUE_ENTRIES] = t;
@@ -284,8 +293,8 @@ static bool queue_can_close(struct siommu_unit *unit)
 
 /*
  * The unit refused the descriptor at @head (FSTS.IQE): IQH stays on it and
- * nothing behind it runs until IQE is cleared.  Mark it refused for its
- * waiter and overwrite it with a wait descriptor that writes the number
+ * nothing behind it runs until IQE is cleared.  Log it for its waiter
+ * and overwrite it with a wait descriptor that writes the number
  * the status word holds when the unit gets there (everything before is
  * done: the group before its own), or its own group's, if it was its
  * group's wait: every unit takes one, and it invalidates nothing.  Then
@@ -295,13 +304,16 @@ static bool queue_can_close(struct siommu_unit *unit)
  */
 static void queue_skip(struct siommu_unit *unit, unsigned int head, u32 fsts)
 {
+	struct siommu_queue_book *b = unit->book;
 	struct vtd_desc bad = unit->queue[head];
 	u64 status = virt_to_phys(unit->wait_status);
-	u32 group = unit->book->slot[head] >> 1;
+	u32 group = b->group[head];
 	bool wait = VTD_DESC_TYPE(bad.lo) == VTD_DESC_WAIT && bad.hi == status;
 
 	lockdep_assert_held(&unit->reg_lock);
-	WRITE_ONCE(unit->book->slot[head], SLOT_STATE(group, 1));
+	b->skipped[b->skips % QUEUE_SKIP_LOG].group = group;
+	b->skipped[b->skips % QUEUE_SKIP_LOG].slot = head;
+	WRITE_ONCE(b->skips, b->skips + 1);
 	unit->queue[head] = vtd_desc_wait(status, wait ? group : group - 1);
 	siommu_stat_inc(SIOMMU_STAT_QUEUE_ERRORS);
 	pr_err_ratelimited("dmar%u: invalidation queue error: the unit refused descriptor %#018llx %#018llx (slot %u, fault status %#x); skipped it\n",
@@ -360,17 +372,41 @@ static int queue_help(struct siommu_unit *unit, bool look)
 }
 
 /*
+ * Was one of the @n slots from @first, in group @seq, refused since the
+ * log held @skips0 entries?  Unknown (true, to be safe) once it has
+ * overflowed since.
+ */
+static bool queue_refused(struct siommu_unit *unit, u32 seq,
+			  unsigned int first, unsigned int n, u32 skips0)
+{
+	struct siommu_queue_book *b = unit->book;
+	unsigned long flags;
+	bool ret = false;
+	u32 k;
+	u64 t0;
+
+	t0 = unit_lock(unit, &flags);
+	if (b->skips - skips0 > QUEUE_SKIP_LOG)
+		ret = true;
+	for (k = skips0; !ret && k != b->skips; k++)
+		ret = b->skipped[k % QUEUE_SKIP_LOG].group == seq &&
+		      (b->skipped[k % QUEUE_SKIP_LOG].slot + QUEUE_ENTRIES -
+		       first) % QUEUE_ENTRIES < n;
+	unit_unlock(unit, flags, t0);
+	return ret;
+}
+
+/*
  * Wait, without reg_lock, until the unit completes group @seq, where our
- * @n descriptors from slot @first went.  -EIO when it refused one of them
- * (or the slot was reused before we looked: a waiter held off that long
- * cannot tell, and reports failure, which is safe), -ETIMEDOUT after
- * @end.  The status word is read once more after the deadline, so a vCPU
- * descheduled mid-wait does not time out on a unit that completed.
+ * @n descriptors from slot @first went (the skip log held @skips0 then).
+ * -EIO when it refused one of them, -ETIMEDOUT after @end.  The status
+ * word is read once more after the deadline, so a vCPU descheduled
+ * mid-wait does not time out on a unit that completed.
  */
 static int queue_wait(struct siommu_unit *unit, unsigned int first,
-		      unsigned int n, u32 seq, u64 end)
+		      unsigned int n, u32 seq, u32 skips0, u64 end)
 {
-	unsigned int spins = 0, i;
+	unsigned int spins = 0;
 	int ret;
 
 	for (;;) {
@@ -388,12 +424,11 @@ static int queue_wait(struct siommu_unit *unit, unsigned int first,
 		}
 		cpu_relax();
 	}
-	/* A skip marks the slot before the wait that completes us runs. */
+	/* A skip is logged before the wait that completes us runs. */
 	smp_rmb();
-	for (i = 0; i < n; i++)
-		if (READ_ONCE(unit->book->slot[(first + i) % QUEUE_ENTRIES]) !=
-		    SLOT_STATE(seq, 0))
-			return -EIO;
+	if (READ_ONCE(unit->book->skips) != skips0 &&
+	    queue_refused(unit, seq, first, n, skips0))
+		return -EIO;
 	return 0;
 }
 
@@ -404,11 +439,12 @@ static int submit_own_queue(struct siommu_unit *unit,
 	unsigned int first, tail = 0;
 	unsigned long flags;
 	bool room, closed;
-	u32 seq;
+	u32 seq, skips0;
 	int ret;
 
 	for (;;) {
 		t0 = unit_lock(unit, &flags);
+		skips0 = unit->book->skips;
 		room = queue_append(unit, d, n, &first, &seq);
 		closed = room && queue_idle(unit);
 		if (closed)
@@ -427,7 +463,7 @@ static int submit_own_queue(struct siommu_unit *unit,
 			return ret;
 		cpu_relax();
 	}
-	return queue_wait(unit, first, n, seq, end);
+	return queue_wait(unit, first, n, seq, skips0, end);
 }
 
 /*
