@@ -20,18 +20,6 @@
 unsigned int siommu_batch_size = SIOMMU_BATCH_DEFAULT;
 unsigned int siommu_flush_timeout_us = SIOMMU_FLUSH_TIMEOUT_DEFAULT_US;
 
-void siommu_batch_add(struct siommu_batch *b, struct siommu_xlate *xl,
-		      struct siommu_iova *iova, unsigned long pfn,
-		      unsigned long npages, const struct siommu_unmapped *what)
-{
-	if (!b->n)
-		b->first_ns = ktime_get_ns();
-	b->e[b->n++] = (struct siommu_batch_entry) {
-		.xl = xl, .iova = iova, .pfn = pfn, .npages = npages,
-		.tables = what->tables,
-	};
-}
-
 /*
  * Domain-selective invalidations a batch issues at most; a batch that
  * touches more domains issues one global invalidation per unit instead.

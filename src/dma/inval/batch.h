@@ -6,7 +6,10 @@
 #ifndef SCALABLE_IOMMU_DMA_INVAL_BATCH_H
 #define SCALABLE_IOMMU_DMA_INVAL_BATCH_H
 
+#include <linux/ktime.h>
 #include <linux/types.h>
+
+#include "dma/xlate/backend.h"
 
 struct page;
 struct siommu_iova;
@@ -39,9 +42,23 @@ struct siommu_batch {
 	struct siommu_batch_entry e[SIOMMU_BATCH_MAX];
 };
 
-void siommu_batch_add(struct siommu_batch *b, struct siommu_xlate *xl,
-		      struct siommu_iova *iova, unsigned long pfn,
-		      unsigned long npages, const struct siommu_unmapped *what);
+/* On every unmap of a batching policy: inline, it is a few stores. */
+static inline void siommu_batch_add(struct siommu_batch *b,
+				    struct siommu_xlate *xl,
+				    struct siommu_iova *iova, unsigned long pfn,
+				    unsigned long npages,
+				    const struct siommu_unmapped *what)
+{
+	struct siommu_batch_entry *e = &b->e[b->n++];
+
+	if (b->n == 1)
+		b->first_ns = ktime_get_ns();
+	e->xl = xl;
+	e->iova = iova;
+	e->pfn = pfn;
+	e->npages = npages;
+	e->tables = what->tables;
+}
 void siommu_batch_flush(struct siommu_batch *b);
 u64 siommu_batch_age_us(const struct siommu_batch *b, u64 now_ns);
 unsigned long siommu_flush_timeout_jiffies(void);
