@@ -59,6 +59,7 @@ static inline void siommu_batch_add(struct siommu_batch *b,
 	e->npages = npages;
 	e->tables = what->tables;
 }
+
 void siommu_batch_flush(struct siommu_batch *b);
 u64 siommu_batch_age_us(const struct siommu_batch *b, u64 now_ns);
 unsigned long siommu_flush_timeout_jiffies(void);
