@@ -16,7 +16,6 @@
 struct siommu_unit_devices_ops;
 struct vtd_desc;
 struct siommu_queue_book;
-struct siommu_inval_request;
 
 /*
  * The domain id of every device we do not manage: shared by its
@@ -75,10 +74,9 @@ struct siommu_unit {
 	/* Invalidation (inval.c). */
 	enum siommu_inval_path inval_path;
 	/*
-	 * GCMD, the CCMD/IOTLB registers, our queue's bookkeeping, the
-	 * requests waiting for the kernel's.  Raw, as the kernel's VT-d
-	 * driver's register and queue locks are: it stays a spinning lock
-	 * with interrupts off on PREEMPT_RT.  Held only to write registers
+	 * GCMD, the CCMD/IOTLB registers, our queue's bookkeeping.  Raw,
+	 * as the kernel's VT-d driver's register and queue locks are: it
+	 * stays a spinning lock with interrupts off on PREEMPT_RT.  Held only to write registers
 	 * and descriptors, never while waiting for our queue: waiters
 	 * watch a sequence number (inval.c).  Nothing inside it allocates
 	 * or takes a sleeping lock.
@@ -90,9 +88,6 @@ struct siommu_unit {
 	unsigned int queue_published;	/* reg_lock: IQT as last written */
 	u32 *wait_status;		/* the unit's: last group completed */
 	u32 wait_seq;			/* reg_lock; read lock-free */
-	/* reg_lock: the kernel's queue's pending requests (inval.c) */
-	struct siommu_inval_request *pending, **pending_tail;
-	bool combining;			/* reg_lock: someone submits them */
 	void *kernel_iommu;		/* struct intel_iommu * of the kernel */
 	u64 drain;			/* DR/DW bits for IOTLB descriptors */
 

@@ -41,6 +41,8 @@
 #   65536:1 4096:16] (bytes:segments)   BENCH_MICRO_MS [500]
 #   BENCH_FIO_S [2]   BENCH_NET_S [2]   BENCH_HARNESS_THREADS [1,2,4,8]
 #   BENCH_HARNESS_S [0.5]   BENCH_CALLGRIND_PAIRS [200000]
+#   BENCH_INTREMAP [on] (off: the unit's invalidation queue is free, and
+#   ours uses its own instead of the kernel's; docs/invalidation.md)
 # The smoke run's pairs: magazine+percpu for both.  The default run takes
 # nearly two hours on a 2-core machine (BENCH_KERNEL_PAIRS= saves most of an
 # hour).
@@ -77,6 +79,7 @@ fi
 host_cores=$(nproc)
 : "${BENCH_VCPUS:=2 4 8}" "${BENCH_ROUNDS:=3}" "${BENCH_PAIRS:=$all_pairs}"
 : "${BENCH_STOCK:=DMA-FQ DMA}" "${BENCH_MICRO:=4096:1 65536:1 4096:16}"
+: "${BENCH_INTREMAP:=on}"
 # Unlike the others, set but empty means "no kernel-backend blocks".
 : "${BENCH_KERNEL_PAIRS=$kernel_pairs}"
 : "${BENCH_MICRO_MS:=500}" "${BENCH_FIO_S:=2}" "${BENCH_NET_S:=2}"
@@ -128,7 +131,7 @@ thread_counts() {
 	echo "host_cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n1)"
 	echo "qemu=$(qemu-system-x86_64 --version | head -n1)"
 	echo "kernel=$(kernel_version)"
-	echo "settings=$([ $smoke = yes ] && echo "smoke run, ")rounds $BENCH_ROUNDS, microbenchmark ${BENCH_MICRO_MS} ms a run ($BENCH_MICRO bytes:segments), fio ${BENCH_FIO_S} s, iperf3/sockperf ${BENCH_NET_S} s"
+	echo "settings=$([ $smoke = yes ] && echo "smoke run, ")rounds $BENCH_ROUNDS, microbenchmark ${BENCH_MICRO_MS} ms a run ($BENCH_MICRO bytes:segments), fio ${BENCH_FIO_S} s, iperf3/sockperf ${BENCH_NET_S} s, interrupt remapping $BENCH_INTREMAP"
 	echo "vcpus=$BENCH_VCPUS"
 	echo "e2e_vcpus=$BENCH_E2E_VCPUS"
 } >"$out/meta.txt"
@@ -157,7 +160,8 @@ for v in $BENCH_VCPUS; do
 		console="$out/logs/console-$side-$v.log"
 		log "$side, $v vCPUs, threads:$threads, e2e=$e2e, configs: $configs"
 		start=$(date +%s)
-		if ! "$SIOMMU_ROOT/tools/vm/vm-run" --aw-bits 48 --intremap on \
+		if ! "$SIOMMU_ROOT/tools/vm/vm-run" --aw-bits 48 \
+			--intremap "$BENCH_INTREMAP" \
 			--append "$append" --smp "$v" --device nvme --device nics \
 			--dma-bench --timeout "$limit" --log "$console" \
 			--env BENCH_SIDE=$side --env "BENCH_CONFIGS=$configs" \
