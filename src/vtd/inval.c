@@ -64,10 +64,36 @@
 #define INVAL_SPIN_NS		((u64)INVAL_SPIN_MS * NSEC_PER_MSEC)
 #define QUEUE_ENTRIES		(PAGE_SIZE / sizeof(struct vtd_desc))
 /*
- * Spins on the status word between two looks at the unit's fault status
- * (an MMIO read: a refused descriptor stops the unit until skipped).
+ * Spins on the status word between two looks at the clock, and between
+ * two looks at the unit's fault status (a refused descriptor stops the
+ * unit until someone skips it).  Both are reads that, under TCG, exit to
+ * the emulator and take its global lock -- the clock is the HPET there
+ * -- which the unit's emulation needs too: read on every spin by every
+ * waiter, they made strict unmaps on two vCPUs half as fast as on one.
+ * Nor is the clock read before the first QUEUE_CLOCK_SPINS spins: an
+ * invalidation QEMU completes inside the tail write never reads it.
  */
-#define QUEUE_CHECK_SPINS	64
+#define QUEUE_CLOCK_SPINS	256
+#define QUEUE_CHECK_SPINS	1024
+
+/* A wait's 10 ms, counted from the first look at the clock. */
+struct queue_deadline {
+	u64 end;			/* 0: the clock not read yet */
+	unsigned int spins;
+};
+
+/* One more spin: has the wait run out?  Reads the clock now and then. */
+static bool queue_late(struct queue_deadline *d)
+{
+	u64 now;
+
+	if (++d->spins % QUEUE_CLOCK_SPINS)
+		return false;
+	now = ktime_get_ns();
+	if (!d->end)
+		d->end = now + INVAL_SPIN_NS;
+	return now > d->end;
+}
 
 /* Skipped descriptors remembered for their waiters (a power of two). */
 #define QUEUE_SKIP_LOG		8
@@ -412,22 +438,23 @@ static bool queue_refused(struct siommu_unit *unit, u32 seq,
 /*
  * Wait, without reg_lock, until the unit completes group @seq, where our
  * @n descriptors from slot @first went (the skip log held @skips0 then).
- * -EIO when it refused one of them, -ETIMEDOUT after @end.  The status
- * word is read once more after the deadline, so a vCPU descheduled
+ * -EIO when it refused one of them, -ETIMEDOUT once @d runs out.  The
+ * status word is read once more after the deadline, so a vCPU descheduled
  * mid-wait does not time out on a unit that completed.
  */
 static int queue_wait(struct siommu_unit *unit, unsigned int first,
-		      unsigned int n, u32 seq, u32 skips0, u64 end)
+		      unsigned int n, u32 seq, u32 skips0,
+		      struct queue_deadline *d)
 {
-	unsigned int spins = 0;
 	int ret;
 
 	for (;;) {
-		bool late = ktime_get_ns() > end;
+		bool late;
 
 		if (seq_reached(READ_ONCE(*unit->wait_status), seq))
 			break;
-		ret = queue_help(unit, late || !(++spins % QUEUE_CHECK_SPINS));
+		late = queue_late(d);
+		ret = queue_help(unit, late || !(d->spins % QUEUE_CHECK_SPINS));
 		if (ret)
 			return ret;
 		if (late) {
@@ -448,11 +475,12 @@ static int queue_wait(struct siommu_unit *unit, unsigned int first,
 static int submit_own_queue(struct siommu_unit *unit,
 			    const struct vtd_desc *d, unsigned int n)
 {
-	u64 end = ktime_get_ns() + INVAL_SPIN_NS, t0;
+	struct queue_deadline dl = { };
 	unsigned int first, tail = 0;
 	unsigned long flags;
 	bool room, closed;
 	u32 seq, skips0;
+	u64 t0;
 	int ret;
 
 	for (;;) {
@@ -466,7 +494,7 @@ static int submit_own_queue(struct siommu_unit *unit,
 		if (room)
 			break;
 		/* Full: the unit is behind, or stopped on a refused one. */
-		if (ktime_get_ns() > end) {
+		if (queue_late(&dl)) {
 			pr_err_ratelimited("dmar%u: invalidation queue full: the unit stopped fetching\n",
 					   unit->index);
 			return -EBUSY;
@@ -476,7 +504,7 @@ static int submit_own_queue(struct siommu_unit *unit,
 			return ret;
 		cpu_relax();
 	}
-	return queue_wait(unit, first, n, seq, skips0, end);
+	return queue_wait(unit, first, n, seq, skips0, &dl);
 }
 
 /*
