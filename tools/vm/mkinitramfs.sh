@@ -5,11 +5,16 @@
 # their shared libraries, the kernel modules the scenarios load, and /init.
 # Prints the path of the gzipped cpio archive.
 #
-# usage: tools/vm/mkinitramfs.sh <kernel-version>
+# usage: tools/vm/mkinitramfs.sh [--perf] <kernel-version>
+#   --perf   Debian's perf too, with its libraries (tools/bench/profile.sh):
+#            some 20 MB more, so only the boots that profile carry it, from
+#            an image of their own
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-kver=${1:?usage: mkinitramfs.sh <kernel-version>}
+perf=no
+[ "${1:-}" = --perf ] && { perf=yes; shift; }
+kver=${1:?usage: mkinitramfs.sh [--perf] <kernel-version>}
 # Drivers whose devices the scenarios attach; their dependencies come too.
 KMODS=$(guest_modules names)
 # kmod, not busybox: busybox insmod retries a failed finit_module with
@@ -17,6 +22,13 @@ KMODS=$(guest_modules names)
 BINARIES="/usr/bin/fio /usr/bin/iperf3 /usr/bin/sockperf /usr/sbin/ip /usr/bin/kmod"
 
 ensure_packages busybox-static cpio fio iperf3 sockperf iproute2 kmod
+if [ $perf = yes ]; then
+	# linux-perf's /usr/bin/perf is the binary itself (it diverts
+	# the version-picking wrapper aside), from the same Debian release
+	# as the guest's kernel.
+	ensure_packages linux-perf
+	BINARIES="$BINARIES /usr/bin/perf"
+fi
 kroot=$(kernel_image_root "$kver")
 
 key=$( { echo "$kver $KMODS $BINARIES"; cat "$0" "$SIOMMU_ROOT"/tools/vm/guest/init;
