@@ -89,8 +89,8 @@ void *siommu_kernel_iommu_of(u64 reg_base)
  * @n: how many, at most SIOMMU_KERNEL_QUEUE_BATCH
  *
  * qi_submit_sync() queues them all, appends one wait descriptor and spins
- * until it completes, with interrupts off and the kernel's queue lock
- * held, so it may be called from any context.
+ * until it completes, with interrupts off (its queue lock dropped between
+ * looks at the status), so it may be called from any context.
  *
  * Return: 0, or the kernel's error (-EINVAL on a queue error).
  */
