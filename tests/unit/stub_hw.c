@@ -71,7 +71,13 @@ static u64 begin(struct siommu_unit *unit)
 	return nr;
 }
 
-int siommu_inval_iotlb_global(struct siommu_unit *unit)
+/*
+ * A global or domain-selective invalidation: when it succeeds, *@done
+ * becomes its number + 1 (what stub_covered() compares) and *@count
+ * grows.  @refuse: fail it as a failing unit does.
+ */
+static int wide_flush(struct siommu_unit *unit, u64 *done,
+		      unsigned long *count, bool refuse)
 {
 	unsigned long flags;
 	int ret = 0;
@@ -79,33 +85,29 @@ int siommu_inval_iotlb_global(struct siommu_unit *unit)
 
 	spin_lock_irqsave(&unit->reg_lock, flags);
 	nr = begin(unit);
-	if (unit->fail) {
+	if (unit->fail || refuse) {
 		ret = -EIO;
 	} else {
-		unit->global_flushes++;
-		__atomic_store_n(&unit->global_done, nr + 1, __ATOMIC_RELEASE);
+		(*count)++;
+		__atomic_store_n(done, nr + 1, __ATOMIC_RELEASE);
 	}
 	spin_unlock_irqrestore(&unit->reg_lock, flags);
 	return ret;
 }
 
+int siommu_inval_iotlb_global(struct siommu_unit *unit)
+{
+	return wide_flush(unit, &unit->global_done, &unit->global_flushes,
+			  false);
+}
+
+/* Only domain ids below STUB_DIDS are tracked: others fail. */
 int siommu_inval_iotlb_domain(struct siommu_unit *unit, u16 did)
 {
-	unsigned long flags;
-	int ret = 0;
-	u64 nr;
+	bool tracked = did < STUB_DIDS;
 
-	spin_lock_irqsave(&unit->reg_lock, flags);
-	nr = begin(unit);
-	if (unit->fail || did >= STUB_DIDS) {
-		ret = -EIO;
-	} else {
-		unit->domain_flushes++;
-		__atomic_store_n(&unit->domain_done[did], nr + 1,
-				 __ATOMIC_RELEASE);
-	}
-	spin_unlock_irqrestore(&unit->reg_lock, flags);
-	return ret;
+	return wide_flush(unit, &unit->domain_done[tracked ? did : 0],
+			  &unit->domain_flushes, !tracked);
 }
 
 int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
@@ -131,34 +133,31 @@ int siommu_inval_iotlb_range(struct siommu_unit *unit, u16 did, u64 iova,
 	return ret;
 }
 
-unsigned long stub_global_flushes(struct siommu_unit *unit)
+/* A count the invalidations keep under reg_lock. */
+static unsigned long read_count(struct siommu_unit *unit,
+				const unsigned long *count)
 {
 	unsigned long flags, n;
 
 	spin_lock_irqsave(&unit->reg_lock, flags);
-	n = unit->global_flushes;
+	n = *count;
 	spin_unlock_irqrestore(&unit->reg_lock, flags);
 	return n;
+}
+
+unsigned long stub_global_flushes(struct siommu_unit *unit)
+{
+	return read_count(unit, &unit->global_flushes);
 }
 
 unsigned long stub_domain_flushes(struct siommu_unit *unit)
 {
-	unsigned long flags, n;
-
-	spin_lock_irqsave(&unit->reg_lock, flags);
-	n = unit->domain_flushes;
-	spin_unlock_irqrestore(&unit->reg_lock, flags);
-	return n;
+	return read_count(unit, &unit->domain_flushes);
 }
 
 unsigned long stub_range_flushes(struct siommu_unit *unit)
 {
-	unsigned long flags, n;
-
-	spin_lock_irqsave(&unit->reg_lock, flags);
-	n = unit->range_flushes;
-	spin_unlock_irqrestore(&unit->reg_lock, flags);
-	return n;
+	return read_count(unit, &unit->range_flushes);
 }
 
 void trace_siommu_inval(unsigned int unit, u16 did, u64 iova,
