@@ -520,7 +520,7 @@ static int submit_kernel_queue(struct siommu_unit *unit, struct vtd_desc d)
 	u64 t0 = lock_clock();
 	int ret;
 
-	ret = siommu_kernel_queue_submit(unit->kernel_iommu, &d, 1);
+	ret = siommu_kernel_queue_submit(unit->kernel_iommu, d);
 	/* Its queue lock is held for most of the call (all of it on QEMU). */
 	lock_held(t0);
 	siommu_stat_inc(SIOMMU_STAT_INVAL_DESCS);

@@ -83,28 +83,19 @@ void *siommu_kernel_iommu_of(u64 reg_base)
 }
 
 /**
- * siommu_kernel_queue_submit() - run descriptors on the kernel's queue
+ * siommu_kernel_queue_submit() - run a descriptor on the kernel's queue
  * @kernel_iommu: from siommu_kernel_iommu_of()
- * @descs: legacy context-cache or IOTLB descriptors
- * @n: how many, at most SIOMMU_KERNEL_QUEUE_BATCH
+ * @desc: a legacy context-cache or IOTLB descriptor
  *
- * qi_submit_sync() queues them all, appends one wait descriptor and spins
- * until it completes, with interrupts off (its queue lock dropped between
- * looks at the status), so it may be called from any context.
+ * qi_submit_sync() appends its own wait descriptor and spins until it
+ * completes, with interrupts off (its queue lock dropped between looks at
+ * the status), so it may be called from any context.
  *
  * Return: 0, or the kernel's error (-EINVAL on a queue error).
  */
-int siommu_kernel_queue_submit(void *kernel_iommu,
-			       const struct vtd_desc *descs, unsigned int n)
+int siommu_kernel_queue_submit(void *kernel_iommu, struct vtd_desc desc)
 {
-	struct kernel_qi_desc qd[SIOMMU_KERNEL_QUEUE_BATCH] = { };
-	unsigned int i;
+	struct kernel_qi_desc qd = { .qw0 = desc.lo, .qw1 = desc.hi };
 
-	if (WARN_ON_ONCE(!n || n > SIOMMU_KERNEL_QUEUE_BATCH))
-		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		qd[i].qw0 = descs[i].lo;
-		qd[i].qw1 = descs[i].hi;
-	}
-	return kernel_qi_submit_sync(kernel_iommu, qd, n, 0);
+	return kernel_qi_submit_sync(kernel_iommu, &qd, 1, 0);
 }

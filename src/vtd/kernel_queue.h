@@ -9,11 +9,7 @@
 
 #include "vtd/desc.h"
 
-/* Descriptors one call hands the kernel at most. */
-#define SIOMMU_KERNEL_QUEUE_BATCH	8
-
 void *siommu_kernel_iommu_of(u64 reg_base);
-int siommu_kernel_queue_submit(void *kernel_iommu,
-			       const struct vtd_desc *descs, unsigned int n);
+int siommu_kernel_queue_submit(void *kernel_iommu, struct vtd_desc desc);
 
 #endif /* SCALABLE_IOMMU_KERNEL_QUEUE_H */
