@@ -31,6 +31,7 @@
 #define VTD_MAX_LEVELS	4
 
 unsigned int vtd_pgtable_reclaim = 1;
+unsigned int vtd_pgtable_kept_leaves = VTD_KEPT_LEAVES;
 
 /* Table pages of every table, live and at most: all go back with them. */
 atomic_long_t vtd_pgtable_pages_live = ATOMIC_LONG_INIT(0);
@@ -183,6 +184,7 @@ int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 	atomic_long_set(&pt->nr_tables, 0);
 	atomic_long_set(&pt->peak_tables, 0);
 	atomic_set(&pt->kept_empty, 0);
+	pt->kept_max = vtd_pgtable_kept_leaves;
 	atomic_long_set(&pt->super_maps, 0);
 	pt->root = table_alloc(pt, GFP_KERNEL);
 	return pt->root ? 0 : -ENOMEM;
@@ -238,7 +240,7 @@ static bool live_add(struct vtd_pgtable *pt, u64 *link, u64 *table,
 		old = found;
 	}
 	if (old & VTD_PTE_KEPT)
-		atomic_set(&pt->kept_empty, 0);
+		atomic_dec(&pt->kept_empty);
 	return true;
 }
 
@@ -249,8 +251,9 @@ static bool live_add(struct vtd_pgtable *pt, u64 *link, u64 *table,
  * the same exchange -- nobody can add to it after that, as live_add()
  * needs the link -- and onto @freed; one entry less in its parent, and so
  * on up.  With @freed NULL (a caller that cannot invalidate) or
- * reclamation switched off, empty tables stay linked; and one emptied
- * leaf table per page table stays (VTD_PTE_KEPT), the next map's.
+ * reclamation switched off, empty tables stay linked; and up to
+ * @pt->kept_max emptied leaf tables per page table stay
+ * (VTD_PTE_KEPT), the next maps'.
  */
 static void live_sub(struct vtd_pgtable *pt, struct walk *w,
 		     unsigned int level, unsigned int n, struct page **freed)
@@ -263,7 +266,7 @@ static void live_sub(struct vtd_pgtable *pt, struct walk *w,
 		for (;;) {
 			/* The place taken by this loop's last try, given back. */
 			if (kept) {
-				atomic_set(&pt->kept_empty, 0);
+				atomic_dec(&pt->kept_empty);
 				kept = false;
 			}
 			if (WARN_ON_ONCE(!linked(old) ||
@@ -272,7 +275,8 @@ static void live_sub(struct vtd_pgtable *pt, struct walk *w,
 			new = old - VTD_PTE_LIVE(n);
 			if (!VTD_PTE_LIVE_OF(new) && unlink)
 				new = level == 2 &&
-				      !atomic_cmpxchg(&pt->kept_empty, 0, 1) ?
+				      atomic_add_unless(&pt->kept_empty, 1,
+							pt->kept_max) ?
 				      new | VTD_PTE_KEPT : 0;
 			kept = new & VTD_PTE_KEPT;
 			found = cmpxchg64(link, old, new);

@@ -94,10 +94,20 @@ struct page;
 #define VTD_PTE_LIVE_OF(pte)	(((pte) >> VTD_PTE_LIVE_SHIFT) & \
 				 VTD_PTE_LIVE_MAX)
 /*
- * On a link whose leaf table is empty and kept (at most one per table,
- * struct vtd_pgtable's kept_empty): bit 63, which the hardware ignores.
+ * On a link whose leaf table is empty and kept (at most VTD_KEPT_LEAVES
+ * per page table, struct vtd_pgtable's kept_empty): bit 63, which the
+ * hardware ignores.
  */
 #define VTD_PTE_KEPT		BIT_ULL(63)
+/*
+ * Emptied leaf tables kept linked per page table.  One was too few: under
+ * a batching policy the ranges waiting in the per-CPU batches (250 each)
+ * and magazines leave several leaf tables empty at once, and on 4 vCPUs
+ * the microbenchmark spent 28% of its time zeroing the table pages that
+ * the next maps made again (docs/page_tables.md).  Sixteen cost at most
+ * 64 KiB and their parents per domain once idle.
+ */
+#define VTD_KEPT_LEAVES		16
 
 /* No lock: entries change by compare-and-exchange (see the top). */
 struct vtd_pgtable {
@@ -115,11 +125,13 @@ struct vtd_pgtable {
 	atomic_long_t nr_tables;	/* table pages linked, root included */
 	atomic_long_t peak_tables;	/* the most nr_tables has been */
 	/*
-	 * 1 while an emptied leaf table stays linked (VTD_PTE_KEPT), so that
-	 * one mapping coming and going does not free and make three tables
-	 * each time; any more that empty go.
+	 * How many emptied leaf tables stay linked (VTD_PTE_KEPT), so that
+	 * mappings coming and going do not free and make tables each time;
+	 * beyond kept_max (vtd_pgtable_kept_leaves, written once at init),
+	 * those that empty go.
 	 */
 	atomic_t kept_empty;
+	unsigned int kept_max;
 	atomic_long_t super_maps;	/* 2 MiB and 1 GiB leaves installed */
 };
 
@@ -135,6 +147,8 @@ extern atomic_long_t vtd_pgtable_pages_peak;
  * before reclamation: the knob the benchmarks compare against.
  */
 extern unsigned int vtd_pgtable_reclaim;
+/* Emptied leaf tables a new page table keeps: VTD_KEPT_LEAVES. */
+extern unsigned int vtd_pgtable_kept_leaves;
 
 int vtd_pgtable_init(struct vtd_pgtable *pt, unsigned int levels,
 		     bool coherent);

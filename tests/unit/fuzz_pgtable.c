@@ -537,6 +537,9 @@ static unsigned int entries_set(const u64 *table)
 	return n;
 }
 
+/* Links walk() found marked VTD_PTE_KEPT. */
+static long kept_links;
+
 static long walk(const u64 *table, unsigned int level, u64 base,
 		 unsigned long *leaves)
 {
@@ -577,6 +580,7 @@ static long walk(const u64 *table, unsigned int level, u64 base,
 		FUZZ_CHECK((e & ~(VTD_PTE_ADDR_MASK | VTD_PTE_LIVE_MASK |
 				  VTD_PTE_KEPT)) == RW,
 			   "level %u entry %#llx", level, (unsigned long long)e);
+		kept_links += !!(e & VTD_PTE_KEPT);
 		FUZZ_CHECK(!(e & VTD_PTE_KEPT) ||
 			   (level == 2 && !VTD_PTE_LIVE_OF(e)),
 			   "level %u link %#llx: kept but not an empty leaf table",
@@ -629,6 +633,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(vtd_pgtable_init(&pt, levels, head & 2) == 0, "init");
 	/* 2 MiB leaves (CAP.SLLPS bit 0) for some inputs. */
 	pt.superpages = head & 0x40;
+	/* Keep one emptied leaf table, or the default number. */
+	if (head & 0x10)
+		pt.kept_max = 1;
 
 	while (in.left) {
 		op = in_u8(&in);
@@ -662,7 +669,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(vtd_pgtable_root_phys(&pt) == virt_to_phys(pt.root),
 		   "root at %#llx",
 		   (unsigned long long)vtd_pgtable_root_phys(&pt));
+	kept_links = 0;
 	tables = walk(pt.root, pt.levels, 0, &leaves);
+	FUZZ_CHECK(kept_links == atomic_read(&pt.kept_empty) &&
+		   kept_links <= pt.kept_max,
+		   "%ld kept links, count %d, at most %u", kept_links,
+		   atomic_read(&pt.kept_empty), pt.kept_max);
 	FUZZ_CHECK(leaves == nr_mapped, "%lu leaf entries, model %u", leaves,
 		   nr_mapped);
 	FUZZ_CHECK(tables == atomic_long_read(&pt.nr_tables) &&

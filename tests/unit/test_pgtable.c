@@ -577,6 +577,46 @@ static void test_reclaim(void)
 	       shim_pages_outstanding());
 }
 
+/*
+ * At the default, up to VTD_KEPT_LEAVES emptied leaf tables stay (ranges
+ * waiting in batches and magazines empty several at once); the next one
+ * goes, and a map under a kept one takes it back.
+ */
+static void test_reclaim_many(void)
+{
+	const u64 leaf = 512 * PG;
+	struct vtd_pgtable pt;
+	unsigned int i;
+
+	vtd_pgtable_kept_leaves = VTD_KEPT_LEAVES;
+	vtd_pgtable_init(&pt, 4, true);
+	vtd_pgtable_kept_leaves = 1;
+	EXPECT(pt.kept_max == VTD_KEPT_LEAVES, "kept_max %u", pt.kept_max);
+	for (i = 0; i <= VTD_KEPT_LEAVES; i++)
+		vtd_pgtable_map(&pt, i * leaf, phys_of(i), PG, RW, 0);
+	EXPECT(tables(&pt) == 3 + VTD_KEPT_LEAVES + 1, "%ld tables",
+	       tables(&pt));
+	for (i = 0; i < VTD_KEPT_LEAVES; i++)
+		EXPECT(unmap_reclaim(&pt, i * leaf, PG) == 0,
+		       "leaf table %u kept", i);
+	EXPECT(atomic_read(&pt.kept_empty) == VTD_KEPT_LEAVES, "%d kept",
+	       atomic_read(&pt.kept_empty));
+	EXPECT(unmap_reclaim(&pt, i * leaf, PG) == 1 &&
+	       tables(&pt) == 3 + VTD_KEPT_LEAVES,
+	       "one past the limit goes: %ld left", tables(&pt));
+	EXPECT(vtd_pgtable_map(&pt, 0, phys_of(0), PG, RW, 0) == 0 &&
+	       tables(&pt) == 3 + VTD_KEPT_LEAVES &&
+	       atomic_read(&pt.kept_empty) == VTD_KEPT_LEAVES - 1,
+	       "a kept one serves a map: %ld tables, %d kept", tables(&pt),
+	       atomic_read(&pt.kept_empty));
+	EXPECT(unmap_reclaim(&pt, 0, PG) == 0 &&
+	       atomic_read(&pt.kept_empty) == VTD_KEPT_LEAVES,
+	       "and is kept again");
+	vtd_pgtable_destroy(&pt);
+	EXPECT(shim_pages_outstanding() == 0, "leaked %ld pages",
+	       shim_pages_outstanding());
+}
+
 /* Without a place to put them (NULL) or with the knob off, tables stay. */
 static void test_reclaim_kept(void)
 {
@@ -1009,6 +1049,7 @@ static const struct harness_case cases[] = {
 	HARNESS_CASE(test_unmap_mapped),
 	HARNESS_CASE(test_leaf_entry),
 	HARNESS_CASE(test_reclaim),
+	HARNESS_CASE(test_reclaim_many),
 	HARNESS_CASE(test_reclaim_kept),
 	HARNESS_CASE(test_reclaim_after_failures),
 	HARNESS_CASE(test_superpages),
@@ -1023,5 +1064,10 @@ static const struct harness_case cases[] = {
 
 int main(int argc, char **argv)
 {
+	/*
+	 * The cases count tables with one emptied leaf table kept, the
+	 * smallest setting; test_reclaim_many() takes the default.
+	 */
+	vtd_pgtable_kept_leaves = 1;
 	return harness_main(argc, argv, cases, HARNESS_ARRAY_SIZE(cases));
 }

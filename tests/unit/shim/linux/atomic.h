@@ -73,6 +73,24 @@ static inline int atomic_cmpxchg(atomic_t *a, int old, int new)
 }
 
 /* Add @v unless the value is @u; true when it added (a full barrier). */
+static inline bool atomic_add_unless(atomic_t *a, int v, int u)
+{
+	int old = __atomic_load_n(&a->counter, __ATOMIC_RELAXED);
+
+	while (old != u)
+		if (__atomic_compare_exchange_n(&a->counter, &old, old + v,
+						false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+static inline void atomic_dec(atomic_t *a)
+{
+	__atomic_fetch_sub(&a->counter, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Add @v unless the value is @u; true when it added (a full barrier). */
 static inline bool atomic_long_add_unless(atomic_long_t *a, long v, long u)
 {
 	long old = __atomic_load_n(&a->counter, __ATOMIC_RELAXED);
