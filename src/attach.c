@@ -290,24 +290,47 @@ static int do_attach(struct siommu *sio, struct pci_dev *pdev, void *arg)
 	return 0;
 }
 
+/*
+ * An untrusted device (behind an external-facing port, as the kernel
+ * marks it) is translated strictly and with sub-page protection.
+ */
+static int untrusted_defaults(struct siommu_domain *dom)
+{
+	int ret = siommu_domain_set_inval_policy(dom, &siommu_inval_strict) ?:
+		  siommu_domain_set_protection(dom, true);
+
+	if (ret)
+		pci_err(dom->pdev, "untrusted, and sub-page protection cannot be set up (%d): not taking it over\n",
+			ret);
+	else
+		pci_info(dom->pdev, "untrusted: protection=subpage, invalidation=strict\n");
+	return ret;
+}
+
 /* A new domain for @pdev, its references taken; an ERR_PTR. */
 static struct siommu_domain *domain_new(struct siommu *sio,
 					struct pci_dev *pdev,
 					struct siommu_xlate *xlate)
 {
 	struct siommu_domain *dom;
+	int ret;
 
 	if (IS_ERR(xlate))
 		return ERR_CAST(xlate);
-	/* Its failure destroys @xlate too. */
+	/* Its failure destroys @xlate too.  See untrusted_defaults(). */
 	dom = siommu_domain_create(&sio->dmar, &sio->lock, xlate, pdev,
-				   sio->allocator, sio->policy);
+				   sio->allocator,
+				   pdev->untrusted ? &siommu_inval_strict :
+				   sio->policy);
 	if (IS_ERR(dom))
 		return dom;
 	dom->sdev = sdev_get(sio, pdev);
-	if (!dom->sdev) {
+	ret = dom->sdev ? 0 : -ENOMEM;
+	if (!ret && pdev->untrusted)
+		ret = untrusted_defaults(dom);
+	if (ret) {
 		siommu_domain_destroy(dom);
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(ret);
 	}
 	pci_dev_get(pdev);	/* the domain's reference */
 	return dom;
@@ -528,7 +551,13 @@ checked:
 		ret = siommu_domain_set_allocator(dom, sio->allocator);
 		if (ret)
 			goto out;
+		/* Refused (and left strict) where it must stay strict. */
 		siommu_domain_set_inval_policy(dom, sio->policy);
+		if (pdev->untrusted && !dom->subpage) {
+			ret = untrusted_defaults(dom);
+			if (ret)
+				goto out;
+		}
 	} else if (sio->backend == SIOMMU_BACKEND_KERNEL) {
 		ret = with_driver_unbound(pdev, do_attach_new, sio, &dom);
 		if (!dom)

@@ -38,6 +38,18 @@
 #endif
 
 /*
+ * 6.10: a device caches whether its sync calls can be skipped
+ * (dev->dma_skip_sync, set from its dma_ops when the driver sets its
+ * mask); ops that gain sync hooks later must clear it.  Before, the DMA
+ * API asked the ops on every call.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define siommu_dma_reset_need_sync(dev)	dma_reset_need_sync(dev)
+#else
+#define siommu_dma_reset_need_sync(dev)	do { } while (0)
+#endif
+
+/*
  * 6.12: a device whose dev->dma_iommu is set has its DMA API calls go to
  * iommu-dma directly, whatever its dma_ops say.  The kernel sets it when
  * its own IOMMU driver gives the device a DMA domain; then dma_ops of

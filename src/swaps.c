@@ -83,6 +83,9 @@ int siommu_set_allocator(struct siommu *sio,
  * @sio: the module
  * @ops: the policy
  *
+ * A device that must stay strict (siommu_domain_must_be_strict()) does,
+ * with a notice in the log.
+ *
  * Return: 0.
  */
 int siommu_set_inval_policy(struct siommu *sio,
@@ -92,9 +95,16 @@ int siommu_set_inval_policy(struct siommu *sio,
 
 	mutex_lock(&sio->lock);
 	list_for_each_entry(dom, &sio->domains, node) {
-		if (siommu_domain_inval_policy(dom) != ops)
-			siommu_stat_inc(SIOMMU_STAT_SWAPS);
-		siommu_domain_set_inval_policy(dom, ops);
+		if (siommu_domain_inval_policy(dom) == ops)
+			continue;
+		if (siommu_domain_set_inval_policy(dom, ops)) {
+			pci_notice(dom->pdev, "kept on strict invalidation: %s\n",
+				   dom->pdev->untrusted ?
+				   "the device is untrusted" :
+				   "its protection is subpage");
+			continue;
+		}
+		siommu_stat_inc(SIOMMU_STAT_SWAPS);
 	}
 	sio->policy = ops;
 	mutex_unlock(&sio->lock);

@@ -11,6 +11,7 @@
 #include <linux/sysfs.h>
 
 #include "dma/domain.h"
+#include "dma/shadow.h"
 #include "siommu.h"
 #include "base/stats.h"
 #include "dma/inval/batch.h"
@@ -156,6 +157,11 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 		if (xl->ops->superpage_maps)
 			n += sysfs_emit_at(buf, n, " superpage_maps=%ld",
 					   xl->ops->superpage_maps(xl));
+		n += sysfs_emit_at(buf, n,
+				   " protection=%s shadow_buffers=%lu untrusted=%d",
+				   READ_ONCE(dom->subpage) ? "subpage" : "page",
+				   siommu_shadow_in_use(dom),
+				   dom->pdev->untrusted);
 		/* Its requester ids, last: pci_events.c. */
 		n += siommu_rids_describe(dom->pdev, buf, n);
 		n += sysfs_emit_at(buf, n, "\n");
@@ -453,6 +459,7 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 	struct siommu_domain *dom;
 	int i = choice_find("invalidation policy", policy_names,
 			    siommu_nr_inval_policies, buf, count);
+	bool changed;
 	int ret;
 
 	if (i < 0)
@@ -460,16 +467,74 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 	ret = device_dom_lock(kobj, &dom);
 	if (ret)
 		return ret;
-	if (siommu_domain_inval_policy(dom) != siommu_inval_policies[i])
+	changed = siommu_domain_inval_policy(dom) != siommu_inval_policies[i];
+	ret = siommu_domain_set_inval_policy(dom, siommu_inval_policies[i]);
+	if (ret)
+		pr_err("%s: %s invalidation refused: %s; only strict serves it\n",
+		       kobject_name(kobj), siommu_inval_policies[i]->name,
+		       dom->pdev->untrusted ? "the device is untrusted" :
+		       "its protection is subpage");
+	else if (changed)
 		siommu_stat_inc(SIOMMU_STAT_SWAPS);
-	siommu_domain_set_inval_policy(dom, siommu_inval_policies[i]);
 	mutex_unlock(&sysfs_sio->lock);
-	return count;
+	return ret ? ret : count;
 }
 
 static struct kobj_attribute dev_invalidation_attr =
 	__ATTR(invalidation, 0644, dev_invalidation_show,
 	       dev_invalidation_store);
+
+/*
+ * protection: page maps every buffer in place, whole pages; subpage
+ * serves mappings that do not cover whole pages from shadow buffers
+ * (src/dma/shadow.c), and needs strict invalidation.
+ */
+static const char *const protection_names[] = { "page", "subpage" };
+
+static ssize_t dev_protection_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	struct siommu_domain *dom;
+	ssize_t n = device_dom_lock(kobj, &dom);
+
+	if (n)
+		return n;
+	n = choice_show(protection_names, ARRAY_SIZE(protection_names),
+			protection_names[READ_ONCE(dom->subpage)], buf);
+	mutex_unlock(&sysfs_sio->lock);
+	return n;
+}
+
+static ssize_t dev_protection_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	struct siommu_domain *dom;
+	int i = choice_find("protection", protection_names,
+			    ARRAY_SIZE(protection_names), buf, count);
+	int ret;
+
+	if (i < 0)
+		return i;
+	ret = device_dom_lock(kobj, &dom);
+	if (ret)
+		return ret;
+	ret = siommu_domain_set_protection(dom, i);
+	if (ret == -EPERM)
+		pr_err("%s: subpage protection needs strict invalidation; its policy is %s\n",
+		       kobject_name(kobj), siommu_domain_inval_policy(dom)->name);
+	else if (ret)
+		pr_err("%s: cannot set up shadow buffers (%d)\n",
+		       kobject_name(kobj), ret);
+	else if (!i && dom->pdev->untrusted)
+		pr_warn("%s: untrusted device now maps whole pages: it can reach the rest of every page it is given\n",
+			kobject_name(kobj));
+	mutex_unlock(&sysfs_sio->lock);
+	return ret ? ret : count;
+}
+
+static struct kobj_attribute dev_protection_attr =
+	__ATTR(protection, 0644, dev_protection_show, dev_protection_store);
 
 static ssize_t dev_outstanding_show(struct kobject *kobj,
 				    struct kobj_attribute *attr, char *buf)
@@ -511,6 +576,7 @@ static struct kobj_attribute dev_revoke_attr =
 static struct attribute *device_attrs[] = {
 	&dev_allocator_attr.attr,
 	&dev_invalidation_attr.attr,
+	&dev_protection_attr.attr,
 	&dev_outstanding_attr.attr,
 	&dev_revoke_attr.attr,
 	NULL,

@@ -60,6 +60,9 @@ STAT_ATTR(queue_errors, SIOMMU_STAT_QUEUE_ERRORS);
 STAT_ATTR(inval_descriptors, SIOMMU_STAT_INVAL_DESCS);
 STAT_ATTR(inval_waits, SIOMMU_STAT_INVAL_WAITS);
 STAT_ATTR(inval_lock_ns, SIOMMU_STAT_INVAL_LOCK_NS);
+STAT_ATTR(shadow_maps, SIOMMU_STAT_SHADOW_MAPS);
+STAT_ATTR(shadow_bytes, SIOMMU_STAT_SHADOW_BYTES);
+STAT_ATTR(shadow_refused, SIOMMU_STAT_SHADOW_REFUSED);
 
 static struct attribute *stat_attrs[] = {
 	&stat_maps.attr.attr,
@@ -81,6 +84,9 @@ static struct attribute *stat_attrs[] = {
 	&stat_inval_descriptors.attr.attr,
 	&stat_inval_waits.attr.attr,
 	&stat_inval_lock_ns.attr.attr,
+	&stat_shadow_maps.attr.attr,
+	&stat_shadow_bytes.attr.attr,
+	&stat_shadow_refused.attr.attr,
 	NULL,
 };
 

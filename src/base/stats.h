@@ -30,6 +30,10 @@ enum siommu_stat {
 	/* Waits for the unit: wait descriptors, calls to the kernel's queue. */
 	SIOMMU_STAT_INVAL_WAITS,
 	SIOMMU_STAT_INVAL_LOCK_NS,	/* ns a submission lock was held */
+	SIOMMU_STAT_SHADOW_MAPS,	/* maps served from shadow buffers */
+	SIOMMU_STAT_SHADOW_BYTES,	/* bytes copied in and out of them */
+	/* Sub-page maps refused: too large for a shadow, or pool full. */
+	SIOMMU_STAT_SHADOW_REFUSED,
 	SIOMMU_NR_STATS
 };
 

@@ -9,11 +9,14 @@
  * readable too on units without CAP.ZLR, which treat zero-length reads
  * (used by devices to flush posted writes) as reads.
  *
- * x86 DMA is cache-coherent and nothing is bounced, so there are no sync
- * hooks: with dma_map_ops set and no sync_* in them, the DMA API's sync
- * calls do nothing (it never falls back to the direct path for a device
- * whose ops are set) and dma_need_sync() says false, so drivers that ask
- * (page_pool) skip their sync calls altogether.
+ * x86 DMA is cache-coherent, so a device under protection=page has no
+ * sync hooks: with dma_map_ops set and no sync_* in them, the DMA API's
+ * sync calls do nothing (it never falls back to the direct path for a
+ * device whose ops are set) and dma_need_sync() says false, so drivers
+ * that ask (page_pool) skip their sync calls altogether.  A device put
+ * under protection=subpage gets them (siommu_dma_ops_add_sync()) and
+ * keeps them: its sub-page mappings are shadow buffers (dma/shadow.c),
+ * copied at exactly those sync points.
  *
  * From its first attach until unload a device's dma_ops are its struct
  * siommu_dev's copy of this table, which leads to its domain under RCU:
@@ -37,6 +40,7 @@
 
 #include "compat.h"
 #include "dma/domain.h"
+#include "dma/shadow.h"
 #include "base/stats.h"
 
 /* Below this, an IOVA space is too small to be worth handing out. */
@@ -91,6 +95,21 @@ static bool translating(const struct siommu_domain *dom)
 	return likely(dom && READ_ONCE(dom->detached) != SIOMMU_DETACHED);
 }
 
+/*
+ * Under protection=subpage, does this streaming mapping go to a shadow
+ * buffer?  Coherent buffers and MMIO never do: their pages are theirs.
+ */
+static bool shadowed(struct siommu_domain *dom, phys_addr_t phys, size_t size)
+{
+	return READ_ONCE(dom->subpage) && !siommu_whole_pages(phys, size);
+}
+
+/* Is @addr one of @dom's shadow buffers (whatever the protection now)? */
+static bool shadow_handle(struct siommu_domain *dom, dma_addr_t addr)
+{
+	return READ_ONCE(dom->shadow) && siommu_shadow_window(addr);
+}
+
 static dma_addr_t map_buffer(struct siommu_domain *dom, phys_addr_t phys,
 			     size_t size, enum dma_data_direction dir, u64 mask)
 {
@@ -99,6 +118,34 @@ static dma_addr_t map_buffer(struct siommu_domain *dom, phys_addr_t phys,
 	if (!prot || !size)
 		return DMA_MAPPING_ERROR;
 	return siommu_domain_map(dom, phys, size, prot, mask);
+}
+
+/* A streaming mapping: map_buffer(), or a shadow buffer. */
+static dma_addr_t map_streaming(struct siommu_domain *dom, phys_addr_t phys,
+				size_t size, enum dma_data_direction dir,
+				u64 mask, unsigned long attrs)
+{
+	if (size && dir_prot(dom, dir) && shadowed(dom, phys, size))
+		return siommu_shadow_map(dom, phys, size, dir, attrs);
+	return map_buffer(dom, phys, size, dir, mask);
+}
+
+/**
+ * siommu_domain_unmap_streaming() - undo a streaming mapping of @dom
+ * @dom: the domain that made it
+ * @addr: its handle
+ * @size: its size
+ * @dir: its direction
+ * @attrs: the unmap's attributes
+ */
+void siommu_domain_unmap_streaming(struct siommu_domain *dom, dma_addr_t addr,
+				   size_t size, enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	if (shadow_handle(dom, addr))
+		siommu_shadow_unmap(dom, addr, size, dir, attrs);
+	else
+		siommu_domain_unmap(dom, addr, size);
 }
 
 static dma_addr_t siommu_map_page(struct device *dev, struct page *page,
@@ -112,8 +159,8 @@ static dma_addr_t siommu_map_page(struct device *dev, struct page *page,
 	rcu_read_lock();
 	dom = domain_of(dev);
 	if (translating(dom))
-		addr = map_buffer(dom, page_to_phys(page) + offset, size,
-				  dir, dma_get_mask(dev));
+		addr = map_streaming(dom, page_to_phys(page) + offset, size,
+				     dir, dma_get_mask(dev), attrs);
 	else
 		addr = siommu_fwd_map_page(dom, dev, page, offset, size, dir,
 					   attrs);
@@ -158,7 +205,7 @@ static void unmap_addr(struct device *dev, dma_addr_t addr, size_t size,
 		else
 			prev_path_lost(dev, addr);
 	} else if (translating(dom)) {
-		siommu_domain_unmap(dom, addr, size);
+		siommu_domain_unmap_streaming(dom, addr, size, dir, attrs);
 	} else {
 		siommu_fwd_unmap(dom, dev, addr, size, dir, attrs, resource);
 	}
@@ -284,6 +331,75 @@ static u64 sg_place(u64 at, struct scatterlist *sg, u64 boundary)
 }
 
 /*
+ * Under protection=subpage, a list with a segment that does not cover
+ * whole pages is mapped segment by segment: those from shadow buffers,
+ * whole-page ones in place.  Its unmap knows it by a shadow handle among
+ * its segments.
+ */
+static bool sg_shadowed(struct siommu_domain *dom, struct scatterlist *sgl,
+			int nents)
+{
+	struct scatterlist *sg;
+	int i;
+
+	if (!READ_ONCE(dom->subpage))
+		return false;
+	for_each_sg(sgl, sg, nents, i)
+		if (shadowed(dom, sg_phys(sg), sg->length))
+			return true;
+	return false;
+}
+
+static void sg_unmap_each(struct siommu_domain *dom, struct scatterlist *sgl,
+			  int done, enum dma_data_direction dir,
+			  unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, done, i)
+		siommu_domain_unmap_streaming(dom, sg_dma_address(sg),
+					      sg_dma_len(sg), dir, attrs);
+}
+
+static int sg_map_each(struct siommu_domain *dom, struct device *dev,
+		       struct scatterlist *sgl, int nents,
+		       enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *sg;
+	dma_addr_t addr;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		addr = map_streaming(dom, sg_phys(sg), sg->length, dir,
+				     dma_get_mask(dev), attrs);
+		if (addr == DMA_MAPPING_ERROR) {
+			/* Nothing reached the device: nothing to copy out. */
+			sg_unmap_each(dom, sgl, i, dir,
+				      attrs | DMA_ATTR_SKIP_CPU_SYNC);
+			return -ENOMEM;
+		}
+		sg->dma_address = addr;
+		sg_dma_len(sg) = sg->length;
+	}
+	return nents;
+}
+
+static bool sg_has_shadow(struct siommu_domain *dom, struct scatterlist *sgl,
+			  int nents)
+{
+	struct scatterlist *sg;
+	int i;
+
+	if (!READ_ONCE(dom->shadow))
+		return false;
+	for_each_sg(sgl, sg, nents, i)
+		if (shadow_handle(dom, sg_dma_address(sg)))
+			return true;
+	return false;
+}
+
+/*
  * Runs a scatterlist is mapped in per call to the page table: it walks
  * each table once for all the runs of a call (kept small: it is stack).
  */
@@ -300,7 +416,7 @@ static u64 sg_place(u64 at, struct scatterlist *sg, u64 boundary)
  */
 static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
 			 struct scatterlist *sgl, int nents,
-			 enum dma_data_direction dir)
+			 enum dma_data_direction dir, unsigned long attrs)
 {
 	u64 boundary = dma_get_seg_boundary(dev);
 	u64 prot = dir_prot(dom, dir);
@@ -315,6 +431,8 @@ static int domain_map_sg(struct siommu_domain *dom, struct device *dev,
 
 	if (!prot)
 		return -EINVAL;
+	if (sg_shadowed(dom, sgl, nents))
+		return sg_map_each(dom, dev, sgl, nents, dir, attrs);
 	if (sg_map_1to1(dom, sgl, nents, prot, dma_get_mask(dev), boundary)) {
 		siommu_stat_inc(SIOMMU_STAT_MAPS);
 		return nents;
@@ -382,12 +500,17 @@ fail:
  * returns a list to a detached domain (siommu_fwd_late_call()).
  */
 static void domain_unmap_sg(struct siommu_domain *dom,
-			    struct scatterlist *sgl, int nents)
+			    struct scatterlist *sgl, int nents,
+			    enum dma_data_direction dir, unsigned long attrs)
 {
 	dma_addr_t first = sg_dma_address(sgl) & ~(VTD_PAGE_SIZE - 1);
 	struct scatterlist *sg, *last = sgl;
 	int i;
 
+	if (sg_has_shadow(dom, sgl, nents)) {
+		sg_unmap_each(dom, sgl, nents, dir, attrs);
+		return;
+	}
 	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
 	if (siommu_domain_mapped_1to1(dom, sg_dma_address(sgl))) {
 		sg_unmap_segments(dom, sgl, nents);
@@ -411,7 +534,7 @@ static int siommu_map_sg(struct device *dev, struct scatterlist *sgl,
 	rcu_read_lock();
 	dom = domain_of(dev);
 	if (translating(dom))
-		ret = domain_map_sg(dom, dev, sgl, nents, dir);
+		ret = domain_map_sg(dom, dev, sgl, nents, dir, attrs);
 	else
 		ret = siommu_fwd_map_sg(dom, dev, sgl, nents, dir, attrs);
 	rcu_read_unlock();
@@ -428,7 +551,7 @@ static void siommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
 	dom = domain_of(dev);
 	if (translating(dom) ||
 	    siommu_fwd_late_call(dom, sg_dma_address(sgl)))
-		domain_unmap_sg(dom, sgl, nents);
+		domain_unmap_sg(dom, sgl, nents, dir, attrs);
 	else
 		siommu_fwd_unmap_sg(dom, dev, sgl, nents, dir, attrs);
 	rcu_read_unlock();
@@ -643,6 +766,84 @@ static size_t siommu_max_mapping_size(struct device *dev)
 			    1);
 	rcu_read_unlock();
 	return ret;
+}
+
+/*
+ * Sync hooks, on the ops of devices put under protection=subpage: copy
+ * the part of a shadow buffer the call names; any other handle was
+ * mapped in place and needs nothing.
+ */
+static void sync_single(struct device *dev, dma_addr_t addr, size_t size,
+			enum dma_data_direction dir, bool for_device)
+{
+	struct siommu_domain *dom;
+
+	rcu_read_lock();
+	dom = domain_of(dev);
+	if (dom && shadow_handle(dom, addr))
+		siommu_shadow_sync(dom, addr, size, dir, for_device);
+	rcu_read_unlock();
+}
+
+static void siommu_sync_single_for_cpu(struct device *dev, dma_addr_t addr,
+				       size_t size,
+				       enum dma_data_direction dir)
+{
+	sync_single(dev, addr, size, dir, false);
+}
+
+static void siommu_sync_single_for_device(struct device *dev,
+					  dma_addr_t addr, size_t size,
+					  enum dma_data_direction dir)
+{
+	sync_single(dev, addr, size, dir, true);
+}
+
+static void sync_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		    enum dma_data_direction dir, bool for_device)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		sync_single(dev, sg_dma_address(sg), sg_dma_len(sg), dir,
+			    for_device);
+}
+
+static void siommu_sync_sg_for_cpu(struct device *dev,
+				   struct scatterlist *sgl, int nents,
+				   enum dma_data_direction dir)
+{
+	sync_sg(dev, sgl, nents, dir, false);
+}
+
+static void siommu_sync_sg_for_device(struct device *dev,
+				      struct scatterlist *sgl, int nents,
+				      enum dma_data_direction dir)
+{
+	sync_sg(dev, sgl, nents, dir, true);
+}
+
+/**
+ * siommu_dma_ops_add_sync() - the DMA API's sync calls reach us from now
+ * @sdev: the device, put under protection=subpage (under siommu.lock)
+ *
+ * Kept once set: shadow buffers mapped before a later protection=page
+ * still need them.  A driver that asked dma_need_sync() before (and was
+ * told false) keeps skipping its syncs; each of our shadow mappings is
+ * copied in at map and out at unmap all the same, so only a driver that
+ * reads a buffer it still has mapped would miss data: detach and attach
+ * the device again to have it ask anew.
+ */
+void siommu_dma_ops_add_sync(struct siommu_dev *sdev)
+{
+	struct dma_map_ops *ops = &sdev->ops;
+
+	WRITE_ONCE(ops->sync_single_for_cpu, siommu_sync_single_for_cpu);
+	WRITE_ONCE(ops->sync_single_for_device, siommu_sync_single_for_device);
+	WRITE_ONCE(ops->sync_sg_for_cpu, siommu_sync_sg_for_cpu);
+	WRITE_ONCE(ops->sync_sg_for_device, siommu_sync_sg_for_device);
+	siommu_dma_reset_need_sync(&sdev->pdev->dev);
 }
 
 const struct dma_map_ops siommu_dma_ops = {

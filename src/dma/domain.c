@@ -29,6 +29,7 @@
 
 #include "dma/domain.h"
 #include "dma/layout.h"
+#include "dma/shadow.h"
 #include "dma/xlate/backend.h"
 #include "base/trace.h"
 #include "base/stats.h"
@@ -303,6 +304,11 @@ struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 		goto free_slots;
 	}
 	RCU_INIT_POINTER(dom->slots[SIOMMU_FALLBACK_SLOT], iova);
+	/* Shadow buffers' IOVAs, should the device need them. */
+	dom->shadow_window =
+		!iova->ops->reserve(iova, SIOMMU_SHADOW_BASE >> VTD_PAGE_SHIFT,
+				    (SIOMMU_SHADOW_BASE >> VTD_PAGE_SHIFT) +
+				    SIOMMU_SHADOW_PAGES - 1);
 	iova = slot_create(dom, 1, alloc);
 	if (IS_ERR(iova)) {
 		ret = PTR_ERR(iova);
@@ -339,7 +345,8 @@ unsigned long siommu_domain_outstanding(struct siommu_domain *dom)
 			n += iova->ops->outstanding(iova);
 	}
 	rcu_read_unlock();
-	return n;
+	/* Shadow buffers are out too, though their IOVAs are the pool's. */
+	return n + siommu_shadow_in_use(dom);
 }
 
 /**
@@ -402,6 +409,8 @@ void siommu_domain_destroy(struct siommu_domain *dom)
 			iova->ops->destroy(iova);
 	}
 	dom->xlate->ops->destroy(dom->xlate);
+	/* No translation leads to its pages any more. */
+	siommu_shadow_free(dom->shadow);
 	kfree(dom);
 	/*
 	 * Table pages its unmaps emptied go an RCU grace period after their
@@ -511,17 +520,66 @@ void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu)
  * Whatever the old policy batched is flushed once no CPU uses it for
  * this domain any more.
  */
-void siommu_domain_set_inval_policy(struct siommu_domain *dom,
-				    const struct siommu_inval_policy *ops)
+int siommu_domain_set_inval_policy(struct siommu_domain *dom,
+				   const struct siommu_inval_policy *ops)
 {
 	const struct siommu_inval_policy *old = siommu_domain_inval_policy(dom);
 
 	lockdep_assert_held(dom->lock);
 	if (old == ops)
-		return;
+		return 0;
+	if (ops != &siommu_inval_strict && siommu_domain_must_be_strict(dom))
+		return -EPERM;
 	rcu_assign_pointer(dom->policy, ops);
 	synchronize_rcu();
 	old->drain();
+	return 0;
+}
+
+/**
+ * siommu_domain_must_be_strict() - may only strict invalidation serve it?
+ * @dom: the domain
+ *
+ * An untrusted device (pdev->untrusted: behind an external-facing port)
+ * and any device under protection=subpage: a lazy policy leaves the
+ * device its pages for a while after they went back to the kernel.
+ */
+bool siommu_domain_must_be_strict(struct siommu_domain *dom)
+{
+	return dom->pdev->untrusted || READ_ONCE(dom->subpage);
+}
+
+/**
+ * siommu_domain_set_protection() - whole pages, or only the bytes given
+ * @dom: the domain, its siommu_dev set
+ * @subpage: serve mappings that do not cover whole pages from shadow
+ *	     buffers (dma/shadow.c); false: map them in place, as before
+ *
+ * Mappings made before stay as they were made: an unmap or a sync knows
+ * a shadow handle by its address.
+ *
+ * Return: 0; -EPERM for subpage under a lazy policy; -EOPNOTSUPP when
+ * the domain could not reserve the pool's IOVAs; -ENOMEM.
+ */
+int siommu_domain_set_protection(struct siommu_domain *dom, bool subpage)
+{
+	int ret;
+
+	lockdep_assert_held(dom->lock);
+	if (!subpage) {
+		WRITE_ONCE(dom->subpage, 0);
+		return 0;
+	}
+	if (siommu_domain_inval_policy(dom) != &siommu_inval_strict)
+		return -EPERM;
+	if (!dom->shadow_window)
+		return -EOPNOTSUPP;
+	ret = siommu_shadow_create(dom);
+	if (ret)
+		return ret;
+	siommu_dma_ops_add_sync(dom->sdev);
+	WRITE_ONCE(dom->subpage, 1);
+	return 0;
 }
 
 /*

@@ -91,6 +91,16 @@ struct siommu_domain {
 	/* Protected by *lock: SIOMMU_HANDING_BACK had a driver to bind. */
 	bool rebind;
 	struct kobject *kobj;		/* protected by *lock: device/<bdf>/ */
+	/*
+	 * Sub-page protection (dma/shadow.h).  shadow_window: written once
+	 * at create, the pool's IOVAs reserved.  shadow: written once under
+	 * *lock (release), read lock-free; kept until destroy.  subpage:
+	 * written under *lock (WRITE_ONCE), read lock-free: new sub-page
+	 * mappings go to the pool.
+	 */
+	bool shadow_window;
+	struct siommu_shadow *shadow;
+	int subpage;
 };
 
 /*
@@ -126,8 +136,10 @@ struct siommu_domain *siommu_domain_create(const struct dmar_info *dmar,
 void siommu_domain_destroy(struct siommu_domain *dom);
 int siommu_domain_set_allocator(struct siommu_domain *dom,
 				const struct siommu_iova_ops *ops);
-void siommu_domain_set_inval_policy(struct siommu_domain *dom,
-				    const struct siommu_inval_policy *ops);
+int siommu_domain_set_inval_policy(struct siommu_domain *dom,
+				   const struct siommu_inval_policy *ops);
+int siommu_domain_set_protection(struct siommu_domain *dom, bool subpage);
+bool siommu_domain_must_be_strict(struct siommu_domain *dom);
 bool siommu_domain_reap(struct siommu_domain *dom);
 void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu);
 const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom);
@@ -170,6 +182,10 @@ static inline bool siommu_domain_active_1to1(struct siommu_domain *dom)
 /* dma_ops.c */
 extern const struct dma_map_ops siommu_dma_ops;
 bool siommu_dma_ops_ours(const struct dma_map_ops *ops);
+void siommu_dma_ops_add_sync(struct siommu_dev *sdev);
+void siommu_domain_unmap_streaming(struct siommu_domain *dom, dma_addr_t addr,
+				   size_t size, enum dma_data_direction dir,
+				   unsigned long attrs);
 
 /* forward.c: calls on a device we no longer translate (see there) */
 bool siommu_fwd_late_call(struct siommu_domain *dom, dma_addr_t handle);

@@ -110,7 +110,7 @@ void siommu_fwd_unmap(struct siommu_domain *dom, struct device *dev,
 		      bool resource)
 {
 	if (siommu_fwd_late_call(dom, addr))
-		siommu_domain_unmap(dom, addr, size);
+		siommu_domain_unmap_streaming(dom, addr, size, dir, attrs);
 	else if (!dom && resource)
 		dma_unmap_resource(dev, addr, size, dir, attrs);
 	else if (!dom)

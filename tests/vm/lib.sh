@@ -206,6 +206,18 @@ disk_and_nics() {
 	nics=$(ls -d /sys/bus/pci/drivers/e1000e/0000:* | xargs -n1 basename)
 }
 
+# disk_and_edu: the NVMe disk's driver, edu's test driver and the module
+# loaded; set $nvme (PCI address), $edu (sysfs directory) and $edu_bdf.
+disk_and_edu() {
+	/usr/local/sbin/modprobe nvme
+	wait_for 10 test -b /dev/nvme0n1
+	nvme=$(pci_of_driver nvme)
+	grep -q '^siommu_edu_test ' /proc/modules || edu_load
+	edu=$(edu_dev)
+	edu_bdf=${edu##*/}
+	grep -q '^scalable_iommu ' /proc/modules || load_module
+}
+
 # fio_run <name> [key=value ...] [--fio-option ...]: fio on a disk, the
 # one way the scenarios drive it: direct I/O, libaio, queue depth 16, one
 # report for all jobs.  The keys, and their defaults:

@@ -29,13 +29,7 @@
 ALL_PAIRS="rbtree+strict rbtree+deferred rbtree+percpu magazine+strict magazine+deferred magazine+percpu kmalloc+strict kmalloc+deferred kmalloc+percpu identity+strict identity+deferred identity+percpu linux+strict linux+deferred linux+percpu"
 TIME_WINDOW_US=300000
 
-/usr/local/sbin/modprobe nvme
-wait_for 10 test -b /dev/nvme0n1
-nvme=$(pci_of_driver nvme)
-grep -q '^siommu_edu_test ' /proc/modules || edu_load
-edu=$(edu_dev)
-edu_bdf=${edu##*/}
-grep -q '^scalable_iommu ' /proc/modules || load_module
+disk_and_edu
 backend=$(siommu_backend)
 PAIRS=${PROTECT_PAIRS:-$ALL_PAIRS}
 [ "$backend" = kernel ] && PAIRS=${PROTECT_PAIRS:-$(echo $ALL_PAIRS | tr ' ' '\n' | grep -v '^identity+' | tr '\n' ' ')}

@@ -163,6 +163,10 @@
 
 #define EDU_PATTERN		0xa5	/* device buffer before raw DMA */
 #define EDU_CANARY		0x3c	/* RAM that a DMA must not reach */
+/* Beside a sub-page mapping: never inside any mapping, so never copied. */
+#define EDU_SECRET		0x5e
+#define EDU_GIVEN		0x11	/* what a sub-page mapping holds */
+#define EDU_SUBPAGE_OFF		1024	/* where it sits in its page */
 #define EDU_HEAD_BYTES		16
 #define EDU_PROBE_BYTES		64	/* what a probing write moves */
 #define EDU_STALE_STEP_MAX	1024
@@ -614,6 +618,114 @@ out:
 	return err;
 }
 
+/* Bytes of the @len at @from in @p equal to @byte. */
+static size_t edu_count(const u8 *p, size_t from, size_t len, u8 byte)
+{
+	size_t i, n = 0;
+
+	for (i = from; i < from + len; i++)
+		n += p[i] == byte;
+	return n;
+}
+
+/*
+ * Read the page of @iova through the device into @out (PAGE_SIZE bytes,
+ * mapped for the device to write): what a device could read there.
+ */
+static int edu_read_page(struct edu_test *edu, dma_addr_t iova,
+			 struct edu_buf *out)
+{
+	size_t off;
+	int err = 0;
+
+	for (off = 0; !err && off < PAGE_SIZE; off += EDU_XFER_MAX) {
+		err = edu_fill_device(edu, EDU_PATTERN);
+		if (!err)
+			err = edu_dma(edu, NULL, (iova & PAGE_MASK) + off,
+				      EDU_XFER_MAX, false);
+		if (!err)
+			err = edu_dma(edu, out, out->iova + off,
+				      EDU_XFER_MAX, true);
+	}
+	return err;
+}
+
+/*
+ * subpage [size]: a page of EDU_SECRET with @size bytes of EDU_GIVEN at
+ * EDU_SUBPAGE_OFF, those bytes mapped DMA_BIDIRECTIONAL.  The device
+ * reads them (they must arrive: given_ok), reads its mapping's whole page
+ * (leaked: secret bytes it got), writes EDU_PATTERN over its whole page
+ * and EDU_PROBE_BYTES just past the mapping's end; after the unmap the
+ * secret bytes changed are landed, and the given bytes must be the
+ * pattern (written_ok).  Under protection=subpage nothing leaks and
+ * nothing lands; under page both are the rest of the page.
+ */
+static int edu_cmd_subpage(struct edu_test *edu, const struct edu_args *a,
+			   char *line, size_t len)
+{
+	const size_t at = EDU_SUBPAGE_OFF;
+	struct edu_buf *b, *out;
+	size_t leaked, landed, off;
+	bool given_ok, written_ok;
+	dma_addr_t iova;
+	int err;
+
+	if (a->size > PAGE_SIZE - at - EDU_PROBE_BYTES)
+		return -EINVAL;
+	b = edu_buf_alloc(edu, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	out = edu_buf_alloc(edu, PAGE_SIZE, DMA_FROM_DEVICE);
+	if (!b || !out) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(b->cpu, EDU_SECRET, PAGE_SIZE);
+	memset(b->cpu + at, EDU_GIVEN, a->size);
+	err = edu_buf_map(edu, out);
+	if (err)
+		goto out;
+	iova = dma_map_single(edu_dev(edu), b->cpu + at, a->size,
+			      DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(edu_dev(edu), iova)) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	/* What it was given, then the page around it. */
+	err = edu_fill_device(edu, EDU_PATTERN) ?:
+	      edu_dma(edu, NULL, iova, min_t(size_t, a->size, EDU_XFER_MAX),
+		      false) ?:
+	      edu_dma(edu, out, out->iova, EDU_XFER_MAX, true);
+	given_ok = !err && !memchr_inv(out->cpu, EDU_GIVEN,
+				       min_t(size_t, a->size, EDU_XFER_MAX));
+	if (!err)
+		err = edu_read_page(edu, iova, out);
+	leaked = err ? 0 : edu_count(out->cpu, 0, PAGE_SIZE, EDU_SECRET);
+
+	/* Write the whole page, then past the end. */
+	if (!err)
+		err = edu_fill_device(edu, EDU_PATTERN);
+	for (off = 0; !err && off < PAGE_SIZE; off += EDU_XFER_MAX)
+		err = edu_dma(edu, b, (iova & PAGE_MASK) + off, EDU_XFER_MAX,
+			      true);
+	if (!err)
+		err = edu_dma(edu, b, iova + a->size, EDU_PROBE_BYTES, true);
+	dma_unmap_single(edu_dev(edu), iova, a->size, DMA_BIDIRECTIONAL);
+	if (err)
+		goto out;
+	landed = PAGE_SIZE - a->size -
+		 edu_count(b->cpu, 0, at, EDU_SECRET) -
+		 edu_count(b->cpu, at + a->size, PAGE_SIZE - at - a->size,
+			   EDU_SECRET);
+	written_ok = !memchr_inv(b->cpu + at, EDU_PATTERN, a->size);
+	scnprintf(line, len,
+		  "subpage size=%zu iova=%pad leaked=%zu landed=%zu given_ok=%d written_ok=%d",
+		  a->size, &iova, leaked, landed, given_ok, written_ok);
+out:
+	edu_buf_put(edu, out);
+	edu_buf_put(edu, b);
+	return err;
+}
+
 /*
  * write_readonly [size]: a buffer of canary mapped DMA_TO_DEVICE (the
  * device may only read it); the device writes to its IOVA.
@@ -980,6 +1092,7 @@ static const struct edu_command {
 	{ "cross", false, edu_cmd_cross },
 	{ "sg", false, edu_cmd_sg },
 	{ "coherent_2m", false, edu_cmd_coherent_2m },
+	{ "subpage", false, edu_cmd_subpage },
 };
 
 /* Record a command's outcome; @ms < 0: no time (it never ran). */
@@ -1160,8 +1273,33 @@ static ssize_t peer_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(peer);
 
+/*
+ * untrusted: "1" marks the device as the kernel marks one behind an
+ * external-facing port (pdev->untrusted), which QEMU cannot describe;
+ * read at the next attach.  Test only.
+ */
+static ssize_t untrusted_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_pci_dev(dev)->untrusted);
+}
+
+static ssize_t untrusted_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	bool on;
+
+	if (kstrtobool(buf, &on))
+		return -EINVAL;
+	to_pci_dev(dev)->untrusted = on;
+	return count;
+}
+static DEVICE_ATTR_RW(untrusted);
+
 static struct attribute *edu_attrs[] = {
 	&dev_attr_command.attr,
+	&dev_attr_untrusted.attr,
 	&dev_attr_result.attr,
 	&dev_attr_info.attr,
 	&dev_attr_peer.attr,

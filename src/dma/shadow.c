@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shadow buffers for sub-page protection (after Markuze, Morrison and
+ * Tsafrir, "True IOMMU Protection from DMA Attacks", ASPLOS'16).
+ *
+ * An IOMMU maps pages.  A 512-byte buffer mapped in place hands the
+ * device the whole 4 KiB page it sits in: the other objects of that slab
+ * page, another device's buffer, a key.  Under protection=subpage a
+ * mapping that does not cover whole pages is instead served from a
+ * buffer of the domain's pool, and the data is copied at the DMA API's
+ * sync points: in at map and sync_for_device, out at sync_for_cpu and
+ * unmap.  The pool's pages hold nothing but this device's buffers and
+ * stay mapped for it, read and write, for the domain's life: no
+ * invalidation per I/O, no window in which the device reaches a page
+ * after it went back to the kernel.
+ *
+ * Layout.  The pool lives in a fixed IOVA window of the fallback slot
+ * (SIOMMU_SHADOW_BASE, reserved at domain create), so an unmap or a sync
+ * knows a shadow handle by its address, whatever the protection is by
+ * then.  The window is carved, never given back before the domain goes,
+ * into chunks: one page of equal buffers for a size class up to 4 KiB,
+ * or one buffer of 8-64 KiB over as many pages.  page_chunk[] leads from
+ * a window page to its chunk: a handle's buffer is found with no search
+ * and no lock.
+ *
+ * Free buffers sit on per-CPU lists, one per size class, changed with
+ * interrupts off (the DMA API is called from any context).  A buffer
+ * goes back to the list of the CPU that unmaps it, as slab objects do.
+ * Only growing takes the pool's lock, for the window's next pages.
+ *
+ * A device with a minimum alignment (dma_get_min_align_mask(): NVMe
+ * computes its PRP entries from the CPU address's offset in its page)
+ * gets its bytes at the same offset in a buffer aligned to it, as
+ * swiotlb does.
+ *
+ * At map the caller's bytes are copied in for every direction, unless
+ * DMA_ATTR_SKIP_CPU_SYNC: for DMA_FROM_DEVICE too, so a device that
+ * writes less than it was given leaves the caller's bytes, not another
+ * I/O's, in the rest at unmap (the leak swiotlb closed the same way).
+ */
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/pci.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "base/stats.h"
+#include "dma/domain.h"
+#include "dma/shadow.h"
+
+#define SHADOW_CLASSES	(SIOMMU_SHADOW_MAX_SHIFT - SIOMMU_SHADOW_MIN_SHIFT + 1)
+
+/* One buffer: on a free list, or the caller's while mapped. */
+struct shadow_buf {
+	struct shadow_buf *next;	/* free list, the CPU's */
+	struct shadow_chunk *chunk;	/* where it is */
+	phys_addr_t orig;		/* the caller's bytes, while mapped */
+	unsigned int off;		/* where they start in it */
+};
+
+/* A stretch of the window and the pages behind it. */
+struct shadow_chunk {
+	dma_addr_t iova;
+	unsigned int shift;		/* its buffers' size, 2^shift */
+	unsigned int npages;
+	struct page **pages;		/* npages of them */
+	struct shadow_buf bufs[];	/* VTD_PAGE_SIZE >> shift, or 1 */
+};
+
+struct shadow_free {
+	struct shadow_buf *head[SHADOW_CLASSES];
+};
+
+struct siommu_shadow {
+	spinlock_t lock;		/* grows the window: @used */
+	unsigned int used;		/* window pages carved */
+	/* Written once per page under @lock (release), read lock-free. */
+	struct shadow_chunk **page_chunk;
+	struct shadow_free __percpu *free;
+	atomic_long_t in_use;		/* buffers mapped now */
+};
+
+static struct siommu_shadow *pool_of(struct siommu_domain *dom)
+{
+	/* Pairs with siommu_shadow_create()'s release. */
+	return smp_load_acquire(&dom->shadow);
+}
+
+static unsigned int size_shift(size_t size)
+{
+	return max_t(unsigned int, SIOMMU_SHADOW_MIN_SHIFT,
+		     order_base_2(size));
+}
+
+/**
+ * siommu_shadow_create() - give @dom a pool, if it has none
+ * @dom: the domain, its window reserved; under *dom->lock
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int siommu_shadow_create(struct siommu_domain *dom)
+{
+	struct siommu_shadow *sh;
+
+	lockdep_assert_held(dom->lock);
+	if (dom->shadow)
+		return 0;
+	sh = kzalloc(sizeof(*sh), GFP_KERNEL);
+	if (!sh)
+		return -ENOMEM;
+	spin_lock_init(&sh->lock);
+	sh->page_chunk = vzalloc(array_size(SIOMMU_SHADOW_PAGES,
+					    sizeof(*sh->page_chunk)));
+	sh->free = alloc_percpu(struct shadow_free);
+	if (!sh->page_chunk || !sh->free) {
+		siommu_shadow_free(sh);
+		return -ENOMEM;
+	}
+	/*
+	 * Readers find it lock-free, inside a DMA API call: pairs with
+	 * pool_of(), so that the pool is whole before it is seen.
+	 */
+	smp_store_release(&dom->shadow, sh);
+	return 0;
+}
+
+/**
+ * siommu_shadow_free() - the pool's memory, once no device reaches it
+ * @sh: the pool (may be NULL): its domain's translations are gone
+ */
+void siommu_shadow_free(struct siommu_shadow *sh)
+{
+	struct shadow_chunk *c;
+	unsigned int p, i;
+
+	if (!sh)
+		return;
+	for (p = 0; sh->page_chunk && p < sh->used; p += c ? c->npages : 1) {
+		c = sh->page_chunk[p];
+		if (!c)
+			continue;	/* skipped for alignment, or failed */
+		for (i = 0; i < c->npages; i++)
+			__free_page(c->pages[i]);
+		kfree(c->pages);
+		kfree(c);
+	}
+	vfree(sh->page_chunk);
+	free_percpu(sh->free);
+	kfree(sh);
+}
+
+static void chunk_free(struct shadow_chunk *c, unsigned int mapped)
+{
+	while (mapped--)
+		__free_page(c->pages[mapped]);
+	kfree(c->pages);
+	kfree(c);
+}
+
+/*
+ * A new chunk of 2^@shift-byte buffers, mapped for the device, its
+ * buffers on this CPU's list.  Return: false when the window is full or
+ * memory short (the map is refused: the driver sees a mapping error).
+ */
+static bool shadow_grow(struct siommu_domain *dom, struct siommu_shadow *sh,
+			unsigned int shift)
+{
+	unsigned int cls = shift - SIOMMU_SHADOW_MIN_SHIFT;
+	unsigned int npages = 1, nbufs = 1, first, mapped, i;
+	struct shadow_free *f;
+	struct shadow_chunk *c;
+	unsigned long flags;
+
+	if (shift > VTD_PAGE_SHIFT)
+		npages = 1U << (shift - VTD_PAGE_SHIFT);
+	else
+		nbufs = 1U << (VTD_PAGE_SHIFT - shift);
+	c = kzalloc(struct_size(c, bufs, nbufs), GFP_ATOMIC);
+	if (!c)
+		return false;
+	c->pages = kcalloc(npages, sizeof(*c->pages), GFP_ATOMIC);
+	if (!c->pages) {
+		kfree(c);
+		return false;
+	}
+	c->shift = shift;
+	c->npages = npages;
+	for (i = 0; i < npages; i++) {
+		c->pages[i] = alloc_page(GFP_ATOMIC);
+		if (!c->pages[i]) {
+			chunk_free(c, i);
+			return false;
+		}
+	}
+
+	/*
+	 * Each buffer on a multiple of its size: one never crosses a
+	 * segment boundary the buffer's size could fit in.
+	 */
+	spin_lock_irqsave(&sh->lock, flags);
+	first = ALIGN(sh->used, npages);
+	if (first + npages <= SIOMMU_SHADOW_PAGES)
+		sh->used = first + npages;
+	spin_unlock_irqrestore(&sh->lock, flags);
+	if (first + npages > SIOMMU_SHADOW_PAGES) {
+		chunk_free(c, npages);
+		return false;
+	}
+
+	c->iova = SIOMMU_SHADOW_BASE + ((dma_addr_t)first << VTD_PAGE_SHIFT);
+	for (mapped = 0; mapped < npages; mapped++)
+		if (siommu_domain_map_at(dom, c->iova + mapped * VTD_PAGE_SIZE,
+					 page_to_phys(c->pages[mapped]),
+					 VTD_PAGE_SIZE, SIOMMU_PROT_RW,
+					 SIOMMU_FALLBACK_SLOT))
+			break;
+	/*
+	 * Published even when a map failed, for siommu_shadow_free(): the
+	 * pages mapped so far stay mapped (the device may reach them),
+	 * empty, until the pool goes.
+	 */
+	for (i = 0; i < npages; i++)
+		/* Pairs with buf_of(): the chunk is whole before it is seen. */
+		smp_store_release(&sh->page_chunk[first + i], c);
+	if (mapped < npages)
+		return false;
+
+	local_irq_save(flags);
+	f = this_cpu_ptr(sh->free);
+	for (i = 0; i < nbufs; i++) {
+		c->bufs[i].chunk = c;
+		c->bufs[i].next = f->head[cls];
+		f->head[cls] = &c->bufs[i];
+	}
+	local_irq_restore(flags);
+	return true;
+}
+
+/* The buffer behind shadow handle @addr, and its IOVA; NULL if none. */
+static struct shadow_buf *buf_of(struct siommu_shadow *sh, dma_addr_t addr,
+				 struct shadow_chunk **chunk)
+{
+	unsigned long page = (addr - SIOMMU_SHADOW_BASE) >> VTD_PAGE_SHIFT;
+	struct shadow_chunk *c;
+
+	if (!sh || !siommu_shadow_window(addr))
+		return NULL;
+	/* Pairs with shadow_grow()'s release. */
+	c = smp_load_acquire(&sh->page_chunk[page]);
+	if (!c)
+		return NULL;
+	*chunk = c;
+	return &c->bufs[(addr - c->iova) >> c->shift];
+}
+
+static dma_addr_t buf_iova(const struct shadow_chunk *c,
+			   const struct shadow_buf *b)
+{
+	return c->iova + ((dma_addr_t)(b - c->bufs) << c->shift);
+}
+
+/*
+ * Copy @size bytes between the caller's buffer at @orig and the shadow
+ * at @off in chunk @c: to the shadow when @in.
+ */
+static void shadow_copy(const struct shadow_chunk *c, size_t off,
+			phys_addr_t orig, size_t size, bool in)
+{
+	u8 *buf = phys_to_virt(orig);
+
+	siommu_stat_add(SIOMMU_STAT_SHADOW_BYTES, size);
+	while (size) {
+		size_t in_page = off & (VTD_PAGE_SIZE - 1);
+		size_t n = min_t(size_t, size, VTD_PAGE_SIZE - in_page);
+		u8 *sh = (u8 *)page_address(c->pages[off >> VTD_PAGE_SHIFT]) +
+			 in_page;
+
+		if (in)
+			memcpy(sh, buf, n);
+		else
+			memcpy(buf, sh, n);
+		buf += n;
+		off += n;
+		size -= n;
+	}
+}
+
+static bool copies_out(enum dma_data_direction dir)
+{
+	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
+}
+
+/**
+ * siommu_shadow_map() - serve a sub-page mapping from the pool
+ * @dom: the domain, its pool made
+ * @phys: the caller's buffer
+ * @size: its bytes, with its offset in the device's minimum alignment
+ *	  at most 2^SIOMMU_SHADOW_MAX_SHIFT
+ * @dir: the direction
+ * @attrs: DMA_ATTR_SKIP_CPU_SYNC skips the copy in
+ *
+ * Return: the shadow's device address, or DMA_MAPPING_ERROR when the
+ * buffer is too large for a shadow or the pool cannot grow.
+ */
+dma_addr_t siommu_shadow_map(struct siommu_domain *dom, phys_addr_t phys,
+			     size_t size, enum dma_data_direction dir,
+			     unsigned long attrs)
+{
+	struct siommu_shadow *sh = pool_of(dom);
+	unsigned int align = dma_get_min_align_mask(&dom->pdev->dev);
+	unsigned int off = phys & align, shift, cls;
+	struct shadow_chunk *c;
+	struct shadow_buf *b;
+	unsigned long flags;
+	dma_addr_t iova;
+
+	if (WARN_ON_ONCE(!sh))
+		return DMA_MAPPING_ERROR;	/* subpage is set after the pool */
+	shift = max_t(unsigned int, size_shift(off + size),
+		      align ? order_base_2((u64)align + 1) : 0);
+	if (shift > SIOMMU_SHADOW_MAX_SHIFT) {
+		siommu_stat_inc(SIOMMU_STAT_SHADOW_REFUSED);
+		dev_err_ratelimited(&dom->pdev->dev, "a %zu-byte mapping that does not cover whole pages is too large for a shadow buffer (at most %lu): refused under protection=subpage\n",
+				    size, 1UL << SIOMMU_SHADOW_MAX_SHIFT);
+		return DMA_MAPPING_ERROR;
+	}
+	cls = shift - SIOMMU_SHADOW_MIN_SHIFT;
+	for (;;) {
+		local_irq_save(flags);
+		b = this_cpu_ptr(sh->free)->head[cls];
+		if (b)
+			this_cpu_ptr(sh->free)->head[cls] = b->next;
+		local_irq_restore(flags);
+		if (b)
+			break;
+		if (!shadow_grow(dom, sh, shift)) {
+			siommu_stat_inc(SIOMMU_STAT_SHADOW_REFUSED);
+			siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
+			return DMA_MAPPING_ERROR;
+		}
+	}
+	b->orig = phys;
+	b->off = off;
+	c = b->chunk;
+	iova = buf_iova(c, b) + off;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		shadow_copy(c, iova - c->iova, phys, size, true);
+	atomic_long_inc(&sh->in_use);
+	siommu_stat_inc(SIOMMU_STAT_SHADOW_MAPS);
+	siommu_stat_inc(SIOMMU_STAT_MAPS);
+	return iova;
+}
+
+/**
+ * siommu_shadow_unmap() - undo siommu_shadow_map()
+ * @dom: the domain
+ * @addr: the handle siommu_shadow_map() returned (siommu_shadow_window())
+ * @size: the size it was given
+ * @dir: the direction it was given
+ * @attrs: DMA_ATTR_SKIP_CPU_SYNC skips the copy out
+ *
+ * The buffer goes back to this CPU's list at once: it stays mapped, and
+ * holds only what this device was given.
+ */
+void siommu_shadow_unmap(struct siommu_domain *dom, dma_addr_t addr,
+			 size_t size, enum dma_data_direction dir,
+			 unsigned long attrs)
+{
+	struct siommu_shadow *sh = pool_of(dom);
+	struct shadow_chunk *c;
+	struct shadow_buf *b = buf_of(sh, addr, &c);
+	unsigned long flags;
+	struct shadow_free *f;
+
+	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
+	if (!b || !b->orig || addr != buf_iova(c, b) + b->off ||
+	    b->off + size > (1UL << c->shift)) {
+		siommu_stat_inc(SIOMMU_STAT_BAD_UNMAPS);
+		dev_err_ratelimited(&dom->pdev->dev, "unmap of %pad (%zu bytes): no shadow buffer is mapped there\n",
+				    &addr, size);
+		return;
+	}
+	if (copies_out(dir) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		shadow_copy(c, addr - c->iova, b->orig, size, false);
+	b->orig = 0;
+	atomic_long_dec(&sh->in_use);
+	local_irq_save(flags);
+	f = this_cpu_ptr(sh->free);
+	b->next = f->head[c->shift - SIOMMU_SHADOW_MIN_SHIFT];
+	f->head[c->shift - SIOMMU_SHADOW_MIN_SHIFT] = b;
+	local_irq_restore(flags);
+}
+
+/**
+ * siommu_shadow_sync() - the DMA API's sync on part of a shadow mapping
+ * @dom: the domain
+ * @addr: inside a handle siommu_shadow_map() returned
+ * @size: bytes from @addr
+ * @dir: the mapping's direction
+ * @for_device: to the device (copy in) rather than to the CPU (out)
+ */
+void siommu_shadow_sync(struct siommu_domain *dom, dma_addr_t addr,
+			size_t size, enum dma_data_direction dir,
+			bool for_device)
+{
+	struct siommu_shadow *sh = pool_of(dom);
+	struct shadow_chunk *c;
+	struct shadow_buf *b = buf_of(sh, addr, &c);
+	size_t off;
+
+	if (!b || !b->orig)
+		return;
+	/* From the caller's first byte. */
+	off = addr - buf_iova(c, b) - b->off;
+	if (addr < buf_iova(c, b) + b->off ||
+	    b->off + off + size > (1UL << c->shift)) {
+		dev_err_ratelimited(&dom->pdev->dev, "sync of %pad (%zu bytes) reaches past its shadow buffer: ignored\n",
+				    &addr, size);
+		return;
+	}
+	if (for_device && dir != DMA_FROM_DEVICE)
+		shadow_copy(c, (addr - c->iova), b->orig + off, size, true);
+	else if (!for_device && copies_out(dir))
+		shadow_copy(c, (addr - c->iova), b->orig + off, size, false);
+}
+
+/* Shadow buffers mapped now. */
+unsigned long siommu_shadow_in_use(struct siommu_domain *dom)
+{
+	struct siommu_shadow *sh = pool_of(dom);
+
+	return sh ? atomic_long_read(&sh->in_use) : 0;
+}

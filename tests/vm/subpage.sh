@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest part: sub-page protection (issue 17), with QEMU's edu device and
+# its test driver, and the NVMe disk.  edu's "subpage" command maps 2 KiB
+# or 64 bytes in the middle of a page of secret bytes, then has the
+# device read the whole page around its mapping (leaked: secret bytes it
+# got), write the whole page and just past the mapping's end (landed:
+# secret bytes changed), and checks what it was given arrives and what
+# it wrote comes back.
+#   - protection=page: the exposure shows (leaked and landed > 0): the
+#     test can fail;
+#   - protection=subpage is refused under a lazy policy, and a lazy policy
+#     is refused under it, with an error; the global knob leaves it strict;
+#   - protection=subpage: nothing leaks, nothing lands, data arrives both
+#     ways, also through a scatterlist with sub-page segments;
+#   - the disk under subpage: fio --verify with buffers 512 bytes into
+#     their pages (every 4 KiB I/O spans two pages: all shadowed);
+#   - an untrusted device (edu marked as the kernel marks one behind an
+#     external-facing port) starts at subpage and strict, lazy refused.
+# Needs --device edu48 --device nvme, --env EDU_PARAMS=dma_bits=48.
+. "$(dirname "$0")/lib.sh"
+
+disk_and_edu
+dev_dir=$SIOMMU_SYSFS/device/$edu_bdf
+
+# attached <bdf>: attach the device unless it is; a check.
+attached() {
+	grep -q "^$1 " $SIOMMU_SYSFS/devices ||
+		expect_eq "subpage.attach.$1" ok "$(sysfs_write $SIOMMU_SYSFS/attach "$1")"
+}
+
+# attack <tag> <size> <page|subpage>: the subpage command; checks.
+attack() {
+	r=$(edu_cmd "$edu" subpage "$2")
+	value "$1" "$r"
+	expect_eq "$1.given" 1 "$(unit_field "$r" given_ok)"
+	expect_eq "$1.written" 1 "$(unit_field "$r" written_ok)"
+	if [ "$3" = subpage ]; then
+		expect_eq "$1.leaked" 0 "$(unit_field "$r" leaked)"
+		expect_eq "$1.landed" 0 "$(unit_field "$r" landed)"
+	else
+		# Everything outside the mapping is the device's to read and
+		# write: the rest of the page.
+		expect_eq "$1.leaked" $((4096 - $2)) "$(unit_field "$r" leaked)"
+		expect_eq "$1.landed" $((4096 - $2)) "$(unit_field "$r" landed)"
+	fi
+}
+
+attached "$edu_bdf"
+wait_for 5 test -e "$edu/edu_test"
+attached "$nvme"
+wait_for 60 test -b /dev/nvme0n1
+expect_eq subpage.edu.strict ok "$(sysfs_write "$dev_dir/invalidation" strict)"
+
+# protection=page: the exposure an IOMMU leaves.
+expect_eq subpage.default "[page] subpage" "$(cat "$dev_dir/protection")"
+attack subpage.page.2k 2048 page
+attack subpage.page.64 64 page
+
+# Refusals: subpage under a lazy policy, bad input.
+expect_eq subpage.lazy-first ok "$(sysfs_write "$dev_dir/invalidation" percpu)"
+err=$(sysfs_write "$dev_dir/protection" subpage)
+check subpage.refused-under-lazy "subpage under percpu: $err" test "$err" != ok
+expect_eq subpage.refused.unchanged "[page] subpage" "$(cat "$dev_dir/protection")"
+err=$(sysfs_write "$dev_dir/protection" bytes)
+check subpage.bad-input "protection=bytes: $err" test "$err" != ok
+expect_eq subpage.strict ok "$(sysfs_write "$dev_dir/invalidation" strict)"
+
+# protection=subpage.
+maps0=$(siommu_stat shadow_maps)
+bytes0=$(siommu_stat shadow_bytes)
+expect_eq subpage.set ok "$(sysfs_write "$dev_dir/protection" subpage)"
+expect_eq subpage.shown "page [subpage]" "$(cat "$dev_dir/protection")"
+expect_eq subpage.devices-line subpage "$(device_field "$edu_bdf" protection)"
+attack subpage.sub.2k 2048 subpage
+attack subpage.sub.64 64 subpage
+attack subpage.sub.3000 3000 subpage
+r=$(edu_cmd "$edu" roundtrip 100)
+value subpage.roundtrip "$r"
+expect_eq subpage.roundtrip.match 1 "$(unit_field "$r" match)"
+# Four 1000-byte segments 100 bytes into their buffers: each shadowed.
+r=$(edu_cmd "$edu" sg 4 1000 100)
+value subpage.sg "$r"
+expect_eq subpage.sg.mismatches 0 "$(unit_field "$r" mismatches)"
+check subpage.shadow-maps "shadow_maps $maps0 -> $(siommu_stat shadow_maps)" \
+	test "$(siommu_stat shadow_maps)" -gt "$maps0"
+check subpage.shadow-bytes "shadow_bytes $bytes0 -> $(siommu_stat shadow_bytes)" \
+	test "$(siommu_stat shadow_bytes)" -gt "$bytes0"
+expect_eq subpage.shadows-back 0 "$(device_field "$edu_bdf" shadow_buffers)"
+
+# A lazy policy is refused for it; the global knob leaves it strict.
+err=$(sysfs_write "$dev_dir/invalidation" deferred)
+check subpage.lazy-refused "deferred under subpage: $err" test "$err" != ok
+log_mark
+expect_eq subpage.global-lazy ok "$(sysfs_write $SIOMMU_SYSFS/invalidation percpu)"
+expect_eq subpage.still-strict strict "$(device_field "$edu_bdf" invalidation)"
+check subpage.notice "the log says why" sh -c "dmesg | tail -n +$((log_from + 1)) | grep -q 'kept on strict invalidation'"
+attack subpage.sub.after-global 2048 subpage
+expect_eq subpage.global-strict ok "$(sysfs_write $SIOMMU_SYSFS/invalidation strict)"
+
+# The disk under subpage: buffers 512 bytes into their pages.
+disk_dir=$SIOMMU_SYSFS/device/$nvme
+expect_eq subpage.disk.set ok "$(sysfs_write "$disk_dir/protection" subpage)"
+maps0=$(siommu_stat shadow_maps)
+out=$(fio_run subpage bs=4k size=32M --mem_align=512 --iodepth=32 2>&1)
+rc=$?
+value subpage.disk.fio "$(echo "$out" | grep -E 'err=|IOPS' | head -n3)"
+check subpage.disk.verify "fio randrw 4k, buffers at +512, verify=crc32c: exit $rc" test $rc = 0
+check subpage.disk.shadowed "shadow_maps $maps0 -> $(siommu_stat shadow_maps)" \
+	test $(( $(siommu_stat shadow_maps) - maps0 )) -gt 1000
+expect_eq subpage.disk.page ok "$(sysfs_write "$disk_dir/protection" page)"
+fio_run subpage-back bs=4k size=8M --mem_align=512 >/dev/null 2>&1
+rc=$?
+check subpage.disk.back "fio after protection=page again: exit $rc" test $rc = 0
+expect_eq subpage.disk.shadows-back 0 "$(device_field "$nvme" shadow_buffers)"
+
+# Back to page: the exposure is back.
+expect_eq subpage.page-again ok "$(sysfs_write "$dev_dir/protection" page)"
+attack subpage.page-again.2k 2048 page
+
+# An untrusted device starts at subpage and strict.
+expect_eq subpage.detach ok "$(sysfs_write $SIOMMU_SYSFS/detach "$edu_bdf")"
+check subpage.drained "edu's domain is gone, not draining" \
+	wait_for 10 sh -c "! grep -q '^$edu_bdf' $SIOMMU_SYSFS/draining"
+echo 1 >"$edu/edu_test/untrusted"
+expect_eq subpage.untrusted.global-lazy ok "$(sysfs_write $SIOMMU_SYSFS/invalidation percpu)"
+expect_eq subpage.untrusted.attach ok "$(sysfs_write $SIOMMU_SYSFS/attach "$edu_bdf")"
+wait_for 5 test -e "$edu/edu_test"
+expect_eq subpage.untrusted.flag 1 "$(device_field "$edu_bdf" untrusted)"
+expect_eq subpage.untrusted.protection "page [subpage]" "$(cat "$dev_dir/protection")"
+expect_eq subpage.untrusted.policy strict "$(device_field "$edu_bdf" invalidation)"
+err=$(sysfs_write "$dev_dir/invalidation" percpu)
+check subpage.untrusted.lazy-refused "percpu on an untrusted device: $err" test "$err" != ok
+attack subpage.untrusted.64 64 subpage
+# Lowered by hand it maps whole pages (and says so), but stays strict.
+expect_eq subpage.untrusted.page ok "$(sysfs_write "$dev_dir/protection" page)"
+err=$(sysfs_write "$dev_dir/invalidation" deferred)
+check subpage.untrusted.page.lazy-refused "deferred, untrusted at page: $err" test "$err" != ok
+expect_eq subpage.untrusted.detach ok "$(sysfs_write $SIOMMU_SYSFS/detach "$edu_bdf")"
+echo 0 >"$edu/edu_test/untrusted"
+expect_eq subpage.global-back ok "$(sysfs_write $SIOMMU_SYSFS/invalidation strict)"
+expect_eq subpage.detach-disk ok "$(sysfs_write $SIOMMU_SYSFS/detach "$nvme")"
