@@ -36,7 +36,8 @@
 # Settings (environment; defaults in brackets):
 #   BENCH_VCPUS [2 4 8]   BENCH_E2E_VCPUS [the largest of BENCH_VCPUS
 #   not above the host's cores]   BENCH_ROUNDS [3]   BENCH_PAIRS [every
-#   allocator+policy]   BENCH_STOCK [DMA-FQ DMA]   BENCH_KERNEL_PAIRS
+#   allocator+policy; "allocator+strict+subpage" also takes each device
+#   to protection=subpage]   BENCH_STOCK [DMA-FQ DMA]   BENCH_KERNEL_PAIRS
 #   [every allocator+policy but identity's; empty: none]   BENCH_MICRO [4096:1
 #   65536:1 4096:16] (bytes:segments)   BENCH_MICRO_MS [500]
 #   BENCH_FIO_S [2]   BENCH_NET_S [2]   BENCH_HARNESS_THREADS [1,2,4,8]
@@ -94,6 +95,10 @@ if [ -z "${BENCH_E2E_VCPUS:-}" ]; then
 fi
 
 for p in $BENCH_PAIRS; do
+	case $p in
+	*+strict+subpage) p=${p%+subpage} ;;
+	*+subpage) die "$p: protection=subpage needs strict" ;;
+	esac
 	case " $all_pairs " in *" $p "*) ;; *) die "unknown pair $p" ;; esac
 done
 for s in $BENCH_STOCK; do

@@ -61,7 +61,7 @@ def main_metric(test):
 
 def same_kind_stock(config):
     """The stock mode a pair of ours (either backend) is held against."""
-    return 'DMA' if config.endswith('+strict') else 'DMA-FQ'
+    return 'DMA' if '+strict' in config else 'DMA-FQ'
 
 
 def held_against_stock(side, config):
@@ -531,6 +531,64 @@ def main():
                              % tuple(g))
             md.append('| ' + ' | '.join(cells) + ' |')
         md.append('')
+
+    # Sub-page protection: each "+subpage" configuration beside its base.
+    subpage = [c for sd, c in configs if sd == 'ours' and
+               c.endswith('+subpage')]
+    percpu = next((c for sd, c in configs if sd == 'ours' and
+                   c.endswith('+percpu')), None)
+    if subpage:
+        md.append('## Sub-page protection: what shadow buffers cost\n')
+        md.append('protection=subpage serves every mapping that does not '
+                  'cover whole pages from a shadow buffer that stays mapped '
+                  '(src/dma/shadow.c), copying at map, sync and unmap; '
+                  'whole pages are mapped in place under strict.  Ratios to '
+                  'no translation in the same boot, at the highest thread '
+                  'or job count, medians over rounds.  "copy ns/byte": the '
+                  'map+unmap p50 latency over the base configuration\'s, '
+                  'per byte the counters say was copied (a bidirectional '
+                  'mapping copies its bytes in and out); only where '
+                  'something was copied.\n')
+        for c in subpage:
+            base = c[:-len('+subpage')]
+            cols = [base, c] + ([percpu] if percpu else [])
+            for v in vcpu_counts:
+                ts = [t for t in tests if top(v, t) is not None and
+                      summ.get((v, 'ours', c, t, top(v, t)))]
+                if not ts:
+                    continue
+                md.append('%d vCPUs%s:\n' % (v, ' (oversubscribed)'
+                                             if oversub(v) else ''))
+                head = ['test', 'no translation'] + cols + \
+                    ['subpage / base', 'shadow bytes per unmap',
+                     'copy ns/byte']
+                md.append('| ' + ' | '.join(head) + ' |')
+                md.append('|' + '---|' * len(head))
+                for t in ts:
+                    n = top(v, t)
+                    cells = [test_title(t) + ', n=%s' % n,
+                             fmt_num(value_median(v, 'ours', 'none', t, n,
+                                                  main_metric(t)[0]))]
+                    for cc in cols:
+                        cells.append(fmt_ratio(summ.get((v, 'ours', cc, t,
+                                                         n))))
+                    rs, rb = (summ.get((v, 'ours', cc, t, n))
+                              for cc in (c, base))
+                    cells.append('%.2f' % (rs[0] / rb[0]) if rs and rb
+                                 and rb[0] else '-')
+                    sb = value_median(v, 'ours', c, t, n,
+                                      'shadow_bytes_per_unmap')
+                    cells.append(fmt_num(sb) if sb is not None else '-')
+                    lat = [[value_median(v, 'ours', cc, t, n, m)
+                            for m in ('map_p50_ns', 'unmap_p50_ns')]
+                           for cc in (c, base)]
+                    if sb and all(x is not None for g in lat for x in g):
+                        cells.append('%.2f' % ((sum(lat[0]) - sum(lat[1]))
+                                               / sb))
+                    else:
+                        cells.append('-')
+                    md.append('| ' + ' | '.join(cells) + ' |')
+                md.append('')
 
     # Scaling plots.
     md.append('## Scaling\n')

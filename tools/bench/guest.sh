@@ -111,15 +111,22 @@ detach_all() {
 	done
 }
 
-# Attach them with pair $1 ("allocator+policy") as the global settings.
+# Attach them with pair $1 ("allocator+policy", or
+# "allocator+strict+subpage": each device's protection too) as the global
+# settings.
 attach_all() {
-	for f in allocator:${1%+*} invalidation:${1#*+}; do
+	_alloc=${1%%+*} _rest=${1#*+}
+	_policy=${_rest%%+*} _prot=page
+	[ "$_rest" = "$_policy" ] || _prot=${_rest#*+}
+	for f in allocator:$_alloc invalidation:$_policy; do
 		r=$(sysfs_write "$SIOMMU_SYSFS/${f%%:*}" "${f#*:}")
 		[ "$r" = ok ] || { fail "bench.set.$f" "$r"; return 1; }
 	done
 	for dev in $devs; do
 		r=$(sysfs_write "$SIOMMU_SYSFS/attach" "$dev")
 		[ "$r" = ok ] || { fail "bench.attach.$dev" "$r"; return 1; }
+		r=$(sysfs_write "$SIOMMU_SYSFS/device/$dev/protection" "$_prot")
+		[ "$r" = ok ] || { fail "bench.protection.$dev" "$r"; return 1; }
 	done
 }
 
@@ -153,19 +160,20 @@ expected_ops() {
 }
 
 # Our invalidation counters (stats/), summed: unmaps, descriptors, waits
-# for the unit, ns a submission lock was held.  Nothing without the module.
+# for the unit, ns a submission lock was held, bytes copied through
+# shadow buffers.  Nothing without the module.
 inval_counters() {
 	[ $siommu = yes ] || return 0
-	for s in unmaps inval_descriptors inval_waits inval_lock_ns; do
+	for s in unmaps inval_descriptors inval_waits inval_lock_ns shadow_bytes; do
 		printf '%s ' "$(cat "$SIOMMU_SYSFS/stats/$s")"
 	done
 }
 
 # What the counters grew by, per unmap: "descs_per_unmap=.. ...".
 per_unmap() {
-	echo "$1 $2" | awk '{ u = $5 - $1; if (u <= 0) exit
-		printf "descs_per_unmap=%.4f waits_per_unmap=%.4f lock_ns_per_unmap=%.1f\n",
-			($6 - $2) / u, ($7 - $3) / u, ($8 - $4) / u }'
+	echo "$1 $2" | awk '{ u = $6 - $1; if (u <= 0) exit
+		printf "descs_per_unmap=%.4f waits_per_unmap=%.4f lock_ns_per_unmap=%.1f shadow_bytes_per_unmap=%.1f\n",
+			($7 - $2) / u, ($8 - $3) / u, ($9 - $4) / u, ($10 - $5) / u }'
 }
 
 seq=0
@@ -179,6 +187,7 @@ micro() {
 	for spec in $BENCH_MICRO; do
 		bytes=${spec%:*} segs=${spec#*:}
 		test=micro_$((bytes / 1024))k
+		[ $((bytes % 1024)) = 0 ] || test=micro_${bytes}b
 		[ "$segs" -gt 1 ] && test=${test}_sg$segs
 		for n in $BENCH_THREADS; do
 			c0=$(inval_counters)
@@ -197,11 +206,15 @@ micro() {
 				fail "bench.$1.$test.$n" "run: $r; $res (want $want)"
 				continue
 			fi
-			# x86 DMA is coherent: nothing of ours needs a sync.
-			case $BENCH_SIDE:$want in
-			ours:translated) expect_eq "bench.$1.$test.$n.need-sync" \
-				0 "$(echo "$res" | sed -n 's/.* need_sync=\([0-9]*\).*/\1/p')" ;;
+			# x86 DMA is coherent: nothing of ours needs a sync,
+			# but for shadow buffers (protection=subpage).
+			case $BENCH_SIDE:$want:$1 in
+			ours:translated:*+subpage) sync=1 ;;
+			ours:translated:*) sync=0 ;;
+			*) sync= ;;
 			esac
+			[ -z "$sync" ] || expect_eq "bench.$1.$test.$n.need-sync" \
+				$sync "$(echo "$res" | sed -n 's/.* need_sync=\([0-9]*\).*/\1/p')"
 			counters=
 			[ "$want" = translated ] && counters=$(per_unmap "$c0" "$c1")
 			emit "$1" "$test" "$n" $(echo "$res" | sed 's/ dma_ops=.*//') \

@@ -34,7 +34,9 @@
 #define MAX_TARGETS 64
 #define MAX_STR 6000
 
-enum kind { K_ATTACH, K_DETACH, K_ALLOCATOR, K_INVALIDATION, K_NUMBER };
+enum kind {
+	K_ATTACH, K_DETACH, K_ALLOCATOR, K_INVALIDATION, K_PROTECTION, K_NUMBER
+};
 
 struct target {
 	char path[600];
@@ -47,6 +49,10 @@ static const int attach_errnos[] = { EINVAL, ENODEV, ENXIO, EEXIST, ENOMEM, 0 };
 static const int detach_errnos[] = { EINVAL, ENODEV, ENOENT, 0 };
 static const int allocator_errnos[] = { EINVAL, ERANGE, EBUSY, 0 };
 static const int name_errnos[] = { EINVAL, 0 };
+/* A device's: a lazy policy is refused at protection=subpage. */
+static const int dev_policy_errnos[] = { EINVAL, EPERM, 0 };
+static const int protection_errnos[] = { EINVAL, EPERM, EOPNOTSUPP, ENOMEM, 0 };
+static const char *const protections[] = { "page", "subpage" };
 static const int number_errnos[] = { EINVAL, 0 };
 static const int param_errnos[] = { EINVAL, 0 };
 
@@ -130,7 +136,10 @@ static void discover(void)
 		add_target(path, K_ALLOCATOR, allocator_errnos, 0, 0);
 		snprintf(path, sizeof(path), SYS "device/%s/invalidation",
 			 e->d_name);
-		add_target(path, K_INVALIDATION, name_errnos, 0, 0);
+		add_target(path, K_INVALIDATION, dev_policy_errnos, 0, 0);
+		snprintf(path, sizeof(path), SYS "device/%s/protection",
+			 e->d_name);
+		add_target(path, K_PROTECTION, protection_errnos, 0, 0);
 	}
 	if (d)
 		closedir(d);
@@ -264,6 +273,8 @@ static size_t generate(const struct target *t, char *s)
 		return mutate(allocators[rnd(nr_allocators)], s);
 	case K_INVALIDATION:
 		return mutate(policies[rnd(nr_policies)], s);
+	case K_PROTECTION:
+		return mutate(protections[rnd(2)], s);
 	case K_NUMBER:
 		/* In range mostly, else just past either end. */
 		x = rnd(3) ? t->min + rnd(t->max - t->min + 1) :
@@ -347,7 +358,8 @@ static void restore(const struct target *t, const char *before)
 		return;
 	key += strlen(t->path) + 1;
 	p = strchr(key, '[');
-	if (p && (t->kind == K_ALLOCATOR || t->kind == K_INVALIDATION)) {
+	if (p && (t->kind == K_ALLOCATOR || t->kind == K_INVALIDATION ||
+		  t->kind == K_PROTECTION)) {
 		n = strcspn(p + 1, "]");
 		memcpy(val, p + 1, n < 63 ? n : 63);
 	} else {
@@ -431,6 +443,12 @@ int main(int argc, char **argv)
 			if (n && !memchr(s, 0, n) &&
 			    !listed(v, policies, nr_policies))
 				violation(t, s, n, "accepted: not a listed policy");
+			restore(t, before);
+			break;
+		case K_PROTECTION:
+			if (n && !memchr(s, 0, n) && strcmp(v, "page") &&
+			    strcmp(v, "subpage"))
+				violation(t, s, n, "accepted: not page or subpage");
 			restore(t, before);
 			break;
 		case K_NUMBER:
