@@ -328,6 +328,8 @@ static struct siommu_domain *domain_new(struct siommu *sio,
 	ret = dom->sdev ? 0 : -ENOMEM;
 	if (!ret && pdev->untrusted)
 		ret = untrusted_defaults(dom);
+	else if (!ret)
+		siommu_dma_ops_drop_sync(dom->sdev);
 	if (ret) {
 		siommu_domain_destroy(dom);
 		return ERR_PTR(ret);

@@ -824,26 +824,48 @@ static void siommu_sync_sg_for_device(struct device *dev,
 	sync_sg(dev, sgl, nents, dir, true);
 }
 
+/* Calls read the ops while they change: each pointer is written whole. */
+static void sync_hooks(struct dma_map_ops *ops, bool on)
+{
+	WRITE_ONCE(ops->sync_single_for_cpu,
+		   on ? siommu_sync_single_for_cpu : NULL);
+	WRITE_ONCE(ops->sync_single_for_device,
+		   on ? siommu_sync_single_for_device : NULL);
+	WRITE_ONCE(ops->sync_sg_for_cpu, on ? siommu_sync_sg_for_cpu : NULL);
+	WRITE_ONCE(ops->sync_sg_for_device,
+		   on ? siommu_sync_sg_for_device : NULL);
+}
+
 /**
  * siommu_dma_ops_add_sync() - the DMA API's sync calls reach us from now
  * @sdev: the device, put under protection=subpage (under siommu.lock)
  *
- * Kept once set: shadow buffers mapped before a later protection=page
- * still need them.  A driver that asked dma_need_sync() before (and was
- * told false) keeps skipping its syncs; each of our shadow mappings is
- * copied in at map and out at unmap all the same, so only a driver that
- * reads a buffer it still has mapped would miss data: detach and attach
- * the device again to have it ask anew.
+ * Kept while the domain lives: shadow buffers mapped before a later
+ * protection=page still need them (siommu_dma_ops_drop_sync()).  A
+ * driver that asked dma_need_sync() before (and was told false) keeps
+ * skipping its syncs; each of our shadow mappings is copied in at map
+ * and out at unmap all the same, so only a driver that reads a buffer it
+ * still has mapped would miss data: detach and attach the device again
+ * to have it ask anew.
  */
 void siommu_dma_ops_add_sync(struct siommu_dev *sdev)
 {
-	struct dma_map_ops *ops = &sdev->ops;
-
-	WRITE_ONCE(ops->sync_single_for_cpu, siommu_sync_single_for_cpu);
-	WRITE_ONCE(ops->sync_single_for_device, siommu_sync_single_for_device);
-	WRITE_ONCE(ops->sync_sg_for_cpu, siommu_sync_sg_for_cpu);
-	WRITE_ONCE(ops->sync_sg_for_device, siommu_sync_sg_for_device);
+	sync_hooks(&sdev->ops, true);
 	siommu_dma_reset_need_sync(&sdev->pdev->dev);
+}
+
+/**
+ * siommu_dma_ops_drop_sync() - no sync hooks, for a fresh domain at page
+ * @sdev: the device, unbound, getting a new domain (under siommu.lock)
+ *
+ * A new domain is made only when no earlier one of the device is left
+ * (a draining one is taken back instead), so no shadow handle can reach
+ * these ops any more; the driver that binds next asks dma_need_sync()
+ * anew and is told false again.
+ */
+void siommu_dma_ops_drop_sync(struct siommu_dev *sdev)
+{
+	sync_hooks(&sdev->ops, false);
 }
 
 const struct dma_map_ops siommu_dma_ops = {

@@ -183,6 +183,7 @@ static inline bool siommu_domain_active_1to1(struct siommu_domain *dom)
 extern const struct dma_map_ops siommu_dma_ops;
 bool siommu_dma_ops_ours(const struct dma_map_ops *ops);
 void siommu_dma_ops_add_sync(struct siommu_dev *sdev);
+void siommu_dma_ops_drop_sync(struct siommu_dev *sdev);
 void siommu_domain_unmap_streaming(struct siommu_domain *dom, dma_addr_t addr,
 				   size_t size, enum dma_data_direction dir,
 				   unsigned long attrs);

@@ -38,8 +38,16 @@
  * writes less than it was given leaves the caller's bytes, not another
  * I/O's, in the rest at unmap (the leak swiotlb closed the same way).
  */
+#include <asm/barrier.h>
+#include <linux/align.h>
+#include <linux/bug.h>
 #include <linux/dma-mapping.h>
+#include <linux/errno.h>
 #include <linux/highmem.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -125,6 +133,15 @@ int siommu_shadow_create(struct siommu_domain *dom)
 	return 0;
 }
 
+/* A chunk's memory: its first @pages pages, its arrays. */
+static void chunk_free(struct shadow_chunk *c, unsigned int pages)
+{
+	while (pages--)
+		__free_page(c->pages[pages]);
+	kfree(c->pages);
+	kfree(c);
+}
+
 /**
  * siommu_shadow_free() - the pool's memory, once no device reaches it
  * @sh: the pool (may be NULL): its domain's translations are gone
@@ -132,30 +149,22 @@ int siommu_shadow_create(struct siommu_domain *dom)
 void siommu_shadow_free(struct siommu_shadow *sh)
 {
 	struct shadow_chunk *c;
-	unsigned int p, i;
+	unsigned int p = 0;
 
 	if (!sh)
 		return;
-	for (p = 0; sh->page_chunk && p < sh->used; p += c ? c->npages : 1) {
+	while (sh->page_chunk && p < sh->used) {
 		c = sh->page_chunk[p];
-		if (!c)
-			continue;	/* skipped for alignment, or failed */
-		for (i = 0; i < c->npages; i++)
-			__free_page(c->pages[i]);
-		kfree(c->pages);
-		kfree(c);
+		if (!c) {
+			p++;	/* skipped for alignment */
+			continue;
+		}
+		p += c->npages;
+		chunk_free(c, c->npages);
 	}
 	vfree(sh->page_chunk);
 	free_percpu(sh->free);
 	kfree(sh);
-}
-
-static void chunk_free(struct shadow_chunk *c, unsigned int mapped)
-{
-	while (mapped--)
-		__free_page(c->pages[mapped]);
-	kfree(c->pages);
-	kfree(c);
 }
 
 /*

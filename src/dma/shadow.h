@@ -11,7 +11,7 @@
 #include <linux/dma-direction.h>
 #include <linux/types.h>
 
-#include "vtd/regs.h"
+#include "vtd/pgtable.h"
 
 struct siommu_domain;
 struct siommu_shadow;

@@ -21,4 +21,9 @@ static inline int ilog2(unsigned long n)
 {
 	return 8 * (int)sizeof(long) - 1 - __builtin_clzl(n);
 }
+/* The order of the power of two at or above @n; 0 for 0 and 1. */
+static inline int order_base_2(unsigned long n)
+{
+	return n > 1 ? ilog2(n - 1) + 1 : 0;
+}
 #endif

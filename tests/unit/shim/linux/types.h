@@ -12,4 +12,6 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int64_t s64;
 typedef unsigned int gfp_t;
+typedef u64 dma_addr_t;
+typedef u64 phys_addr_t;
 #endif

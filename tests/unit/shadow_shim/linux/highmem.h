@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace stand-in for the page allocation shadow.c does: pages from
+ * the shim's get_zeroed_page(), counted (shim_pages_outstanding()), at
+ * their virtual address as "physical" (shim/linux/io.h).
+ */
+#ifndef SHIM_LINUX_HIGHMEM_H
+#define SHIM_LINUX_HIGHMEM_H
+#include <linux/io.h>
+#include <linux/mm.h>
+
+static inline struct page *alloc_page(gfp_t gfp)
+{
+	unsigned long addr = get_zeroed_page(gfp);
+
+	return addr ? virt_to_page((void *)addr) : NULL;
+}
+
+static inline void __free_page(struct page *page)
+{
+	free_page((unsigned long)page_address(page));
+}
+
+static inline phys_addr_t page_to_phys(struct page *page)
+{
+	return virt_to_phys(page_address(page));
+}
+#endif
