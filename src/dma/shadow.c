@@ -25,8 +25,9 @@
  *
  * Free buffers sit on per-CPU lists, one per size class, changed with
  * interrupts off (the DMA API is called from any context).  A buffer
- * goes back to the list of the CPU that unmaps it, as slab objects do.
- * Only growing takes the pool's lock, for the window's next pages.
+ * goes back to the list of the CPU that unmaps it, as slab objects do,
+ * and batches move between those lists and a depot (SHADOW_BATCH).  Only
+ * the depot and growing take the pool's lock.
  *
  * A device with a minimum alignment (dma_get_min_align_mask(): NVMe
  * computes its PRP entries from the CPU address's offset in its page)
@@ -76,18 +77,53 @@ struct shadow_chunk {
 	struct shadow_buf bufs[];	/* VTD_PAGE_SIZE >> shift, or 1 */
 };
 
-struct shadow_free {
-	struct shadow_buf *head[SHADOW_CLASSES];
+/* Free buffers of one class. */
+struct shadow_list {
+	struct shadow_buf *head;
+	unsigned int n;
 };
 
+struct shadow_free {
+	struct shadow_list cls[SHADOW_CLASSES];
+};
+
+/*
+ * Buffers move between a CPU's list and the depot SHADOW_BATCH at a time:
+ * a CPU that holds twice that gives a batch back, an empty one takes a
+ * batch before the pool grows.  Without it, buffers that one CPU maps
+ * and another unmaps (a NIC's transmit and its completion) pile up on
+ * the second while the first grows the pool until the window is full.
+ */
+#define SHADOW_BATCH	32
+
 struct siommu_shadow {
-	spinlock_t lock;		/* grows the window: @used */
+	/* Protects @used and @depot; taken with interrupts off. */
+	spinlock_t lock;
 	unsigned int used;		/* window pages carved */
+	struct shadow_list depot[SHADOW_CLASSES];
 	/* Written once per page under @lock (release), read lock-free. */
 	struct shadow_chunk **page_chunk;
 	struct shadow_free __percpu *free;
 	atomic_long_t in_use;		/* buffers mapped now */
 };
+
+static void list_push(struct shadow_list *l, struct shadow_buf *b)
+{
+	b->next = l->head;
+	l->head = b;
+	l->n++;
+}
+
+static struct shadow_buf *list_pop(struct shadow_list *l)
+{
+	struct shadow_buf *b = l->head;
+
+	if (b) {
+		l->head = b->next;
+		l->n--;
+	}
+	return b;
+}
 
 static struct siommu_shadow *pool_of(struct siommu_domain *dom)
 {
@@ -239,11 +275,44 @@ static bool shadow_grow(struct siommu_domain *dom, struct siommu_shadow *sh,
 	f = this_cpu_ptr(sh->free);
 	for (i = 0; i < nbufs; i++) {
 		c->bufs[i].chunk = c;
-		c->bufs[i].next = f->head[cls];
-		f->head[cls] = &c->bufs[i];
+		list_push(&f->cls[cls], &c->bufs[i]);
 	}
 	local_irq_restore(flags);
 	return true;
+}
+
+/*
+ * Take a free buffer of class @cls off this CPU's list, refilled from the
+ * depot when empty; NULL when both are.  Interrupts off.
+ */
+static struct shadow_buf *buf_get(struct siommu_shadow *sh, unsigned int cls)
+{
+	struct shadow_list *l = &this_cpu_ptr(sh->free)->cls[cls];
+	struct shadow_list *d = &sh->depot[cls];
+
+	if (!l->head && READ_ONCE(d->n)) {
+		spin_lock(&sh->lock);
+		while (d->head && l->n < SHADOW_BATCH)
+			list_push(l, list_pop(d));
+		spin_unlock(&sh->lock);
+	}
+	return list_pop(l);
+}
+
+/* Put @b on this CPU's list, a batch to the depot past two.  Irqs off. */
+static void buf_put(struct siommu_shadow *sh, unsigned int cls,
+		    struct shadow_buf *b)
+{
+	struct shadow_list *l = &this_cpu_ptr(sh->free)->cls[cls];
+
+	/* The batch goes first: @b, the cache-hot one, stays here. */
+	if (l->n + 1 >= 2 * SHADOW_BATCH) {
+		spin_lock(&sh->lock);
+		while (l->n >= SHADOW_BATCH)
+			list_push(&sh->depot[cls], list_pop(l));
+		spin_unlock(&sh->lock);
+	}
+	list_push(l, b);
 }
 
 /* The buffer behind shadow handle @addr, and its IOVA; NULL if none. */
@@ -337,9 +406,7 @@ dma_addr_t siommu_shadow_map(struct siommu_domain *dom, phys_addr_t phys,
 	cls = shift - SIOMMU_SHADOW_MIN_SHIFT;
 	for (;;) {
 		local_irq_save(flags);
-		b = this_cpu_ptr(sh->free)->head[cls];
-		if (b)
-			this_cpu_ptr(sh->free)->head[cls] = b->next;
+		b = buf_get(sh, cls);
 		local_irq_restore(flags);
 		if (b)
 			break;
@@ -380,7 +447,6 @@ void siommu_shadow_unmap(struct siommu_domain *dom, dma_addr_t addr,
 	struct shadow_chunk *c;
 	struct shadow_buf *b = buf_of(sh, addr, &c);
 	unsigned long flags;
-	struct shadow_free *f;
 
 	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
 	if (!b || !b->orig || addr != buf_iova(c, b) + b->off ||
@@ -395,9 +461,7 @@ void siommu_shadow_unmap(struct siommu_domain *dom, dma_addr_t addr,
 	b->orig = 0;
 	atomic_long_dec(&sh->in_use);
 	local_irq_save(flags);
-	f = this_cpu_ptr(sh->free);
-	b->next = f->head[c->shift - SIOMMU_SHADOW_MIN_SHIFT];
-	f->head[c->shift - SIOMMU_SHADOW_MIN_SHIFT] = b;
+	buf_put(sh, c->shift - SIOMMU_SHADOW_MIN_SHIFT, b);
 	local_irq_restore(flags);
 }
 
