@@ -74,6 +74,9 @@ struct shadow_chunk {
 	unsigned int shift;		/* its buffers' size, 2^shift */
 	unsigned int npages;
 	struct page **pages;		/* npages of them */
+	/* The pages are one block of 2^order (else one page each). */
+	bool block;
+	unsigned int order;
 	struct shadow_buf bufs[];	/* VTD_PAGE_SIZE >> shift, or 1 */
 };
 
@@ -172,10 +175,44 @@ int siommu_shadow_create(struct siommu_domain *dom)
 /* A chunk's memory: its first @pages pages, its arrays. */
 static void chunk_free(struct shadow_chunk *c, unsigned int pages)
 {
-	while (pages--)
-		__free_page(c->pages[pages]);
+	if (c->block)
+		__free_pages(c->pages[0], c->order);
+	else
+		while (pages--)
+			__free_page(c->pages[pages]);
 	kfree(c->pages);
 	kfree(c);
+}
+
+/*
+ * A chunk's pages: physically contiguous where memory allows, so that a
+ * buffer over several pages is one contiguous stretch for the device as
+ * for the CPU (QEMU's e1000e drops a transmit buffer its translation
+ * splits); page by page otherwise, which the unit does not mind.
+ */
+static bool chunk_pages(struct shadow_chunk *c)
+{
+	struct page *block = NULL;
+	unsigned int i;
+
+	if (c->npages > 1)
+		block = alloc_pages(GFP_ATOMIC | __GFP_NOWARN,
+				    order_base_2(c->npages));
+	if (block) {
+		c->block = true;
+		c->order = order_base_2(c->npages);
+		for (i = 0; i < c->npages; i++)
+			c->pages[i] = block + i;
+		return true;
+	}
+	for (i = 0; i < c->npages; i++) {
+		c->pages[i] = alloc_page(GFP_ATOMIC);
+		if (!c->pages[i]) {
+			chunk_free(c, i);
+			return false;
+		}
+	}
+	return true;
 }
 
 /**
@@ -231,13 +268,8 @@ static bool shadow_grow(struct siommu_domain *dom, struct siommu_shadow *sh,
 	}
 	c->shift = shift;
 	c->npages = npages;
-	for (i = 0; i < npages; i++) {
-		c->pages[i] = alloc_page(GFP_ATOMIC);
-		if (!c->pages[i]) {
-			chunk_free(c, i);
-			return false;
-		}
-	}
+	if (!chunk_pages(c))
+		return false;
 
 	/*
 	 * Each buffer on a multiple of its size: one never crosses a

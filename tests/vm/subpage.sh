@@ -14,6 +14,8 @@
 #     ways, also through a scatterlist with sub-page segments;
 #   - the disk under subpage: fio --verify with buffers 512 bytes into
 #     their pages (every 4 KiB I/O spans two pages: all shadowed);
+#   - the NICs, where the suite has them: iperf3 at subpage keeps up with
+#     page (QEMU's e1000e drops a transmit buffer its translation splits);
 #   - an untrusted device (edu marked as the kernel marks one behind an
 #     external-facing port) starts at subpage and strict, lazy refused.
 # Needs --device edu48 --device nvme, --env EDU_PARAMS=dma_bits=48.
@@ -112,6 +114,47 @@ fio_run subpage-back bs=4k size=8M --mem_align=512 >/dev/null 2>&1
 rc=$?
 check subpage.disk.back "fio after protection=page again: exit $rc" test $rc = 0
 expect_eq subpage.disk.shadows-back 0 "$(device_field "$nvme" shadow_buffers)"
+
+# The NICs, where the suite has them: iperf3 with both at subpage, in
+# the same boot as at page.  Transmit buffers of TSO frames are up to 32
+# KiB; QEMU's e1000e drops one its translation splits, so a shadow over
+# pages that are not physically contiguous collapsed the rate (0.08 of
+# page's, with hundreds of retransmissions) -- the symptom checked here,
+# generously, beside the counters.
+if /usr/local/sbin/modprobe e1000e 2>/dev/null &&
+	[ "$(ls -d /sys/bus/pci/drivers/e1000e/0000:* 2>/dev/null | wc -l)" = 2 ]; then
+	IP=/usr/sbin/ip
+	nics=$(ls -d /sys/bus/pci/drivers/e1000e/0000:* | xargs -n1 basename)
+	for nic in $nics; do
+		attached "$nic"
+	done
+	netdev_of() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n1; }
+	wait_for 10 sh -c "ls /sys/bus/pci/devices/$(echo $nics | cut -d' ' -f2)/net >/dev/null"
+	check subpage.nic.link "ping across the hub" nic_pair_up \
+		"$(netdev_of "$(echo $nics | cut -d' ' -f1)")" \
+		"$(netdev_of "$(echo $nics | cut -d' ' -f2)")"
+	iperf() {
+		$IP netns exec peer /usr/bin/iperf3 -s -D -1 >/dev/null 2>&1
+		sleep 0.5
+		/usr/bin/iperf3 -c $PEER_IP -t 3 -f m 2>&1 |
+			sed -n 's/.* \([0-9.]*\) Mbits\/sec.*receiver/\1/p'
+	}
+	at_page=$(iperf)
+	refused0=$(siommu_stat shadow_refused)
+	for nic in $nics; do
+		expect_eq "subpage.nic.set.$nic" ok \
+			"$(sysfs_write "$SIOMMU_SYSFS/device/$nic/protection" subpage)"
+	done
+	at_subpage=$(iperf)
+	value subpage.nic.iperf3 "page=${at_page:-none} subpage=${at_subpage:-none} Mbit/s"
+	check subpage.nic.rate "iperf3 at subpage ${at_subpage:-none} >= 1/4 of page's ${at_page:-none}" \
+		awk -v s="${at_subpage:-0}" -v p="${at_page:-0}" 'BEGIN { exit !(p > 0 && s >= p / 4) }'
+	expect_eq subpage.nic.refused 0 $(( $(siommu_stat shadow_refused) - refused0 ))
+	for nic in $nics; do
+		expect_eq "subpage.nic.detach.$nic" ok "$(sysfs_write $SIOMMU_SYSFS/detach "$nic")"
+	done
+	$IP netns del peer 2>/dev/null
+fi
 
 # Back to page: the exposure is back.
 expect_eq subpage.page-again ok "$(sysfs_write "$dev_dir/protection" page)"

@@ -16,6 +16,20 @@ static inline struct page *alloc_page(gfp_t gfp)
 	return addr ? virt_to_page((void *)addr) : NULL;
 }
 
+/*
+ * The shim's pages are not contiguous: a block of more than one is never
+ * had, and shadow.c takes its pages one by one.
+ */
+static inline struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	return order ? NULL : alloc_page(gfp);
+}
+
+static inline void __free_pages(struct page *page, unsigned int order)
+{
+	free_page((unsigned long)page_address(page));
+}
+
 static inline void __free_page(struct page *page)
 {
 	free_page((unsigned long)page_address(page));
