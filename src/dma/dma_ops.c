@@ -14,9 +14,9 @@
  * sync calls do nothing (it never falls back to the direct path for a
  * device whose ops are set) and dma_need_sync() says false, so drivers
  * that ask (page_pool) skip their sync calls altogether.  A device put
- * under protection=subpage gets them (siommu_dma_ops_add_sync()) and
- * keeps them: its sub-page mappings are shadow buffers (dma/shadow.c),
- * copied at exactly those sync points.
+ * under protection=subpage gets them (siommu_dma_ops_add_sync()) for as
+ * long as its domain lives: its sub-page mappings are shadow buffers
+ * (dma/shadow.c), copied at exactly those sync points.
  *
  * From its first attach until unload a device's dma_ops are its struct
  * siommu_dev's copy of this table, which leads to its domain under RCU:
