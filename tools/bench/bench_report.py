@@ -607,6 +607,46 @@ def main():
                     md.append('| ' + ' | '.join(cells) + ' |')
                 md.append('')
 
+    # Profiles tools/bench/profile.sh left here (--out the same folder).
+    profiles = sorted(f for f in os.listdir(results)
+                      if f.startswith('profile-') and f.endswith('.txt')
+                      and not f.endswith('.callers.txt'))
+    by_test = defaultdict(dict)
+    for f in profiles:
+        side, _, test = f[len('profile-'):-len('.txt')].partition('-')
+        with open(os.path.join(results, f)) as fh:
+            lines = fh.read().splitlines()
+        head = lines[0] if lines and lines[0].startswith('#') else ''
+        top_rows = [ln.split(None, 2) for ln in lines if ln and
+                    not ln.startswith('#')]
+        by_test[test][side] = (head, top_rows)
+    if by_test:
+        md.append('## Where the cycles go\n')
+        md.append('tools/bench/profile.sh: perf record -e cpu-clock in the '
+                  'guest, both vCPUs, percent of all samples (idle '
+                  'included).  A cpu-clock sample fires in the timer '
+                  'interrupt, so time with interrupts off shows where they '
+                  'come back on (_raw_spin_unlock_irqrestore); the '
+                  '.callers.txt files beside these say whose it is.\n')
+        for test, sides in sorted(by_test.items()):
+            names = sorted(sides)
+            md.append('%s -- %s\n' % (test, '; '.join(
+                '%s: %s' % (sd, sides[sd][0].lstrip('# ')) for sd in names)))
+            md.append('| ' + ' | '.join('%s | %%' % sd for sd in names) +
+                      ' |')
+            md.append('|' + '---|---|' * len(names))
+            depth = max(len(sides[sd][1]) for sd in names)
+            for i in range(depth):
+                cells = []
+                for sd in names:
+                    r = sides[sd][1]
+                    if i < len(r) and len(r[i]) == 3:
+                        cells += ['`%s`' % r[i][2], r[i][0]]
+                    else:
+                        cells += ['', '']
+                md.append('| ' + ' | '.join(cells) + ' |')
+            md.append('')
+
     # Scaling plots.
     md.append('## Scaling\n')
     md.append('Absolute throughput against threads (microbenchmark) or jobs '

@@ -11,6 +11,8 @@
 #
 # usage: tools/bench/profile.sh [--out DIR] [ours] [stock]
 #   --out   write there (default results/); the sides named (default both)
+# Given a bench.sh results folder as DIR, "tools/bench/bench_report.py DIR"
+# then shows the profiles in its report ("Where the cycles go").
 #
 # Writes <out>/profile-<side>-<test>.txt, for test micro_4k and
 # fio_randread_4k: a "# ..." line (samples, configuration, the workload's
