@@ -88,6 +88,12 @@ struct shadow_list {
 
 struct shadow_free {
 	struct shadow_list cls[SHADOW_CLASSES];
+	/*
+	 * Buffers this CPU handed out less those it took back (either may
+	 * be another CPU's): summed, the buffers mapped now.  Per CPU, so
+	 * that no map or unmap writes a line another CPU writes.
+	 */
+	long in_use;
 };
 
 /*
@@ -104,10 +110,12 @@ struct siommu_shadow {
 	spinlock_t lock;
 	unsigned int used;		/* window pages carved */
 	struct shadow_list depot[SHADOW_CLASSES];
-	/* Written once per page under @lock (release), read lock-free. */
+	/*
+	 * Written once per page, by the CPU that carved it (release), read
+	 * lock-free.
+	 */
 	struct shadow_chunk **page_chunk;
 	struct shadow_free __percpu *free;
-	atomic_long_t in_use;		/* buffers mapped now */
 };
 
 static void list_push(struct shadow_list *l, struct shadow_buf *b)
@@ -319,8 +327,9 @@ static bool shadow_grow(struct siommu_domain *dom, struct siommu_shadow *sh,
  */
 static struct shadow_buf *buf_get(struct siommu_shadow *sh, unsigned int cls)
 {
-	struct shadow_list *l = &this_cpu_ptr(sh->free)->cls[cls];
-	struct shadow_list *d = &sh->depot[cls];
+	struct shadow_free *f = this_cpu_ptr(sh->free);
+	struct shadow_list *l = &f->cls[cls], *d = &sh->depot[cls];
+	struct shadow_buf *b;
 
 	if (!l->head && READ_ONCE(d->n)) {
 		spin_lock(&sh->lock);
@@ -328,15 +337,20 @@ static struct shadow_buf *buf_get(struct siommu_shadow *sh, unsigned int cls)
 			list_push(l, list_pop(d));
 		spin_unlock(&sh->lock);
 	}
-	return list_pop(l);
+	b = list_pop(l);
+	if (b)
+		WRITE_ONCE(f->in_use, f->in_use + 1);
+	return b;
 }
 
 /* Put @b on this CPU's list, a batch to the depot past two.  Irqs off. */
 static void buf_put(struct siommu_shadow *sh, unsigned int cls,
 		    struct shadow_buf *b)
 {
-	struct shadow_list *l = &this_cpu_ptr(sh->free)->cls[cls];
+	struct shadow_free *f = this_cpu_ptr(sh->free);
+	struct shadow_list *l = &f->cls[cls];
 
+	WRITE_ONCE(f->in_use, f->in_use - 1);
 	/* The batch goes first: @b, the cache-hot one, stays here. */
 	if (l->n + 1 >= 2 * SHADOW_BATCH) {
 		spin_lock(&sh->lock);
@@ -454,7 +468,6 @@ dma_addr_t siommu_shadow_map(struct siommu_domain *dom, phys_addr_t phys,
 	iova = buf_iova(c, b) + off;
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		shadow_copy(c, iova - c->iova, phys, size, true);
-	atomic_long_inc(&sh->in_use);
 	siommu_stat_inc(SIOMMU_STAT_SHADOW_MAPS);
 	siommu_stat_inc(SIOMMU_STAT_MAPS);
 	return iova;
@@ -491,7 +504,6 @@ void siommu_shadow_unmap(struct siommu_domain *dom, dma_addr_t addr,
 	if (copies_out(dir) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
 		shadow_copy(c, addr - c->iova, b->orig, size, false);
 	b->orig = 0;
-	atomic_long_dec(&sh->in_use);
 	local_irq_save(flags);
 	buf_put(sh, c->shift - SIOMMU_SHADOW_MIN_SHIFT, b);
 	local_irq_restore(flags);
@@ -534,6 +546,12 @@ void siommu_shadow_sync(struct siommu_domain *dom, dma_addr_t addr,
 unsigned long siommu_shadow_in_use(struct siommu_domain *dom)
 {
 	struct siommu_shadow *sh = pool_of(dom);
+	unsigned int cpu;
+	long n = 0;
 
-	return sh ? atomic_long_read(&sh->in_use) : 0;
+	if (!sh)
+		return 0;
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(sh->free, cpu)->in_use);
+	return max(n, 0L);
 }
