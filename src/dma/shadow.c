@@ -193,7 +193,9 @@ static void chunk_free(struct shadow_chunk *c, unsigned int pages)
 }
 
 /*
- * A chunk's pages: physically contiguous where memory allows, so that a
+ * A chunk's pages, zeroed: the device reaches all of them, and whatever a
+ * page held before (another user's data) must not be among what it can
+ * read.  Physically contiguous where memory allows, so that a
  * buffer over several pages is one contiguous stretch for the device as
  * for the CPU (QEMU's e1000e drops a transmit buffer its translation
  * splits); page by page otherwise, which the unit does not mind.
@@ -204,7 +206,7 @@ static bool chunk_pages(struct shadow_chunk *c)
 	unsigned int i;
 
 	if (c->npages > 1)
-		block = alloc_pages(GFP_ATOMIC | __GFP_NOWARN,
+		block = alloc_pages(GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO,
 				    order_base_2(c->npages));
 	if (block) {
 		c->block = true;
@@ -214,7 +216,7 @@ static bool chunk_pages(struct shadow_chunk *c)
 		return true;
 	}
 	for (i = 0; i < c->npages; i++) {
-		c->pages[i] = alloc_page(GFP_ATOMIC);
+		c->pages[i] = alloc_page(GFP_ATOMIC | __GFP_ZERO);
 		if (!c->pages[i]) {
 			chunk_free(c, i);
 			return false;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/dma-mapping.h>
+#include <linux/highmem.h>
 #include <linux/io.h>
 
 #include "harness.h"
@@ -147,6 +148,8 @@ static void test_bidirectional(void)
 	EXPECT(device_access(iova & ~(PG - 1), dev, PG, false),
 	       "its page is mapped");
 	EXPECT(count(dev, PG, 0x5e) == 0, "no byte of the page around it");
+	EXPECT(count(dev, PG, SHIM_STALE_BYTE) == 0,
+	       "nor what the shadow's page held before");
 	EXPECT(count(dev + (iova % PG), 2048, 0x11) == 2048,
 	       "the caller's bytes arrived");
 	memset(dev, 0x77, PG);

@@ -8,11 +8,20 @@
 #define SHIM_LINUX_HIGHMEM_H
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <string.h>
+
+/*
+ * A page that was someone else's: junk unless __GFP_ZERO, so that a test
+ * sees what a device could read of it.
+ */
+#define SHIM_STALE_BYTE	0xa5
 
 static inline struct page *alloc_page(gfp_t gfp)
 {
-	unsigned long addr = get_zeroed_page(gfp);
+	unsigned long addr = get_zeroed_page(gfp & ~__GFP_ZERO);
 
+	if (addr && !(gfp & __GFP_ZERO))
+		memset((void *)addr, SHIM_STALE_BYTE, PAGE_SIZE);
 	return addr ? virt_to_page((void *)addr) : NULL;
 }
 

@@ -10,6 +10,7 @@
 #define GFP_KERNEL	0x1u
 #define GFP_ATOMIC	0x2u
 #define __GFP_NOWARN	0x4u
+#define __GFP_ZERO	0x8u
 #define PAGE_SIZE	4096UL
 
 /* GFP_KERNEL may sleep (get_zeroed_page() aborts if it is asked to in an
