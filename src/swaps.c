@@ -83,7 +83,7 @@ int siommu_set_allocator(struct siommu *sio,
  * @sio: the module
  * @ops: the policy
  *
- * A device that must stay strict (siommu_domain_must_be_strict()) does,
+ * A device that must stay strict (siommu_domain_why_strict()) does,
  * with a notice in the log.
  *
  * Return: 0.
@@ -99,9 +99,7 @@ int siommu_set_inval_policy(struct siommu *sio,
 			continue;
 		if (siommu_domain_set_inval_policy(dom, ops)) {
 			pci_notice(dom->pdev, "kept on strict invalidation: %s\n",
-				   dom->pdev->untrusted ?
-				   "the device is untrusted" :
-				   "its protection is subpage");
+				   siommu_domain_why_strict(dom));
 			continue;
 		}
 		siommu_stat_inc(SIOMMU_STAT_SWAPS);

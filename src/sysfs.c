@@ -132,6 +132,18 @@ static ssize_t detach_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute detach_attr = __ATTR_WO(detach);
 
+/*
+ * protection: page maps every buffer in place, whole pages; subpage
+ * serves mappings that do not cover whole pages from shadow buffers
+ * (src/dma/shadow.c), and needs strict invalidation.
+ */
+static const char *const protection_names[] = { "page", "subpage" };
+
+static const char *dev_protection(struct siommu_domain *dom)
+{
+	return protection_names[READ_ONCE(dom->subpage)];
+}
+
 /* One managed device a line: address, unit, domain, policies, load. */
 static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
@@ -159,8 +171,7 @@ static ssize_t devices_show(struct kobject *kobj, struct kobj_attribute *attr,
 					   xl->ops->superpage_maps(xl));
 		n += sysfs_emit_at(buf, n,
 				   " protection=%s shadow_buffers=%lu untrusted=%d",
-				   READ_ONCE(dom->subpage) ? "subpage" : "page",
-				   siommu_shadow_in_use(dom),
+				   dev_protection(dom), siommu_shadow_in_use(dom),
 				   dom->pdev->untrusted);
 		/* Its requester ids, last: pci_events.c. */
 		n += siommu_rids_describe(dom->pdev, buf, n);
@@ -392,18 +403,31 @@ static int device_dom_lock(struct kobject *kobj, struct siommu_domain **dom)
 	return -ENODEV;
 }
 
-static ssize_t dev_allocator_show(struct kobject *kobj,
-				  struct kobj_attribute *attr, char *buf)
+/* A device's choice file: @names, @active(its domain) marked. */
+static ssize_t dev_choice_show(struct kobject *kobj, char *buf,
+			       const char *const *names, unsigned int nr,
+			       const char *(*active)(struct siommu_domain *))
 {
 	struct siommu_domain *dom;
 	ssize_t n = device_dom_lock(kobj, &dom);
 
 	if (n)
 		return n;
-	n = choice_show(allocator_names, nr_allocators,
-			siommu_domain_allocator(dom)->name, buf);
+	n = choice_show(names, nr, active(dom), buf);
 	mutex_unlock(&sysfs_sio->lock);
 	return n;
+}
+
+static const char *dev_allocator(struct siommu_domain *dom)
+{
+	return siommu_domain_allocator(dom)->name;
+}
+
+static ssize_t dev_allocator_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return dev_choice_show(kobj, buf, allocator_names, nr_allocators,
+			       dev_allocator);
 }
 
 static ssize_t dev_allocator_store(struct kobject *kobj,
@@ -438,18 +462,16 @@ static ssize_t dev_allocator_store(struct kobject *kobj,
 static struct kobj_attribute dev_allocator_attr =
 	__ATTR(allocator, 0644, dev_allocator_show, dev_allocator_store);
 
+static const char *dev_invalidation(struct siommu_domain *dom)
+{
+	return siommu_domain_inval_policy(dom)->name;
+}
+
 static ssize_t dev_invalidation_show(struct kobject *kobj,
 				     struct kobj_attribute *attr, char *buf)
 {
-	struct siommu_domain *dom;
-	ssize_t n = device_dom_lock(kobj, &dom);
-
-	if (n)
-		return n;
-	n = choice_show(policy_names, siommu_nr_inval_policies,
-			siommu_domain_inval_policy(dom)->name, buf);
-	mutex_unlock(&sysfs_sio->lock);
-	return n;
+	return dev_choice_show(kobj, buf, policy_names,
+			       siommu_nr_inval_policies, dev_invalidation);
 }
 
 static ssize_t dev_invalidation_store(struct kobject *kobj,
@@ -472,8 +494,7 @@ static ssize_t dev_invalidation_store(struct kobject *kobj,
 	if (ret)
 		pr_err("%s: %s invalidation refused: %s; only strict serves it\n",
 		       kobject_name(kobj), siommu_inval_policies[i]->name,
-		       dom->pdev->untrusted ? "the device is untrusted" :
-		       "its protection is subpage");
+		       siommu_domain_why_strict(dom));
 	else if (changed)
 		siommu_stat_inc(SIOMMU_STAT_SWAPS);
 	mutex_unlock(&sysfs_sio->lock);
@@ -484,25 +505,11 @@ static struct kobj_attribute dev_invalidation_attr =
 	__ATTR(invalidation, 0644, dev_invalidation_show,
 	       dev_invalidation_store);
 
-/*
- * protection: page maps every buffer in place, whole pages; subpage
- * serves mappings that do not cover whole pages from shadow buffers
- * (src/dma/shadow.c), and needs strict invalidation.
- */
-static const char *const protection_names[] = { "page", "subpage" };
-
 static ssize_t dev_protection_show(struct kobject *kobj,
 				   struct kobj_attribute *attr, char *buf)
 {
-	struct siommu_domain *dom;
-	ssize_t n = device_dom_lock(kobj, &dom);
-
-	if (n)
-		return n;
-	n = choice_show(protection_names, ARRAY_SIZE(protection_names),
-			protection_names[READ_ONCE(dom->subpage)], buf);
-	mutex_unlock(&sysfs_sio->lock);
-	return n;
+	return dev_choice_show(kobj, buf, protection_names,
+			       ARRAY_SIZE(protection_names), dev_protection);
 }
 
 static ssize_t dev_protection_store(struct kobject *kobj,

@@ -345,7 +345,7 @@ static bool sg_shadowed(struct siommu_domain *dom, struct scatterlist *sgl,
 	if (!READ_ONCE(dom->subpage))
 		return false;
 	for_each_sg(sgl, sg, nents, i)
-		if (shadowed(dom, sg_phys(sg), sg->length))
+		if (!siommu_whole_pages(sg_phys(sg), sg->length))
 			return true;
 	return false;
 }
@@ -394,7 +394,7 @@ static bool sg_has_shadow(struct siommu_domain *dom, struct scatterlist *sgl,
 	if (!READ_ONCE(dom->shadow))
 		return false;
 	for_each_sg(sgl, sg, nents, i)
-		if (shadow_handle(dom, sg_dma_address(sg)))
+		if (siommu_shadow_window(sg_dma_address(sg)))
 			return true;
 	return false;
 }

@@ -528,7 +528,7 @@ int siommu_domain_set_inval_policy(struct siommu_domain *dom,
 	lockdep_assert_held(dom->lock);
 	if (old == ops)
 		return 0;
-	if (ops != &siommu_inval_strict && siommu_domain_must_be_strict(dom))
+	if (ops != &siommu_inval_strict && siommu_domain_why_strict(dom))
 		return -EPERM;
 	rcu_assign_pointer(dom->policy, ops);
 	synchronize_rcu();
@@ -537,16 +537,22 @@ int siommu_domain_set_inval_policy(struct siommu_domain *dom,
 }
 
 /**
- * siommu_domain_must_be_strict() - may only strict invalidation serve it?
+ * siommu_domain_why_strict() - may only strict invalidation serve it?
  * @dom: the domain
  *
  * An untrusted device (pdev->untrusted: behind an external-facing port)
  * and any device under protection=subpage: a lazy policy leaves the
  * device its pages for a while after they went back to the kernel.
+ *
+ * Return: why, for a log line; NULL when any policy may serve it.
  */
-bool siommu_domain_must_be_strict(struct siommu_domain *dom)
+const char *siommu_domain_why_strict(struct siommu_domain *dom)
 {
-	return dom->pdev->untrusted || READ_ONCE(dom->subpage);
+	if (dom->pdev->untrusted)
+		return "the device is untrusted";
+	if (READ_ONCE(dom->subpage))
+		return "its protection is subpage";
+	return NULL;
 }
 
 /**

@@ -139,7 +139,7 @@ int siommu_domain_set_allocator(struct siommu_domain *dom,
 int siommu_domain_set_inval_policy(struct siommu_domain *dom,
 				   const struct siommu_inval_policy *ops);
 int siommu_domain_set_protection(struct siommu_domain *dom, bool subpage);
-bool siommu_domain_must_be_strict(struct siommu_domain *dom);
+const char *siommu_domain_why_strict(struct siommu_domain *dom);
 bool siommu_domain_reap(struct siommu_domain *dom);
 void siommu_domain_cpu_dead(struct siommu_domain *dom, unsigned int cpu);
 const struct siommu_iova_ops *siommu_domain_allocator(struct siommu_domain *dom);

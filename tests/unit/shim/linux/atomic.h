@@ -72,17 +72,24 @@ static inline int atomic_cmpxchg(atomic_t *a, int old, int new)
 	return old;
 }
 
-/* Add @v unless the value is @u; true when it added (a full barrier). */
+/*
+ * Add @v to *@c unless it is @u; true when it added (a full barrier).
+ * Both widths: atomic_add_unless(), atomic_long_add_unless().
+ */
+#define shim_add_unless(c, v, u) ({					\
+	__typeof__(*(c)) __old = __atomic_load_n((c), __ATOMIC_RELAXED);	\
+	bool __added = false;						\
+									\
+	while (!__added && __old != (u))				\
+		__added = __atomic_compare_exchange_n((c), &__old,	\
+				__old + (v), false, __ATOMIC_SEQ_CST,	\
+				__ATOMIC_RELAXED);			\
+	__added;							\
+})
+
 static inline bool atomic_add_unless(atomic_t *a, int v, int u)
 {
-	int old = __atomic_load_n(&a->counter, __ATOMIC_RELAXED);
-
-	while (old != u)
-		if (__atomic_compare_exchange_n(&a->counter, &old, old + v,
-						false, __ATOMIC_SEQ_CST,
-						__ATOMIC_RELAXED))
-			return true;
-	return false;
+	return shim_add_unless(&a->counter, v, u);
 }
 
 static inline void atomic_dec(atomic_t *a)
@@ -90,16 +97,8 @@ static inline void atomic_dec(atomic_t *a)
 	__atomic_fetch_sub(&a->counter, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Add @v unless the value is @u; true when it added (a full barrier). */
 static inline bool atomic_long_add_unless(atomic_long_t *a, long v, long u)
 {
-	long old = __atomic_load_n(&a->counter, __ATOMIC_RELAXED);
-
-	while (old != u)
-		if (__atomic_compare_exchange_n(&a->counter, &old, old + v,
-						false, __ATOMIC_SEQ_CST,
-						__ATOMIC_RELAXED))
-			return true;
-	return false;
+	return shim_add_unless(&a->counter, v, u);
 }
 #endif
