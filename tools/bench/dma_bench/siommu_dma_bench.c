@@ -38,6 +38,13 @@
  * and so compressed every ratio to it about 1.8x; one in 256 costs it
  * about 4% (docs/invalidation.md, "Measuring").  The percentiles come from a log-linear
  * histogram with 16 steps per power of two: within about 3%.
+ *
+ * gapped (module parameter, off by default): each buffer is the first
+ * half of an allocation twice its size, so no two buffers of a
+ * scatterlist are physically adjacent.  Buffers from a fresh guest's
+ * buddy allocator often are, and a list of them then maps as one run,
+ * in 2 MiB superpages where both addresses align; tests that need leaf
+ * tables under a list (tests/vm/kernel_backend.sh) set it.
  */
 
 #include <linux/module.h>
@@ -65,6 +72,10 @@ static unsigned int latency_sample = LATENCY_SAMPLE;
 module_param(latency_sample, uint, 0644);
 MODULE_PARM_DESC(latency_sample, "Time one map+unmap pair in this many (0: none)");
 
+static bool gapped;
+module_param(gapped, bool, 0644);
+MODULE_PARM_DESC(gapped, "Keep a gap after each buffer: no two physically adjacent");
+
 /*
  * Histogram of nanoseconds: values below 2^SUB_BITS each have a bucket;
  * above, each power of two is split into 2^SUB_BITS equal steps.
@@ -86,6 +97,7 @@ struct bench_thread {
 	const int *stop;
 	struct task_struct *task;
 	struct page *pages[MAX_SEGMENTS];
+	unsigned int order;		/* of each allocation in pages[] */
 	struct sg_table sgt;
 	u64 ops;
 	u64 errors;
@@ -144,7 +156,7 @@ static void bench_free_buffers(struct bench_thread *t)
 
 	for (i = 0; i < MAX_SEGMENTS; i++)
 		if (t->pages[i])
-			__free_pages(t->pages[i], get_order(t->p->bytes));
+			__free_pages(t->pages[i], t->order);
 	if (t->sgt.sgl)
 		sg_free_table(&t->sgt);
 }
@@ -155,9 +167,9 @@ static int bench_alloc_buffers(struct bench_thread *t, int node)
 	struct scatterlist *sg;
 	unsigned int i;
 
+	t->order = get_order(p->bytes) + (gapped ? 1 : 0);
 	for (i = 0; i < p->segments; i++) {
-		t->pages[i] = alloc_pages_node(node, GFP_KERNEL,
-					       get_order(p->bytes));
+		t->pages[i] = alloc_pages_node(node, GFP_KERNEL, t->order);
 		if (!t->pages[i])
 			return -ENOMEM;
 	}
