@@ -24,7 +24,11 @@
  * gather and are freed by its iotlb_sync, after the invalidation; this
  * file keeps such gathers on a pending list until the policy invalidates
  * (the VT-d driver frees a table page only when one unmap covers all of
- * it; AMD's never frees one before the domain goes).
+ * it; AMD's never frees one before the domain goes).  Some come back
+ * already freed: on 6.1 the driver syncs a gather whose page size changes
+ * within one iommu_unmap_fast (a range the core splits into 2 MiB and
+ * 4 KiB pieces), invalidating before it frees, and such an unmap is safe
+ * but not counted in table_freeing_unmaps.
  *
  * Not here, by design: the identity allocator (its reference counts live
  * in spare bits of our own PTEs: ->share is NULL), superpage or
