@@ -63,6 +63,7 @@ STAT_ATTR(inval_lock_ns, SIOMMU_STAT_INVAL_LOCK_NS);
 STAT_ATTR(shadow_maps, SIOMMU_STAT_SHADOW_MAPS);
 STAT_ATTR(shadow_bytes, SIOMMU_STAT_SHADOW_BYTES);
 STAT_ATTR(shadow_refused, SIOMMU_STAT_SHADOW_REFUSED);
+STAT_ATTR(shadow_splits, SIOMMU_STAT_SHADOW_SPLITS);
 
 static struct attribute *stat_attrs[] = {
 	&stat_maps.attr.attr,
@@ -87,6 +88,7 @@ static struct attribute *stat_attrs[] = {
 	&stat_shadow_maps.attr.attr,
 	&stat_shadow_bytes.attr.attr,
 	&stat_shadow_refused.attr.attr,
+	&stat_shadow_splits.attr.attr,
 	NULL,
 };
 

@@ -32,8 +32,10 @@ enum siommu_stat {
 	SIOMMU_STAT_INVAL_LOCK_NS,	/* ns a submission lock was held */
 	SIOMMU_STAT_SHADOW_MAPS,	/* maps served from shadow buffers */
 	SIOMMU_STAT_SHADOW_BYTES,	/* bytes copied in and out of them */
-	/* Sub-page maps refused: too large for a shadow, or pool full. */
+	/* Sub-page maps refused: the pool full, memory or IOVAs short. */
 	SIOMMU_STAT_SHADOW_REFUSED,
+	/* Shadow maps over 64 KiB: whole pages in place, partial ends not. */
+	SIOMMU_STAT_SHADOW_SPLITS,
 	SIOMMU_NR_STATS
 };
 

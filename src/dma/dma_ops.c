@@ -104,10 +104,10 @@ static bool shadowed(struct siommu_domain *dom, phys_addr_t phys, size_t size)
 	return READ_ONCE(dom->subpage) && !siommu_whole_pages(phys, size);
 }
 
-/* Is @addr one of @dom's shadow buffers (whatever the protection now)? */
+/* Is @addr one of @dom's shadow mappings (whatever the protection now)? */
 static bool shadow_handle(struct siommu_domain *dom, dma_addr_t addr)
 {
-	return READ_ONCE(dom->shadow) && siommu_shadow_window(addr);
+	return READ_ONCE(dom->shadow) && siommu_shadow_handle(dom, addr);
 }
 
 static dma_addr_t map_buffer(struct siommu_domain *dom, phys_addr_t phys,
@@ -125,8 +125,11 @@ static dma_addr_t map_streaming(struct siommu_domain *dom, phys_addr_t phys,
 				size_t size, enum dma_data_direction dir,
 				u64 mask, unsigned long attrs)
 {
-	if (size && dir_prot(dom, dir) && shadowed(dom, phys, size))
-		return siommu_shadow_map(dom, phys, size, dir, attrs);
+	u64 prot = dir_prot(dom, dir);
+
+	if (size && prot && shadowed(dom, phys, size))
+		return siommu_shadow_map(dom, phys, size, dir, prot, mask,
+					 attrs);
 	return map_buffer(dom, phys, size, dir, mask);
 }
 
@@ -394,7 +397,7 @@ static bool sg_has_shadow(struct siommu_domain *dom, struct scatterlist *sgl,
 	if (!READ_ONCE(dom->shadow))
 		return false;
 	for_each_sg(sgl, sg, nents, i)
-		if (siommu_shadow_window(sg_dma_address(sg)))
+		if (siommu_shadow_handle(dom, sg_dma_address(sg)))
 			return true;
 	return false;
 }
@@ -770,8 +773,8 @@ static size_t siommu_max_mapping_size(struct device *dev)
 
 /*
  * Sync hooks, on the ops of devices put under protection=subpage: copy
- * the part of a shadow buffer the call names; any other handle was
- * mapped in place and needs nothing.
+ * the part of a shadow mapping the call names (of a split, either end's;
+ * dma/shadow.c finds it); what was mapped in place needs nothing.
  */
 static void sync_single(struct device *dev, dma_addr_t addr, size_t size,
 			enum dma_data_direction dir, bool for_device)
@@ -780,7 +783,7 @@ static void sync_single(struct device *dev, dma_addr_t addr, size_t size,
 
 	rcu_read_lock();
 	dom = domain_of(dev);
-	if (dom && shadow_handle(dom, addr))
+	if (dom && READ_ONCE(dom->shadow))
 		siommu_shadow_sync(dom, addr, size, dir, for_device);
 	rcu_read_unlock();
 }

@@ -38,6 +38,18 @@
  * DMA_ATTR_SKIP_CPU_SYNC: for DMA_FROM_DEVICE too, so a device that
  * writes less than it was given leaves the caller's bytes, not another
  * I/O's, in the rest at unmap (the leak swiotlb closed the same way).
+ *
+ * Larger than a buffer (over 64 KiB with its offset), a mapping is split:
+ * its whole pages are the caller's alone and are mapped in place, and
+ * only the page at either end that it shares is served from a page of
+ * the pool's own, with the caller's bytes at their offset and zeros
+ * around them.  The range comes from the domain's allocators like any
+ * mapping; a record under its first and its last IOVA page lets an unmap
+ * or a sync find it.  The end pages go back to the pool's spare list, not
+ * to the kernel, for the domain's life: the range's invalidation may be
+ * a lazy one (a policy swapped in after protection went back to page) or
+ * may have failed, and a page that only this device's bytes pass through
+ * may stay within its reach.
  */
 #include <asm/barrier.h>
 #include <linux/align.h>
@@ -47,12 +59,14 @@
 #include <linux/highmem.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
+#include <linux/math.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/xarray.h>
 
 #include "base/stats.h"
 #include "dma/domain.h"
@@ -66,6 +80,15 @@ struct shadow_buf {
 	struct shadow_chunk *chunk;	/* where it is */
 	phys_addr_t orig;		/* the caller's bytes, while mapped */
 	unsigned int off;		/* where they start in it */
+};
+
+/* A split mapping (see the top). */
+struct shadow_split {
+	dma_addr_t iova;		/* the range's first page */
+	unsigned long npages;
+	phys_addr_t orig;		/* the caller's first byte */
+	size_t size;
+	struct page *head, *tail;	/* the end pages; NULL: a whole page */
 };
 
 /* A stretch of the window and the pages behind it. */
@@ -106,10 +129,14 @@ struct shadow_free {
 #define SHADOW_BATCH	32
 
 struct siommu_shadow {
-	/* Protects @used and @depot; taken with interrupts off. */
+	/* Protects @used, @depot and @spare; taken with interrupts off. */
 	spinlock_t lock;
 	unsigned int used;		/* window pages carved */
 	struct shadow_list depot[SHADOW_CLASSES];
+	/* End pages of splits gone, chained through page_private(). */
+	struct page *spare;
+	/* IOVA pfn of a split's first page, and of its last -> the split. */
+	struct xarray splits;
 	/*
 	 * Written once per page, by the CPU that carved it (release), read
 	 * lock-free.
@@ -165,6 +192,7 @@ int siommu_shadow_create(struct siommu_domain *dom)
 	if (!sh)
 		return -ENOMEM;
 	spin_lock_init(&sh->lock);
+	xa_init_flags(&sh->splits, XA_FLAGS_LOCK_IRQ);
 	sh->page_chunk = vzalloc(array_size(SIOMMU_SHADOW_PAGES,
 					    sizeof(*sh->page_chunk)));
 	sh->free = alloc_percpu(struct shadow_free);
@@ -225,17 +253,68 @@ static bool chunk_pages(struct shadow_chunk *c)
 	return true;
 }
 
+/*
+ * An end page for a split, zeroed: from the spare list, else new.  Any
+ * context.
+ */
+static struct page *spare_get(struct siommu_shadow *sh)
+{
+	unsigned long flags;
+	struct page *pg;
+
+	spin_lock_irqsave(&sh->lock, flags);
+	pg = sh->spare;
+	if (pg)
+		sh->spare = (struct page *)page_private(pg);
+	spin_unlock_irqrestore(&sh->lock, flags);
+	if (!pg)
+		return alloc_page(GFP_ATOMIC | __GFP_ZERO);
+	set_page_private(pg, 0);
+	clear_page(page_address(pg));
+	return pg;
+}
+
+/* Keep @pg (may be NULL) for the next split: see the top. */
+static void spare_put(struct siommu_shadow *sh, struct page *pg)
+{
+	unsigned long flags;
+
+	if (!pg)
+		return;
+	spin_lock_irqsave(&sh->lock, flags);
+	set_page_private(pg, (unsigned long)sh->spare);
+	sh->spare = pg;
+	spin_unlock_irqrestore(&sh->lock, flags);
+}
+
 /**
  * siommu_shadow_free() - the pool's memory, once no device reaches it
  * @sh: the pool (may be NULL): its domain's translations are gone
  */
 void siommu_shadow_free(struct siommu_shadow *sh)
 {
+	struct shadow_split *split;
 	struct shadow_chunk *c;
+	unsigned long pfn;
 	unsigned int p = 0;
+	struct page *pg;
 
 	if (!sh)
 		return;
+	/* Splits a driver never unmapped: each is there twice. */
+	xa_for_each(&sh->splits, pfn, split) {
+		if (pfn != split->iova >> VTD_PAGE_SHIFT)
+			continue;
+		spare_put(sh, split->head);
+		spare_put(sh, split->tail);
+		kfree(split);
+	}
+	xa_destroy(&sh->splits);
+	while ((pg = sh->spare)) {
+		sh->spare = (struct page *)page_private(pg);
+		set_page_private(pg, 0);
+		__free_page(pg);
+	}
 	while (sh->page_chunk && p < sh->used) {
 		c = sh->page_chunk[p];
 		if (!c) {
@@ -417,21 +496,234 @@ static bool copies_out(enum dma_data_direction dir)
 	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
 }
 
+/* Bytes of @s in its first page, if that is an end page; else 0. */
+static size_t split_head_bytes(const struct shadow_split *s)
+{
+	return s->head ? VTD_PAGE_SIZE - (s->orig & (VTD_PAGE_SIZE - 1)) : 0;
+}
+
+/* Bytes of @s in its last page, if that is an end page; else 0. */
+static size_t split_tail_bytes(const struct shadow_split *s)
+{
+	return s->tail ? (s->orig + s->size) & (VTD_PAGE_SIZE - 1) : 0;
+}
+
+/*
+ * Copy @len bytes at @orig, all in one page, between the caller and the
+ * same offset of end page @pg: to @pg when @in.
+ */
+static void split_copy_page(struct page *pg, phys_addr_t orig, size_t len,
+			    bool in)
+{
+	u8 *sh = (u8 *)page_address(pg) + (orig & (VTD_PAGE_SIZE - 1));
+
+	siommu_stat_add(SIOMMU_STAT_SHADOW_BYTES, len);
+	if (in)
+		memcpy(sh, phys_to_virt(orig), len);
+	else
+		memcpy(phys_to_virt(orig), sh, len);
+}
+
+/*
+ * Copy the part of [@from, @from + @len) (bytes from the caller's first)
+ * that lies in @s's end pages: to them when @in.  The middle is the
+ * caller's own memory.
+ */
+static void split_copy(const struct shadow_split *s, size_t from, size_t len,
+		       bool in)
+{
+	size_t head = split_head_bytes(s);
+	size_t tail_from = s->size - split_tail_bytes(s);
+	size_t at;
+
+	if (from < head)
+		split_copy_page(s->head, s->orig + from, min(len, head - from),
+				in);
+	if (from + len > tail_from) {
+		at = max(from, tail_from);
+		split_copy_page(s->tail, s->orig + at, from + len - at, in);
+	}
+}
+
+/* The split that has @pfn as its first or last IOVA page; NULL if none. */
+static struct shadow_split *split_at(struct siommu_shadow *sh,
+				     unsigned long pfn)
+{
+	if (!sh || xa_empty(&sh->splits))
+		return NULL;
+	return xa_load(&sh->splits, pfn);
+}
+
+/* Record @s under its first and last page.  Return: 0 or -errno. */
+static int split_record(struct siommu_shadow *sh, struct shadow_split *s)
+{
+	unsigned long first = s->iova >> VTD_PAGE_SHIFT;
+	unsigned long flags;
+	int ret;
+
+	xa_lock_irqsave(&sh->splits, flags);
+	ret = __xa_insert(&sh->splits, first, s, GFP_ATOMIC);
+	if (!ret) {
+		ret = __xa_insert(&sh->splits, first + s->npages - 1, s,
+				  GFP_ATOMIC);
+		if (ret)
+			__xa_erase(&sh->splits, first);
+	}
+	xa_unlock_irqrestore(&sh->splits, flags);
+	return ret;
+}
+
+/*
+ * Take @s out of the record; false when it is not there (an unmap of it
+ * raced another: only one may have it).
+ */
+static bool split_unrecord(struct siommu_shadow *sh, struct shadow_split *s)
+{
+	unsigned long first = s->iova >> VTD_PAGE_SHIFT;
+	unsigned long flags;
+	bool mine;
+
+	xa_lock_irqsave(&sh->splits, flags);
+	mine = __xa_cmpxchg(&sh->splits, first, s, NULL, 0) == s;
+	if (mine)
+		__xa_erase(&sh->splits, first + s->npages - 1);
+	xa_unlock_irqrestore(&sh->splits, flags);
+	return mine;
+}
+
+/* Map @size bytes at @phys split (see the top): its device address. */
+static dma_addr_t split_map(struct siommu_domain *dom,
+			    struct siommu_shadow *sh, phys_addr_t phys,
+			    size_t size, u64 prot, u64 dma_mask,
+			    unsigned long attrs)
+{
+	size_t off = phys & (VTD_PAGE_SIZE - 1);
+	size_t tail = (off + size) & (VTD_PAGE_SIZE - 1);
+	struct siommu_run runs[3];
+	struct shadow_split *s;
+	unsigned long middle;
+	unsigned int n = 0, slot;
+	dma_addr_t iova;
+
+	s = kzalloc(sizeof(*s), GFP_ATOMIC);
+	if (!s)
+		goto refused;
+	s->orig = phys;
+	s->size = size;
+	s->npages = DIV_ROUND_UP(off + size, VTD_PAGE_SIZE);
+	if (off)
+		s->head = spare_get(sh);
+	if (tail)
+		s->tail = spare_get(sh);
+	if ((off && !s->head) || (tail && !s->tail))
+		goto free;
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		split_copy(s, 0, size, true);
+
+	iova = siommu_domain_alloc_iova(dom, s->npages, dma_mask, &slot);
+	if (iova == DMA_MAPPING_ERROR)
+		goto free;
+	s->iova = iova;
+	middle = s->npages - !!s->head - !!s->tail;
+	if (s->head)
+		runs[n++] = (struct siommu_run){ .iova = iova,
+			.phys = page_to_phys(s->head), .size = VTD_PAGE_SIZE };
+	if (middle)
+		runs[n++] = (struct siommu_run){
+			.iova = iova + (s->head ? VTD_PAGE_SIZE : 0),
+			.phys = phys - off + (s->head ? VTD_PAGE_SIZE : 0),
+			.size = (u64)middle << VTD_PAGE_SHIFT };
+	if (s->tail)
+		runs[n++] = (struct siommu_run){
+			.iova = iova + ((u64)(s->npages - 1) << VTD_PAGE_SHIFT),
+			.phys = page_to_phys(s->tail), .size = VTD_PAGE_SIZE };
+	if (siommu_domain_map_runs(dom, runs, n, prot, slot)) {
+		siommu_domain_free_iova(dom, iova, s->npages, slot);
+		goto free;
+	}
+	if (split_record(sh, s)) {
+		/* Mapped, never handed out: unmapped as any range is. */
+		siommu_domain_unmap_pages(dom, iova, s->npages);
+		goto free;
+	}
+	siommu_stat_inc(SIOMMU_STAT_SHADOW_SPLITS);
+	siommu_stat_inc(SIOMMU_STAT_SHADOW_MAPS);
+	siommu_stat_inc(SIOMMU_STAT_MAPS);
+	return iova + off;
+
+free:
+	spare_put(sh, s->head);
+	spare_put(sh, s->tail);
+	kfree(s);
+refused:
+	siommu_stat_inc(SIOMMU_STAT_SHADOW_REFUSED);
+	siommu_stat_inc(SIOMMU_STAT_MAP_ERRORS);
+	return DMA_MAPPING_ERROR;
+}
+
+/* Undo split_map(); false when @addr is no split's handle. */
+static bool split_unmap(struct siommu_domain *dom, struct siommu_shadow *sh,
+			dma_addr_t addr, size_t size,
+			enum dma_data_direction dir, unsigned long attrs)
+{
+	struct shadow_split *s = split_at(sh, addr >> VTD_PAGE_SHIFT);
+
+	if (!s || addr != s->iova + (s->orig & (VTD_PAGE_SIZE - 1)) ||
+	    size != s->size || !split_unrecord(sh, s))
+		return false;
+	if (copies_out(dir) && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		split_copy(s, 0, s->size, false);
+	siommu_domain_unmap_pages(dom, s->iova, s->npages);
+	spare_put(sh, s->head);
+	spare_put(sh, s->tail);
+	kfree(s);
+	return true;
+}
+
+/*
+ * siommu_shadow_sync() for a split, found by either end of the range;
+ * nothing for a range in none (its pages are the caller's).
+ */
+static void split_sync(struct siommu_domain *dom, struct siommu_shadow *sh,
+		       dma_addr_t addr, size_t size,
+		       enum dma_data_direction dir, bool for_device)
+{
+	struct shadow_split *s;
+	dma_addr_t first;
+
+	s = split_at(sh, addr >> VTD_PAGE_SHIFT) ?:
+	    split_at(sh, (addr + size - 1) >> VTD_PAGE_SHIFT);
+	if (!s)
+		return;
+	first = s->iova + (s->orig & (VTD_PAGE_SIZE - 1));
+	if (addr < first || addr - first + size > s->size) {
+		dev_err_ratelimited(&dom->pdev->dev, "sync of %pad (%zu bytes) reaches past its mapping: ignored\n",
+				    &addr, size);
+		return;
+	}
+	if (for_device && dir != DMA_FROM_DEVICE)
+		split_copy(s, addr - first, size, true);
+	else if (!for_device && copies_out(dir))
+		split_copy(s, addr - first, size, false);
+}
+
 /**
  * siommu_shadow_map() - serve a sub-page mapping from the pool
  * @dom: the domain, its pool made
  * @phys: the caller's buffer
- * @size: its bytes, with its offset in the device's minimum alignment
- *	  at most 2^SIOMMU_SHADOW_MAX_SHIFT
+ * @size: its bytes; with its offset in the device's minimum alignment
+ *	  over 2^SIOMMU_SHADOW_MAX_SHIFT, it is split (see the top)
  * @dir: the direction
+ * @prot: what @dir allows the device, for a split's pages in place
+ * @dma_mask: the device's mask, for a split's range
  * @attrs: DMA_ATTR_SKIP_CPU_SYNC skips the copy in
  *
  * Return: the shadow's device address, or DMA_MAPPING_ERROR when the
- * buffer is too large for a shadow or the pool cannot grow.
+ * pool cannot grow or memory or IOVA space is short.
  */
 dma_addr_t siommu_shadow_map(struct siommu_domain *dom, phys_addr_t phys,
 			     size_t size, enum dma_data_direction dir,
-			     unsigned long attrs)
+			     u64 prot, u64 dma_mask, unsigned long attrs)
 {
 	struct siommu_shadow *sh = pool_of(dom);
 	unsigned int align = dma_get_min_align_mask(&dom->pdev->dev);
@@ -445,12 +737,8 @@ dma_addr_t siommu_shadow_map(struct siommu_domain *dom, phys_addr_t phys,
 		return DMA_MAPPING_ERROR;	/* subpage is set after the pool */
 	shift = max_t(unsigned int, size_shift(off + size),
 		      align ? order_base_2((u64)align + 1) : 0);
-	if (shift > SIOMMU_SHADOW_MAX_SHIFT) {
-		siommu_stat_inc(SIOMMU_STAT_SHADOW_REFUSED);
-		dev_err_ratelimited(&dom->pdev->dev, "a %zu-byte mapping that does not cover whole pages is too large for a shadow buffer (at most %lu): refused under protection=subpage\n",
-				    size, 1UL << SIOMMU_SHADOW_MAX_SHIFT);
-		return DMA_MAPPING_ERROR;
-	}
+	if (shift > SIOMMU_SHADOW_MAX_SHIFT)
+		return split_map(dom, sh, phys, size, prot, dma_mask, attrs);
 	cls = shift - SIOMMU_SHADOW_MIN_SHIFT;
 	for (;;) {
 		local_irq_save(flags);
@@ -478,13 +766,14 @@ dma_addr_t siommu_shadow_map(struct siommu_domain *dom, phys_addr_t phys,
 /**
  * siommu_shadow_unmap() - undo siommu_shadow_map()
  * @dom: the domain
- * @addr: the handle siommu_shadow_map() returned (siommu_shadow_window())
+ * @addr: the handle siommu_shadow_map() returned (siommu_shadow_handle())
  * @size: the size it was given
  * @dir: the direction it was given
  * @attrs: DMA_ATTR_SKIP_CPU_SYNC skips the copy out
  *
- * The buffer goes back to this CPU's list at once: it stays mapped, and
- * holds only what this device was given.
+ * A buffer goes back to this CPU's list at once: it stays mapped, and
+ * holds only what this device was given.  A split is unmapped as the
+ * domain's policy unmaps any range (strict, while protection=subpage).
  */
 void siommu_shadow_unmap(struct siommu_domain *dom, dma_addr_t addr,
 			 size_t size, enum dma_data_direction dir,
@@ -496,10 +785,12 @@ void siommu_shadow_unmap(struct siommu_domain *dom, dma_addr_t addr,
 	unsigned long flags;
 
 	siommu_stat_inc(SIOMMU_STAT_UNMAPS);
+	if (!b && split_unmap(dom, sh, addr, size, dir, attrs))
+		return;
 	if (!b || !b->orig || addr != buf_iova(c, b) + b->off ||
 	    b->off + size > (1UL << c->shift)) {
 		siommu_stat_inc(SIOMMU_STAT_BAD_UNMAPS);
-		dev_err_ratelimited(&dom->pdev->dev, "unmap of %pad (%zu bytes): no shadow buffer is mapped there\n",
+		dev_err_ratelimited(&dom->pdev->dev, "unmap of %pad (%zu bytes): no shadow mapping of that size is there\n",
 				    &addr, size);
 		return;
 	}
@@ -512,9 +803,9 @@ void siommu_shadow_unmap(struct siommu_domain *dom, dma_addr_t addr,
 }
 
 /**
- * siommu_shadow_sync() - the DMA API's sync on part of a shadow mapping
- * @dom: the domain
- * @addr: inside a handle siommu_shadow_map() returned
+ * siommu_shadow_sync() - the DMA API's sync on part of a mapping
+ * @dom: the domain, with a pool
+ * @addr: inside a mapping of the device: copied where its pool serves it
  * @size: bytes from @addr
  * @dir: the mapping's direction
  * @for_device: to the device (copy in) rather than to the CPU (out)
@@ -528,6 +819,10 @@ void siommu_shadow_sync(struct siommu_domain *dom, dma_addr_t addr,
 	struct shadow_buf *b = buf_of(sh, addr, &c);
 	size_t off;
 
+	if (!b && !siommu_shadow_window(addr)) {
+		split_sync(dom, sh, addr, size, dir, for_device);
+		return;
+	}
 	if (!b || !b->orig)
 		return;
 	/* From the caller's first byte. */
@@ -544,7 +839,26 @@ void siommu_shadow_sync(struct siommu_domain *dom, dma_addr_t addr,
 		shadow_copy(c, (addr - c->iova), b->orig + off, size, false);
 }
 
-/* Shadow buffers mapped now. */
+/**
+ * siommu_shadow_handle() - did @dom's pool serve handle @addr?
+ * @dom: the domain
+ * @addr: a handle a map returned, whatever the protection is now
+ *
+ * Return: true for a buffer of the window and for a split (by the page of
+ * @addr, which is a split's first).
+ */
+bool siommu_shadow_handle(struct siommu_domain *dom, dma_addr_t addr)
+{
+	struct siommu_shadow *sh = pool_of(dom);
+
+	return sh && (siommu_shadow_window(addr) ||
+		      split_at(sh, addr >> VTD_PAGE_SHIFT));
+}
+
+/*
+ * Shadow buffers mapped now.  Not splits: their ranges are the domain's
+ * allocators', counted there.
+ */
 unsigned long siommu_shadow_in_use(struct siommu_domain *dom)
 {
 	struct siommu_shadow *sh = pool_of(dom);

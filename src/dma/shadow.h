@@ -2,8 +2,10 @@
 /*
  * Sub-page protection: shadow buffers (shadow.c).  A mapping that does not
  * cover whole pages is served from a buffer of the domain's own pool,
- * which stays mapped for the device, so the device reaches the bytes it
- * was given and nothing else of the pages they sit in.
+ * which stays mapped for the device, or, past 64 KiB, split (its whole
+ * pages in place, its partial end pages from the pool's own), so the
+ * device reaches the bytes it was given and nothing else of the pages
+ * they sit in.
  */
 #ifndef SCALABLE_IOMMU_DMA_SHADOW_H
 #define SCALABLE_IOMMU_DMA_SHADOW_H
@@ -24,7 +26,7 @@ struct siommu_shadow;
 #define SIOMMU_SHADOW_BASE	0x10000ULL
 #define SIOMMU_SHADOW_PAGES	4080U
 
-/* Buffers from 64 bytes to 64 KiB, a power of two each. */
+/* Buffers from 64 bytes to 64 KiB, a power of two each; larger: split. */
 #define SIOMMU_SHADOW_MIN_SHIFT	6
 #define SIOMMU_SHADOW_MAX_SHIFT	16
 
@@ -44,7 +46,8 @@ int siommu_shadow_create(struct siommu_domain *dom);
 void siommu_shadow_free(struct siommu_shadow *sh);
 dma_addr_t siommu_shadow_map(struct siommu_domain *dom, phys_addr_t phys,
 			     size_t size, enum dma_data_direction dir,
-			     unsigned long attrs);
+			     u64 prot, u64 dma_mask, unsigned long attrs);
+bool siommu_shadow_handle(struct siommu_domain *dom, dma_addr_t addr);
 void siommu_shadow_unmap(struct siommu_domain *dom, dma_addr_t addr,
 			 size_t size, enum dma_data_direction dir,
 			 unsigned long attrs);

@@ -7,8 +7,10 @@
  * reach: the caller's bytes arrive in the shadow, come back at unmap and
  * sync, only where the direction says; nothing outside the buffer moves;
  * buffers are reused without a new mapping; the device's minimum
- * alignment is kept across a page boundary; too large a mapping, a full
- * window and a failed map are refused with nothing left behind.
+ * alignment is kept across a page boundary; a full window and a failed
+ * map are refused with nothing left behind.  A mapping over 64 KiB is
+ * split: its middle the caller's pages, its end pages the pool's, found
+ * by a sync at either end; failing, it leaves nothing behind.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,17 +57,114 @@ int siommu_domain_map_at(struct siommu_domain *dom, dma_addr_t iova,
 	return 0;
 }
 
-/* The device's side: copy through the table; false where unmapped. */
+/*
+ * The ranges of splits: a second table above the window, from a
+ * first-fit allocator over it, each page with the access it was given.
+ */
+#define SPLIT_BASE	0x100000000ULL
+#define SPLIT_PAGES	256
+static struct {
+	u64 phys;
+	u64 prot;
+	bool allocated;
+} split_table[SPLIT_PAGES];
+static bool fail_runs;			/* the next map_runs fails */
+static unsigned long pages_unmapped;
+bool shim_xa_insert_fails;
+
+dma_addr_t siommu_domain_alloc_iova(struct siommu_domain *dom,
+				    unsigned long npages, u64 dma_mask,
+				    unsigned int *slot)
+{
+	unsigned long first, i;
+
+	*slot = 1;
+	for (first = 0; first + npages <= SPLIT_PAGES; first++) {
+		for (i = 0; i < npages; i++)
+			if (split_table[first + i].allocated)
+				break;
+		if (i < npages)
+			continue;
+		for (i = 0; i < npages; i++)
+			split_table[first + i].allocated = true;
+		return SPLIT_BASE + first * PG;
+	}
+	return DMA_MAPPING_ERROR;
+}
+
+void siommu_domain_free_iova(struct siommu_domain *dom, dma_addr_t iova,
+			     unsigned long npages, unsigned int slot)
+{
+	unsigned long first = (iova - SPLIT_BASE) / PG, i;
+
+	for (i = 0; i < npages; i++) {
+		EXPECT(split_table[first + i].allocated && slot == 1 &&
+		       !split_table[first + i].phys, "free of %#llx",
+		       (unsigned long long)iova);
+		split_table[first + i].allocated = false;
+	}
+}
+
+int siommu_domain_map_runs(struct siommu_domain *dom,
+			   const struct siommu_run *runs, unsigned int n,
+			   u64 prot, unsigned int slot)
+{
+	unsigned int r;
+	u64 at;
+
+	if (fail_runs) {
+		fail_runs = false;
+		return -ENOMEM;
+	}
+	for (r = 0; r < n; r++)
+		for (at = 0; at < runs[r].size; at += PG) {
+			u64 page = (runs[r].iova + at - SPLIT_BASE) / PG;
+
+			EXPECT(page < SPLIT_PAGES &&
+			       split_table[page].allocated &&
+			       !split_table[page].phys, "map of %#llx",
+			       (unsigned long long)(runs[r].iova + at));
+			split_table[page].phys = runs[r].phys + at;
+			split_table[page].prot = prot;
+		}
+	return 0;
+}
+
+/* Strict: the range is free again at once. */
+void siommu_domain_unmap_pages(struct siommu_domain *dom, dma_addr_t iova,
+			       unsigned long npages)
+{
+	unsigned long first = (iova - SPLIT_BASE) / PG, i;
+
+	for (i = 0; i < npages; i++) {
+		EXPECT(split_table[first + i].phys, "unmap of a mapped page");
+		split_table[first + i].phys = 0;
+		split_table[first + i].allocated = false;
+	}
+	pages_unmapped += npages;
+}
+
+/* The device's side: copy through the tables; false where it may not. */
 static bool device_access(dma_addr_t iova, void *buf, size_t len, bool write)
 {
 	while (len) {
 		u64 page = (iova - SIOMMU_SHADOW_BASE) / PG;
 		size_t off = iova % PG, n = PG - off < len ? PG - off : len;
+		u64 phys = 0;
 		u8 *mem;
 
-		if (!siommu_shadow_window(iova) || !table[page])
+		if (siommu_shadow_window(iova)) {
+			phys = table[page];
+		} else if (iova >= SPLIT_BASE &&
+			   iova < SPLIT_BASE + SPLIT_PAGES * PG) {
+			page = (iova - SPLIT_BASE) / PG;
+			if (split_table[page].prot &
+			    (write ? SIOMMU_PROT_WRITE : SIOMMU_PROT_READ))
+				phys = split_table[page].phys;
+		}
+		if (!phys)
 			return false;
-		mem = (u8 *)phys_to_virt(table[page]) + off;
+		mem = (u8 *)phys_to_virt(phys) + off;
 		if (write)
 			memcpy(mem, buf, n);
 		else
@@ -86,9 +185,25 @@ static spinlock_t lock;
 static struct pci_dev pdev;
 static struct siommu_domain dom = { .lock = &lock, .pdev = &pdev };
 
+static u64 prot_of(enum dma_data_direction dir)
+{
+	return dir == DMA_TO_DEVICE ? SIOMMU_PROT_READ :
+	       dir == DMA_FROM_DEVICE ? SIOMMU_PROT_WRITE : SIOMMU_PROT_RW;
+}
+
+/* A streaming map as dma_ops.c makes it, for a device of any mask. */
+static dma_addr_t smap(phys_addr_t phys, size_t size,
+		       enum dma_data_direction dir, unsigned long attrs)
+{
+	return siommu_shadow_map(&dom, phys, size, dir, prot_of(dir), ~0ULL,
+				 attrs);
+}
+
 static void setup(unsigned int min_align_mask)
 {
 	memset(table, 0, sizeof(table));
+	memset(split_table, 0, sizeof(split_table));
+	pages_unmapped = 0;
 	maps_done = 0;
 	fail_map_after = -1;
 	pdev.dev.min_align_mask = min_align_mask;
@@ -140,7 +255,7 @@ static void test_bidirectional(void)
 
 	setup(0);
 	memset(b + 1024, 0x11, 2048);
-	iova = siommu_shadow_map(&dom, phys, 2048, DMA_BIDIRECTIONAL, 0);
+	iova = smap(phys, 2048, DMA_BIDIRECTIONAL, 0);
 	EXPECT(iova != DMA_MAPPING_ERROR && siommu_shadow_window(iova),
 	       "shadowed at %#llx", (unsigned long long)iova);
 	EXPECT(iova % 2048 == 0, "a 2 KiB buffer on a 2 KiB boundary");
@@ -176,14 +291,14 @@ static void test_directions(void)
 	dma_addr_t iova, again;
 
 	setup(0);
-	iova = siommu_shadow_map(&dom, phys, 64, DMA_TO_DEVICE, 0);
+	iova = smap(phys, 64, DMA_TO_DEVICE, 0);
 	memset(half, 0x99, 32);
 	device_access(iova, half, 32, true);	/* a write it may not make */
 	siommu_shadow_unmap(&dom, iova, 64, DMA_TO_DEVICE, 0);
 	EXPECT(count(b, 64, 0x22) == 64, "to-device: nothing copied out");
 
 	memset(b, 0x33, 64);
-	again = siommu_shadow_map(&dom, phys, 64, DMA_FROM_DEVICE, 0);
+	again = smap(phys, 64, DMA_FROM_DEVICE, 0);
 	EXPECT(again == iova, "the buffer reused at once: %#llx",
 	       (unsigned long long)again);
 	EXPECT(maps_done == 1, "no new mapping: %u", maps_done);
@@ -195,8 +310,7 @@ static void test_directions(void)
 
 	/* DMA_ATTR_SKIP_CPU_SYNC: no copy either way. */
 	memset(b, 0x55, 64);
-	iova = siommu_shadow_map(&dom, phys, 64, DMA_BIDIRECTIONAL,
-				 DMA_ATTR_SKIP_CPU_SYNC);
+	iova = smap(phys, 64, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
 	device_access(iova, half, 32, false);
 	EXPECT(count(half, 32, 0x55) == 0, "not copied in");
 	siommu_shadow_unmap(&dom, iova, 64, DMA_BIDIRECTIONAL,
@@ -214,7 +328,7 @@ static void test_sync(void)
 	dma_addr_t iova;
 
 	setup(0);
-	iova = siommu_shadow_map(&dom, phys, 256, DMA_BIDIRECTIONAL, 0);
+	iova = smap(phys, 256, DMA_BIDIRECTIONAL, 0);
 	memset(dev, 0x66, sizeof(dev));
 	device_access(iova, dev, 256, true);
 	siommu_shadow_sync(&dom, iova + 16, 32, DMA_BIDIRECTIONAL, false);
@@ -250,7 +364,7 @@ static void test_min_align(void)
 	setup(PG - 1);
 	for (i = 0; i < PG; i++)
 		b[512 + i] = (u8)i;
-	iova = siommu_shadow_map(&dom, phys, PG, DMA_BIDIRECTIONAL, 0);
+	iova = smap(phys, PG, DMA_BIDIRECTIONAL, 0);
 	EXPECT(iova != DMA_MAPPING_ERROR && iova % PG == 512,
 	       "offset kept: %#llx", (unsigned long long)iova);
 	EXPECT(maps_done == 2, "an 8 KiB buffer, two pages: %u", maps_done);
@@ -264,7 +378,7 @@ static void test_min_align(void)
 	EXPECT(count(b + 512, PG, 0xee) == PG && count(b, 512, 0x01) == 512,
 	       "back across it, nothing before it touched");
 	/* A wrong handle: the buffer's start, not the caller's byte. */
-	iova = siommu_shadow_map(&dom, phys, PG, DMA_BIDIRECTIONAL, 0);
+	iova = smap(phys, PG, DMA_BIDIRECTIONAL, 0);
 	siommu_shadow_unmap(&dom, iova - 512, PG, DMA_BIDIRECTIONAL, 0);
 	EXPECT(siommu_shadow_in_use(&dom) == 1, "refused: still in use");
 	siommu_shadow_unmap(&dom, iova, PG, DMA_BIDIRECTIONAL, 0);
@@ -273,31 +387,23 @@ static void test_min_align(void)
 	teardown();
 }
 
-/* Refusals: too large, the window full, a failed map; nothing leaks. */
+/* Refusals: the window full, a failed map; nothing leaks. */
 static void test_limits(void)
 {
 	static dma_addr_t iovas[WINDOW_PAGES / 16 + 1];
 	u8 *b = buffer(17, 0x00);
-	unsigned long refused = stat(SIOMMU_STAT_SHADOW_REFUSED);
 	unsigned int i, n = 0;
 
 	setup(0);
-	EXPECT(siommu_shadow_map(&dom, virt_to_phys(b) + 1, 65537,
-				 DMA_BIDIRECTIONAL, 0) == DMA_MAPPING_ERROR,
-	       "64 KiB and a byte: too large");
-	EXPECT(stat(SIOMMU_STAT_SHADOW_REFUSED) == refused + 1, "counted");
-
 	fail_map_after = 1;	/* the second page of a 64 KiB chunk fails */
-	EXPECT(siommu_shadow_map(&dom, virt_to_phys(b), 65535,
-				 DMA_BIDIRECTIONAL, 0) == DMA_MAPPING_ERROR,
-	       "a map that fails is refused");
+	EXPECT(smap(virt_to_phys(b), 65535, DMA_BIDIRECTIONAL, 0) ==
+	       DMA_MAPPING_ERROR, "a map that fails is refused");
 	fail_map_after = -1;
 	EXPECT(siommu_shadow_in_use(&dom) == 0, "nothing in use");
 
 	/* 16-page buffers until the window is full. */
 	for (i = 0; i < sizeof(iovas) / sizeof(iovas[0]); i++) {
-		iovas[i] = siommu_shadow_map(&dom, virt_to_phys(b), 40000,
-					     DMA_TO_DEVICE, 0);
+		iovas[i] = smap(virt_to_phys(b), 40000, DMA_TO_DEVICE, 0);
 		if (iovas[i] == DMA_MAPPING_ERROR)
 			break;
 		n++;
@@ -311,8 +417,8 @@ static void test_limits(void)
 	for (i = 0; i < n; i++)
 		siommu_shadow_unmap(&dom, iovas[i], 40000, DMA_TO_DEVICE, 0);
 	EXPECT(siommu_shadow_in_use(&dom) == 0, "all back");
-	EXPECT(siommu_shadow_map(&dom, virt_to_phys(b), 40000, DMA_TO_DEVICE,
-				 0) != DMA_MAPPING_ERROR,
+	EXPECT(smap(virt_to_phys(b), 40000, DMA_TO_DEVICE, 0) !=
+	       DMA_MAPPING_ERROR,
 	       "and served again from the lists");
 	free(b);
 	teardown();
@@ -335,8 +441,8 @@ static void test_cross_cpu(void)
 	for (round = 0; round < 20000; round++) {
 		shim_set_cpu(0);
 		for (i = 0; i < 8; i++) {
-			iova[i] = siommu_shadow_map(&dom, virt_to_phys(b) + 8,
-						    2000, DMA_TO_DEVICE, 0);
+			iova[i] = smap(virt_to_phys(b) + 8, 2000,
+				       DMA_TO_DEVICE, 0);
 			ok &= iova[i] != DMA_MAPPING_ERROR;
 		}
 		shim_set_cpu(1);
@@ -355,6 +461,165 @@ static void test_cross_cpu(void)
 	teardown();
 }
 
+/* Bytes the device reads of the page of @iova equal to @byte. */
+static size_t device_page_count(dma_addr_t iova, u8 byte)
+{
+	u8 page[PG];
+
+	if (!device_access(iova & ~(PG - 1), page, PG, false))
+		return (size_t)-1;
+	return count(page, PG, byte);
+}
+
+/*
+ * Larger than a shadow buffer: 72 KiB (18 pages) 100 bytes into a page
+ * of secret bytes spans 19 pages.  The 17 whole ones are mapped in place;
+ * each end page is the pool's, with the caller's bytes and zeros.  The
+ * device reaches the given bytes and no secret one, its writes to them
+ * land (at once in place, at unmap at the ends) and nowhere else.
+ */
+static void test_split(void)
+{
+	const size_t at = 100, size = 18 * PG;
+	u8 *b = buffer(20, 0x5e), pattern[PG];
+	phys_addr_t phys = virt_to_phys(b) + at;
+	unsigned long maps = stat(SIOMMU_STAT_SHADOW_MAPS);
+	unsigned long splits = stat(SIOMMU_STAT_SHADOW_SPLITS);
+	dma_addr_t iova, last;
+
+	setup(0);
+	memset(b + at, 0x11, size);
+	iova = smap(phys, size, DMA_BIDIRECTIONAL, 0);
+	EXPECT(iova != DMA_MAPPING_ERROR && !siommu_shadow_window(iova) &&
+	       iova % PG == at, "split at %#llx", (unsigned long long)iova);
+	EXPECT(siommu_shadow_handle(&dom, iova), "known as a shadow mapping");
+	EXPECT(stat(SIOMMU_STAT_SHADOW_MAPS) == maps + 1 &&
+	       stat(SIOMMU_STAT_SHADOW_SPLITS) == splits + 1, "counted");
+	EXPECT(siommu_shadow_in_use(&dom) == 0,
+	       "no buffer in use: its range is the allocator's");
+	last = iova + size - 1;
+	/* What it can read: the given bytes, zeros, no secret. */
+	EXPECT(device_page_count(iova, 0x11) == PG - at &&
+	       device_page_count(iova, 0x00) == at, "first page");
+	EXPECT(device_page_count(iova + PG, 0x11) == PG, "a middle page");
+	EXPECT(device_page_count(last, 0x11) == at &&
+	       device_page_count(last, 0x00) == PG - at, "last page");
+	EXPECT(split_table[1].phys == virt_to_phys(b) + PG,
+	       "the middle is the caller's own memory");
+
+	/* It writes over all its pages. */
+	memset(pattern, 0x77, PG);
+	device_access(iova & ~(PG - 1), pattern, PG, true);
+	device_access(iova - at + 5 * PG, pattern, PG, true);
+	device_access(last & ~(PG - 1), pattern, PG, true);
+	EXPECT(count(b + 5 * PG, PG, 0x77) == PG, "in place: at once");
+	EXPECT(count(b + at, PG - at, 0x11) == PG - at,
+	       "an end page: not before the unmap");
+	siommu_shadow_unmap(&dom, iova, size, DMA_BIDIRECTIONAL, 0);
+	EXPECT(count(b + at, PG - at, 0x77) == PG - at &&
+	       count(b + 18 * PG, at, 0x77) == at, "its ends came back");
+	EXPECT(count(b, at, 0x5e) == at &&
+	       count(b + 18 * PG + at, PG - at, 0x5e) == PG - at,
+	       "no secret byte around it changed");
+	EXPECT(pages_unmapped == 19, "its 19 pages unmapped");
+	EXPECT(!siommu_shadow_handle(&dom, iova), "and forgotten");
+
+	/* Again, at the start of a page: its end pages are reused, zeroed. */
+	memset(b, 0x22, 20 * PG);
+	iova = smap(virt_to_phys(b), size + 1, DMA_TO_DEVICE, 0);
+	EXPECT(iova % PG == 0 && split_table[0].phys == virt_to_phys(b),
+	       "a whole first page is the caller's");
+	EXPECT(device_page_count(iova + size, 0x22) == 1 &&
+	       device_page_count(iova + size, 0x00) == PG - 1,
+	       "the spare end page holds one byte, zeros else");
+	EXPECT(!device_access(iova + PG, pattern, 16, true) &&
+	       !device_access(iova + size, pattern, 1, true),
+	       "to the device: no writes, in place or at the end");
+	siommu_shadow_unmap(&dom, iova, size + 1, DMA_TO_DEVICE, 0);
+	EXPECT(count(b, 20 * PG, 0x22) == 20 * PG, "nothing came back");
+	free(b);
+	teardown();
+}
+
+/* Syncs reach the end pages through either end of the range. */
+static void test_split_sync(void)
+{
+	const size_t at = 3000, size = 70000;
+	u8 *b = buffer(20, 0x00), dev[64];
+	dma_addr_t iova;
+	size_t tail;
+
+	setup(0);
+	iova = smap(virt_to_phys(b) + at, size, DMA_FROM_DEVICE, 0);
+	tail = (at + size) % PG;
+	memset(dev, 0x33, sizeof(dev));
+	/* The device writes the first and the last 64 bytes it was given. */
+	device_access(iova, dev, 64, true);
+	device_access(iova + size - 64, dev, 64, true);
+	/* A sync of the last 64 bytes alone, from inside the last page. */
+	siommu_shadow_sync(&dom, iova + size - 64, 64, DMA_FROM_DEVICE, false);
+	EXPECT(count(b + at + size - 64, 64, 0x33) == 64,
+	       "the tail's bytes came to the CPU");
+	EXPECT(count(b + at, 64, 0x33) == 0, "the head's not yet");
+	/* From a middle page into the last. */
+	EXPECT(tail >= 64, "the tail page holds %zu bytes", tail);
+	memset(dev, 0x55, sizeof(dev));
+	device_access(iova + size - 64, dev, 64, true);
+	siommu_shadow_sync(&dom, iova + PG, size - PG, DMA_FROM_DEVICE, false);
+	EXPECT(count(b + at + size - 64, 64, 0x55) == 64,
+	       "found by its last page");
+	siommu_shadow_sync(&dom, iova, 64, DMA_FROM_DEVICE, false);
+	EXPECT(count(b + at, 64, 0x33) == 64, "then the head's");
+	/* Past the mapping: refused. */
+	memset(b + at, 0x44, 64);
+	siommu_shadow_sync(&dom, iova, size + 1, DMA_FROM_DEVICE, false);
+	EXPECT(count(b + at, 64, 0x44) == 64, "a sync past its end: nothing");
+	/* A bad unmap (the wrong size) leaves it mapped. */
+	siommu_shadow_unmap(&dom, iova, size - 1, DMA_FROM_DEVICE, 0);
+	EXPECT(siommu_shadow_handle(&dom, iova) && !pages_unmapped,
+	       "the wrong size: refused");
+	siommu_shadow_unmap(&dom, iova, size, DMA_FROM_DEVICE,
+			    DMA_ATTR_SKIP_CPU_SYNC);
+	EXPECT(count(b + at, 64, 0x44) == 64, "SKIP_CPU_SYNC: no copy out");
+	EXPECT(!siommu_shadow_handle(&dom, iova) && pages_unmapped == 18,
+	       "then unmapped");
+	free(b);
+	teardown();
+}
+
+/*
+ * A split that cannot be made leaves nothing behind; one the driver
+ * never unmapped goes with the pool.
+ */
+static void test_split_failures(void)
+{
+	unsigned long refused = stat(SIOMMU_STAT_SHADOW_REFUSED);
+	u8 *b = buffer(250, 0x00);
+	dma_addr_t iova;
+	unsigned int i;
+
+	setup(0);
+	fail_runs = true;
+	EXPECT(smap(virt_to_phys(b) + 1, 20 * PG, DMA_BIDIRECTIONAL, 0) ==
+	       DMA_MAPPING_ERROR, "a map of its runs fails: refused");
+	shim_xa_insert_fails = true;
+	EXPECT(smap(virt_to_phys(b) + 1, 20 * PG, DMA_BIDIRECTIONAL, 0) ==
+	       DMA_MAPPING_ERROR, "no room in the record: refused");
+	EXPECT(pages_unmapped == 21, "what it had mapped, unmapped");
+	EXPECT(stat(SIOMMU_STAT_SHADOW_REFUSED) == refused + 2, "counted");
+	for (i = 0; i < SPLIT_PAGES; i++)
+		EXPECT(!split_table[i].allocated, "IOVA page %u free", i);
+	iova = smap(virt_to_phys(b) + 1, 20 * PG, DMA_BIDIRECTIONAL, 0);
+	EXPECT(iova != DMA_MAPPING_ERROR, "then it maps");
+	/* 241 pages where 235 are free. */
+	EXPECT(smap(virt_to_phys(b) + 1, 240 * PG, DMA_BIDIRECTIONAL, 0) ==
+	       DMA_MAPPING_ERROR, "no IOVA space: refused");
+	EXPECT(stat(SIOMMU_STAT_SHADOW_REFUSED) == refused + 3, "counted");
+	EXPECT(siommu_shadow_handle(&dom, iova), "the first still mapped");
+	free(b);
+	teardown();	/* the pool frees the split left mapped */
+}
+
 static const struct harness_case cases[] = {
 	HARNESS_CASE(test_bidirectional),
 	HARNESS_CASE(test_directions),
@@ -362,6 +627,9 @@ static const struct harness_case cases[] = {
 	HARNESS_CASE(test_min_align),
 	HARNESS_CASE(test_limits),
 	HARNESS_CASE(test_cross_cpu),
+	HARNESS_CASE(test_split),
+	HARNESS_CASE(test_split_sync),
+	HARNESS_CASE(test_split_failures),
 };
 
 int main(int argc, char **argv)

@@ -11,9 +11,12 @@
 #   - protection=subpage is refused under a lazy policy, and a lazy policy
 #     is refused under it, with an error; the global knob leaves it strict;
 #   - protection=subpage: nothing leaks, nothing lands, data arrives both
-#     ways, also through a scatterlist with sub-page segments;
+#     ways, also through a scatterlist with sub-page segments, and for a
+#     mapping over 64 KiB (split: its whole pages in place, the partial
+#     ones at its ends the pool's);
 #   - the disk under subpage: fio --verify with buffers 512 bytes into
-#     their pages (every 4 KiB I/O spans two pages: all shadowed);
+#     their pages (every 4 KiB I/O spans two pages: all shadowed), and
+#     with 128 KiB requests in huge pages (one segment each: split);
 #   - the NICs, where the suite has them: iperf3 at subpage keeps up with
 #     page (QEMU's e1000e drops a transmit buffer its translation splits);
 #   - an untrusted device (edu marked as the kernel marks one behind an
@@ -47,6 +50,22 @@ attack() {
 	fi
 }
 
+# split <tag> <page|subpage>: the subpage_split command (a mapping over
+# 64 KiB: split under subpage, its whole pages in place); checks.
+split() {
+	r=$(edu_cmd "$edu" subpage_split)
+	value "$1" "$r"
+	expect_eq "$1.given" 1 "$(unit_field "$r" given_ok)"
+	expect_eq "$1.middle-in-place" 1 "$(unit_field "$r" middle_now)"
+	expect_eq "$1.written" 1 "$(unit_field "$r" written_ok)"
+	# page: the rest of its first page (1024 bytes before it) and of its
+	# last (2072 after it) are the device's.
+	want=3096
+	[ "$2" = subpage ] && want=0
+	expect_eq "$1.leaked" $want "$(unit_field "$r" leaked)"
+	expect_eq "$1.landed" $want "$(unit_field "$r" landed)"
+}
+
 attached "$edu_bdf"
 wait_for 5 test -e "$edu/edu_test"
 attached "$nvme"
@@ -57,6 +76,7 @@ expect_eq subpage.edu.strict ok "$(sysfs_write "$dev_dir/invalidation" strict)"
 expect_eq subpage.default "[page] subpage" "$(cat "$dev_dir/protection")"
 attack subpage.page.2k 2048 page
 attack subpage.page.64 64 page
+split subpage.page.split page
 
 # Refusals: subpage under a lazy policy, bad input.
 expect_eq subpage.lazy-first ok "$(sysfs_write "$dev_dir/invalidation" percpu)"
@@ -76,6 +96,10 @@ expect_eq subpage.devices-line subpage "$(device_field "$edu_bdf" protection)"
 attack subpage.sub.2k 2048 subpage
 attack subpage.sub.64 64 subpage
 attack subpage.sub.3000 3000 subpage
+split subpage.sub.split subpage
+iova=$(unit_field "$r" iova)
+check subpage.split.not-a-buffer "split in the domain's own IOVA space, not the pool's window: $iova" \
+	test $((iova)) -ge $((0x1000000))
 r=$(edu_cmd "$edu" roundtrip 100)
 value subpage.roundtrip "$r"
 expect_eq subpage.roundtrip.match 1 "$(unit_field "$r" match)"
@@ -109,6 +133,24 @@ value subpage.disk.fio "$(echo "$out" | grep -E 'err=|IOPS' | head -n3)"
 check subpage.disk.verify "fio randrw 4k, buffers at +512, verify=crc32c: exit $rc" test $rc = 0
 check subpage.disk.shadowed "shadow_maps $maps0 -> $(siommu_stat shadow_maps)" \
 	test $(( $(siommu_stat shadow_maps) - maps0 )) -gt 1000
+# I/O over 64 KiB in physically contiguous buffers (huge pages), 512
+# bytes in: each 128 KiB request is one segment, split.
+mkdir -p /tmp/huge
+if echo 8 >/proc/sys/vm/nr_hugepages && mount -t hugetlbfs none /tmp/huge &&
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 2 ]; then
+	splits0=$(siommu_stat shadow_splits)
+	out=$(fio_run subpage-split rw=randrw bs=128k size=16M --mem_align=512 \
+		--mem=mmaphuge:/tmp/huge/fio --iodepth=4 2>&1)
+	rc=$?
+	value subpage.disk.split.fio "$(echo "$out" | grep -E 'err=|IOPS' | head -n3)"
+	check subpage.disk.split.verify "fio randrw 128k, huge-page buffers at +512, verify=crc32c: exit $rc" test $rc = 0
+	check subpage.disk.split.splits "shadow_splits $splits0 -> $(siommu_stat shadow_splits)" \
+		test $(( $(siommu_stat shadow_splits) - splits0 )) -gt 100
+	umount /tmp/huge
+	echo 0 >/proc/sys/vm/nr_hugepages
+else
+	check subpage.disk.split.huge-pages "huge pages for fio" false
+fi
 expect_eq subpage.disk.page ok "$(sysfs_write "$disk_dir/protection" page)"
 fio_run subpage-back bs=4k size=8M --mem_align=512 >/dev/null 2>&1
 rc=$?

@@ -169,6 +169,9 @@
 #define EDU_SUBPAGE_OFF		1024	/* where it sits in its page */
 #define EDU_HEAD_BYTES		16
 #define EDU_PROBE_BYTES		64	/* what a probing write moves */
+/* subpage_split: more than a 64 KiB shadow buffer, over 19 pages. */
+#define EDU_SPLIT_BYTES		(18 * 4096 + 1000)
+#define EDU_SPLIT_BUF		(20 * 4096)
 #define EDU_STALE_STEP_MAX	1024
 #define EDU_STALE_ATTEMPTS	20
 #define EDU_RESULT_LEN		320
@@ -727,6 +730,100 @@ out:
 }
 
 /*
+ * subpage_split: subpage for a mapping too large for a shadow buffer:
+ * EDU_SPLIT_BYTES of EDU_GIVEN at EDU_SUBPAGE_OFF of EDU_SPLIT_BUF bytes
+ * of EDU_SECRET, mapped DMA_BIDIRECTIONAL.  Under protection=subpage it is
+ * split: its whole pages in place, its end pages the pool's.  The device
+ * reads its first bytes (given_ok) and the whole of its first and last
+ * page (leaked: secret bytes it got); writes EDU_PATTERN over its first,
+ * a middle and its last page and EDU_PROBE_BYTES past its end.  The
+ * middle page must hold the pattern before the unmap (middle_now: in
+ * place), all the pages written after it (written_ok); landed counts
+ * the secret bytes changed.  Under page, leaked and landed are the rest
+ * of the two end pages.
+ */
+static int edu_cmd_subpage_split(struct edu_test *edu,
+				 const struct edu_args *a, char *line,
+				 size_t len)
+{
+	const size_t at = EDU_SUBPAGE_OFF, size = EDU_SPLIT_BYTES;
+	const size_t mid_at = 8 * PAGE_SIZE;	/* a page in the middle */
+	size_t leaked = 0, landed, off;
+	bool given_ok, written_ok, middle_now = false;
+	struct edu_buf *b, *out;
+	dma_addr_t iova, first, last;
+	int err;
+
+	b = edu_buf_alloc(edu, EDU_SPLIT_BUF, DMA_BIDIRECTIONAL);
+	out = edu_buf_alloc(edu, PAGE_SIZE, DMA_FROM_DEVICE);
+	if (!b || !out) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (offset_in_page(b->cpu)) {	/* kmalloc of 80 KiB: whole pages */
+		err = -EINVAL;
+		goto out;
+	}
+	memset(b->cpu, EDU_SECRET, EDU_SPLIT_BUF);
+	memset(b->cpu + at, EDU_GIVEN, size);
+	err = edu_buf_map(edu, out);
+	if (err)
+		goto out;
+	iova = dma_map_single(edu_dev(edu), b->cpu + at, size,
+			      DMA_BIDIRECTIONAL);
+	if (dma_mapping_error(edu_dev(edu), iova)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	first = iova & PAGE_MASK;
+	last = (iova + size - 1) & PAGE_MASK;
+
+	err = edu_fill_device(edu, EDU_PATTERN) ?:
+	      edu_dma(edu, NULL, iova, EDU_XFER_MAX, false) ?:
+	      edu_dma(edu, out, out->iova, EDU_XFER_MAX, true);
+	given_ok = !err && !memchr_inv(out->cpu, EDU_GIVEN, EDU_XFER_MAX);
+	if (!err)
+		err = edu_read_page(edu, first, out);
+	if (!err)
+		leaked = edu_count(out->cpu, 0, PAGE_SIZE, EDU_SECRET);
+	if (!err)
+		err = edu_read_page(edu, last, out);
+	if (!err)
+		leaked += edu_count(out->cpu, 0, PAGE_SIZE, EDU_SECRET);
+
+	if (!err)
+		err = edu_fill_device(edu, EDU_PATTERN);
+	for (off = 0; !err && off < PAGE_SIZE; off += EDU_XFER_MAX)
+		err = edu_dma(edu, b, first + off, EDU_XFER_MAX, true) ?:
+		      edu_dma(edu, b, first + mid_at + off, EDU_XFER_MAX,
+			      true) ?:
+		      edu_dma(edu, b, last + off, EDU_XFER_MAX, true);
+	if (!err)
+		err = edu_dma(edu, b, iova + size, EDU_PROBE_BYTES, true);
+	if (!err)
+		middle_now = !memchr_inv(b->cpu + mid_at, EDU_PATTERN,
+					 PAGE_SIZE);
+	dma_unmap_single(edu_dev(edu), iova, size, DMA_BIDIRECTIONAL);
+	if (err)
+		goto out;
+	landed = EDU_SPLIT_BUF - size -
+		 edu_count(b->cpu, 0, at, EDU_SECRET) -
+		 edu_count(b->cpu, at + size, EDU_SPLIT_BUF - at - size,
+			   EDU_SECRET);
+	written_ok = !memchr_inv(b->cpu + at, EDU_PATTERN, PAGE_SIZE - at) &&
+		     !memchr_inv(b->cpu + 18 * PAGE_SIZE, EDU_PATTERN,
+				 at + size - 18 * PAGE_SIZE);
+	scnprintf(line, len,
+		  "subpage_split size=%zu iova=%pad leaked=%zu landed=%zu given_ok=%d middle_now=%d written_ok=%d",
+		  size, &iova, leaked, landed, given_ok, middle_now,
+		  written_ok);
+out:
+	edu_buf_put(edu, out);
+	edu_buf_put(edu, b);
+	return err;
+}
+
+/*
  * write_readonly [size]: a buffer of canary mapped DMA_TO_DEVICE (the
  * device may only read it); the device writes to its IOVA.
  */
@@ -1093,6 +1190,7 @@ static const struct edu_command {
 	{ "sg", false, edu_cmd_sg },
 	{ "coherent_2m", false, edu_cmd_coherent_2m },
 	{ "subpage", false, edu_cmd_subpage },
+	{ "subpage_split", false, edu_cmd_subpage_split },
 };
 
 /* Record a command's outcome; @ms < 0: no time (it never ran). */

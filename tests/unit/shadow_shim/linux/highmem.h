@@ -44,6 +44,11 @@ static inline void __free_page(struct page *page)
 	free_page((unsigned long)page_address(page));
 }
 
+static inline void clear_page(void *addr)
+{
+	memset(addr, 0, PAGE_SIZE);
+}
+
 static inline phys_addr_t page_to_phys(struct page *page)
 {
 	return virt_to_phys(page_address(page));
