@@ -17,6 +17,8 @@
 #   - the disk under subpage: fio --verify with buffers 512 bytes into
 #     their pages (every 4 KiB I/O spans two pages: all shadowed), and
 #     with 128 KiB requests in huge pages (one segment each: split);
+#     both at once while protection and, at page, the policy are
+#     swapped underneath;
 #   - the NICs, where the suite has them: iperf3 at subpage keeps up with
 #     page (QEMU's e1000e drops a transmit buffer its translation splits);
 #   - an untrusted device (edu marked as the kernel marks one behind an
@@ -140,12 +142,47 @@ if echo 8 >/proc/sys/vm/nr_hugepages && mount -t hugetlbfs none /tmp/huge &&
 	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 2 ]; then
 	splits0=$(siommu_stat shadow_splits)
 	out=$(fio_run subpage-split rw=randrw bs=128k size=16M --mem_align=512 \
-		--mem=mmaphuge:/tmp/huge/fio --iodepth=4 2>&1)
+		--mem=mmaphuge:/tmp/huge/fio --hugepage-size=2m --iodepth=4 2>&1)
 	rc=$?
 	value subpage.disk.split.fio "$(echo "$out" | grep -E 'err=|IOPS' | head -n3)"
 	check subpage.disk.split.verify "fio randrw 128k, huge-page buffers at +512, verify=crc32c: exit $rc" test $rc = 0
 	check subpage.disk.split.splits "shadow_splits $splits0 -> $(siommu_stat shadow_splits)" \
 		test $(( $(siommu_stat shadow_splits) - splits0 )) -gt 100
+
+	# Swapped under load: protection page <-> subpage and, at page, the
+	# policy to percpu and back, so shadows and splits made under
+	# subpage are unmapped under page and under a lazy policy, while two
+	# verifying fio jobs run: 4 KiB buffers and 128 KiB huge-page ones,
+	# both 512 bytes into their pages.
+	faults0=$(siommu_stat faults)
+	fio_run soak-small bs=4k size=16M runtime=8 --mem_align=512 \
+		>/tmp/soak-small.fio 2>&1 &
+	small=$!
+	fio_run soak-split bs=128k size=16M runtime=8 --mem_align=512 \
+		--offset=64M --mem=mmaphuge:/tmp/huge/soak --hugepage-size=2m \
+		>/tmp/soak-split.fio 2>&1 &
+	big=$!
+	steps=0 refused=0
+	while kill -0 $small 2>/dev/null || kill -0 $big 2>/dev/null; do
+		for step in protection=page invalidation=percpu \
+			invalidation=strict protection=subpage; do
+			r=$(sysfs_write "$disk_dir/${step%=*}" "${step#*=}")
+			[ "$r" = ok ] || refused=$((refused + 1))
+			steps=$((steps + 1))
+			sleep 0.2
+		done
+	done
+	wait $small; rc_small=$?
+	wait $big; rc_big=$?
+	value subpage.soak.steps "$steps swaps, $refused refused"
+	check subpage.soak.small "fio 4k at +512 under the swaps: exit $rc_small" \
+		sh -c '[ "$1" = 0 ] && grep -q "err= 0" /tmp/soak-small.fio' _ "$rc_small"
+	check subpage.soak.split "fio 128k huge at +512 under the swaps: exit $rc_big" \
+		sh -c '[ "$1" = 0 ] && grep -q "err= 0" /tmp/soak-split.fio' _ "$rc_big"
+	check subpage.soak.swapped "$steps swaps, none refused" \
+		test "$steps" -ge 16 -a "$refused" = 0
+	expect_eq subpage.soak.faults 0 $(( $(siommu_stat faults) - faults0 ))
+	expect_eq subpage.soak.subpage "page [subpage]" "$(cat "$disk_dir/protection")"
 	umount /tmp/huge
 	echo 0 >/proc/sys/vm/nr_hugepages
 else
