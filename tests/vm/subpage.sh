@@ -52,9 +52,10 @@ attack() {
 	fi
 }
 
-# split <tag> <page|subpage>: the subpage_split command (a mapping over
-# 64 KiB: split under subpage, its whole pages in place); checks.
-split() {
+# split_attack <tag> <page|subpage>: the subpage_split command (a
+# mapping over 64 KiB: split under subpage, its whole pages in place);
+# checks.
+split_attack() {
 	r=$(edu_cmd "$edu" subpage_split)
 	value "$1" "$r"
 	expect_eq "$1.given" 1 "$(unit_field "$r" given_ok)"
@@ -78,7 +79,7 @@ expect_eq subpage.edu.strict ok "$(sysfs_write "$dev_dir/invalidation" strict)"
 expect_eq subpage.default "[page] subpage" "$(cat "$dev_dir/protection")"
 attack subpage.page.2k 2048 page
 attack subpage.page.64 64 page
-split subpage.page.split page
+split_attack subpage.page.split page
 
 # Refusals: subpage under a lazy policy, bad input.
 expect_eq subpage.lazy-first ok "$(sysfs_write "$dev_dir/invalidation" percpu)"
@@ -98,7 +99,7 @@ expect_eq subpage.devices-line subpage "$(device_field "$edu_bdf" protection)"
 attack subpage.sub.2k 2048 subpage
 attack subpage.sub.64 64 subpage
 attack subpage.sub.3000 3000 subpage
-split subpage.sub.split subpage
+split_attack subpage.sub.split subpage
 iova=$(unit_field "$r" iova)
 check subpage.split.not-a-buffer "split in the domain's own IOVA space, not the pool's window: $iova" \
 	test $((iova)) -ge $((0x1000000))
